@@ -1,0 +1,86 @@
+"""ecomtopics: what is written about Chinese e-commerce platforms, and what it is about.
+
+Reads Chinese and English text about Tmall, Taobao, Alibaba and their merchants;
+cleans and splits it into paragraphs, tokenizes both languages with a domain
+dictionary, finds keywords and topics, and labels each paragraph with a theme
+(``operations``, ``o2o``, ``channel``, ``merchant_services`` or ``other``).
+
+Public names are imported lazily, so ``import ecomtopics`` stays fast and heavy
+libraries (scikit-learn, gensim, jieba) load only when first used.
+
+>>> import ecomtopics as et
+>>> [p.lang for p in et.split_paragraphs("天猫双十一。\\n\\nTmall grows.")]
+['zh', 'en']
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "Analyzer": "ecomtopics.features",
+    "DataError": "ecomtopics._errors",
+    "EcomtopicsError": "ecomtopics._errors",
+    "Explanation": "ecomtopics.classify",
+    "InputError": "ecomtopics._errors",
+    "JobConfig": "ecomtopics.jobs",
+    "JobResult": "ecomtopics.jobs",
+    "LabelledParagraph": "ecomtopics.data",
+    "ModelIntegrityError": "ecomtopics._errors",
+    "ModelNotFoundError": "ecomtopics._errors",
+    "ModelStore": "ecomtopics._store",
+    "ModelStoreError": "ecomtopics._errors",
+    "NotFittedError": "ecomtopics._errors",
+    "Paragraph": "ecomtopics.text",
+    "THEMES": "ecomtopics._themes",
+    "TextStream": "ecomtopics.topics",
+    "Tfidf": "ecomtopics.features",
+    "ThemeClassifier": "ecomtopics.classify",
+    "Tokenizer": "ecomtopics.tokenize",
+    "TopicModel": "ecomtopics.topics",
+    "clean_text": "ecomtopics.text",
+    "detect_language": "ecomtopics.text",
+    "evaluate": "ecomtopics.evaluate",
+    "load_job_config": "ecomtopics.jobs",
+    "load_model": "ecomtopics._store",
+    "read_labelled": "ecomtopics.data",
+    "register_kind": "ecomtopics._store",
+    "run_job": "ecomtopics.jobs",
+    "select_n_topics": "ecomtopics.topics",
+    "split_paragraphs": "ecomtopics.text",
+}
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._errors import DataError, EcomtopicsError, InputError, ModelIntegrityError, ModelNotFoundError, ModelStoreError, NotFittedError
+    from ._store import ModelStore, load_model, register_kind
+    from ._themes import THEMES
+    from .classify import Explanation, ThemeClassifier
+    from .data import LabelledParagraph, read_labelled
+    from .evaluate import evaluate
+    from .features import Analyzer, Tfidf
+    from .jobs import JobConfig, JobResult, load_job_config, run_job
+    from .text import Paragraph, clean_text, detect_language, split_paragraphs
+    from .tokenize import Tokenizer
+    from .topics import TextStream, TopicModel, select_n_topics
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ecomtopics' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,69 @@
+"""The ``ecomtopics`` command line: one small module per subcommand.
+
+Only the CLI configures logging and progress output. Exit codes: 0 ok,
+1 bad input (one clear line on stderr, the traceback only with ``--debug``),
+2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+# subcommand -> module defining ``add_parser(subparsers)``
+_COMMANDS: dict[str, str] = {
+    "split": "ecomtopics.cli._split",
+    "models": "ecomtopics.cli._models",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecomtopics",
+        description="Themes, keywords and topics of Chinese and English e-commerce text.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"ecomtopics {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in _COMMANDS.values():
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from .._errors import EcomtopicsError
+
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except (EcomtopicsError, OSError, UnicodeError, TypeError, ValueError) as exc:
+        if args.debug:
+            raise
+        print(f"ecomtopics {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,324 @@
+"""Retraining jobs: read labelled data, train with a fixed seed, evaluate, save, promote if better.
+
+A job is described by a :class:`JobConfig` (or a TOML file, see
+``jobs/*.toml``). Running it trains the model, evaluates it on a held-out split
+of the training data and on the real-text gold set, writes a new version with
+its metrics and an evaluation report (``report.json``, ``report.md``) into the
+store, and promotes that version only if it is not worse than the promoted one
+on the job's metric (or always with ``promote="force"``). Same data, config
+and seed give identical model files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tomllib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+
+from ._errors import InputError, ModelStoreError
+from ._store import ModelStore
+from .data import LabelledParagraph, dataset_hash, read_labelled, summarize
+
+__all__ = ["JobConfig", "JobResult", "load_job_config", "run_job"]
+
+logger = logging.getLogger(__name__)
+
+ModelKind = Literal["theme-classifier", "topic-model"]
+Promote = Literal["if-better", "force", "never"]
+
+_DEFAULT_METRIC = {"theme-classifier": "gold.model.macro_f1", "topic-model": "coherence.c_v"}
+
+
+@dataclass
+class JobConfig:
+    """What a retraining job does.
+
+    Attributes
+    ----------
+    model : {"theme-classifier", "topic-model"}
+        The kind of model to train.
+    data : list of str
+        Labelled training data (JSON Lines files or folders).
+    gold : list of str
+        Real-text gold set for evaluation (may be empty).
+    name : str
+        Name in the model store (default: the kind).
+    params : dict
+        Parameters of the model.
+    random_state : int
+        Seeds the model and the held-out split.
+    holdout : float
+        Share of the training data held out for evaluation.
+    include_gold_in_final : bool
+        Train the shipped model on data + gold (evaluation always uses a
+        model that never saw the gold set).
+    metric : str
+        Dotted path into the metrics deciding promotion (higher is better).
+    on_bad_row : {"fail", "skip"}
+        A bad data row stops the job (naming file and line) or is skipped
+        with a warning.
+    select_n_topics : list of int
+        Topic model only: candidates for :func:`~ecomtopics.select_n_topics`
+        (reported; empty to skip).
+    """
+
+    model: ModelKind
+    data: list[str]
+    gold: list[str] = field(default_factory=list)
+    name: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    random_state: int = 0
+    holdout: float = 0.2
+    include_gold_in_final: bool = True
+    metric: str = ""
+    on_bad_row: Literal["fail", "skip"] = "fail"
+    select_n_topics: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.model not in _DEFAULT_METRIC:
+            raise InputError(f"model must be one of {sorted(_DEFAULT_METRIC)}, got {self.model!r}")
+        if not self.data:
+            raise InputError("a job needs at least one data path")
+        if not 0.0 < self.holdout < 0.9:
+            raise InputError(f"holdout must be between 0 and 0.9, got {self.holdout!r}")
+        if self.on_bad_row not in ("fail", "skip"):
+            raise InputError(f"on_bad_row must be 'fail' or 'skip', got {self.on_bad_row!r}")
+        self.name = self.name or self.model
+        self.metric = self.metric or _DEFAULT_METRIC[self.model]
+        if self.model == "theme-classifier" and not self.gold and self.metric.startswith("gold."):
+            self.metric = "holdout.model.macro_f1"
+
+
+def load_job_config(path: str | Path, **overrides: Any) -> JobConfig:
+    """Read a job from TOML: top-level keys of :class:`JobConfig`, ``[params]`` for the model.
+
+    Relative data paths are taken relative to the TOML file's folder.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such job file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    known = set(JobConfig.__dataclass_fields__)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise InputError(f"{path}: unknown key(s) {unknown}; allowed: {sorted(known)}")
+    for key in ("data", "gold"):
+        if key in raw:
+            raw[key] = [str((path.parent / p).resolve()) if not Path(p).is_absolute() else p for p in raw[key]]
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return JobConfig(**raw)
+    except TypeError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+@dataclass
+class JobResult:
+    """What a job did: the new version, its metrics, and whether it was promoted."""
+
+    name: str
+    version: str
+    metric: str
+    value: float | None
+    previous: str | None
+    previous_value: float | None
+    promoted: bool
+    metrics: dict[str, Any]
+    report_markdown: str
+
+    def summary(self) -> str:
+        verdict = "promoted" if self.promoted else "not promoted"
+        before = (
+            f" (promoted {self.previous}: {self.previous_value:.4f})"
+            if self.previous and self.previous_value is not None
+            else ""
+        )
+        value = f"{self.value:.4f}" if self.value is not None else "n/a"
+        return f"{self.name} {self.version}: {self.metric} = {value}{before}; {verdict}"
+
+
+def _metric(metrics: dict[str, Any], dotted: str) -> float | None:
+    node: Any = metrics
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return float(node) if isinstance(node, (int, float)) else None
+
+
+def _progress(total: int, desc: str) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, disable=None, leave=False)
+
+
+def run_job(
+    config: JobConfig,
+    store: ModelStore | str | Path,
+    *,
+    promote: Promote = "if-better",
+) -> JobResult:
+    """Train, evaluate, save a new version and promote it if it is not worse.
+
+    Parameters
+    ----------
+    config : JobConfig
+    store : ModelStore or path
+    promote : {"if-better", "force", "never"}
+    """
+    store = store if isinstance(store, ModelStore) else ModelStore(store)
+    if promote not in ("if-better", "force", "never"):
+        raise InputError(f"promote must be 'if-better', 'force' or 'never', got {promote!r}")
+    on_error = "skip" if config.on_bad_row == "skip" else "raise"
+    rows = read_labelled(config.data, on_error=on_error)
+    gold = read_labelled(config.gold, on_error=on_error) if config.gold else []
+    gold_ids = {r.id for r in gold}
+    rows = [r for r in rows if r.id not in gold_ids]  # a folder may hold both: gold never trains the evaluated model
+    logger.info("job %s: %d training rows, %d gold rows", config.name, len(rows), len(gold))
+    if config.model == "theme-classifier":
+        model, metrics, report = _classifier_job(config, rows, gold)
+    else:
+        model, metrics, report = _topic_job(config, rows, gold)
+
+    final_rows = rows + gold if config.include_gold_in_final else rows
+    training_data = {
+        "sha256": dataset_hash(final_rows),
+        "rows": len(final_rows),
+        "by_label": summarize(final_rows)["by_label"],
+        "by_lang": summarize(final_rows)["by_lang"],
+        "paths": [str(p) for p in config.data + config.gold],
+    }
+    params = {"job": {k: v for k, v in asdict(config).items() if k not in ("data", "gold")}}
+    version = store.save(
+        model,
+        config.name,
+        metrics=metrics,
+        params=params,
+        training_data=training_data,
+        files={"report.json": json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+               "report.md": report},  # fmt: skip
+        description=f"{config.model} trained by a retraining job on {len(final_rows)} labelled paragraphs",
+    )
+    value = _metric(metrics, config.metric)
+    previous = store.promoted(config.name)
+    previous_value = None
+    if previous is not None:
+        try:
+            previous_value = _metric(store.manifest(config.name, previous).get("metrics") or {}, config.metric)
+        except ModelStoreError as exc:
+            logger.warning("cannot read the promoted version's metrics: %s", exc)
+    if promote == "force":
+        do_promote = True
+    elif promote == "never":
+        do_promote = False
+    else:
+        do_promote = previous is None or previous_value is None or (value is not None and value >= previous_value)
+    if do_promote:
+        store.promote(config.name, version)
+    result = JobResult(config.name, version, config.metric, value, previous, previous_value, do_promote, metrics, report)
+    logger.info(result.summary())
+    return result
+
+
+def _split(rows: Sequence[LabelledParagraph], holdout: float, seed: int) -> tuple[list, list]:
+    from sklearn.model_selection import train_test_split
+
+    strata = [f"{r.label}/{r.lang}" for r in rows]
+    train, test = train_test_split(list(rows), test_size=holdout, random_state=seed, stratify=strata)
+    return train, test
+
+
+def _classifier_job(
+    config: JobConfig, rows: list[LabelledParagraph], gold: list[LabelledParagraph]
+) -> tuple[Any, dict[str, Any], str]:
+    from .classify import ThemeClassifier
+    from .evaluate import evaluate, format_report
+
+    def make() -> ThemeClassifier:
+        return ThemeClassifier(**{**config.params, "random_state": config.random_state})
+
+    def fit(subset: Sequence[LabelledParagraph]) -> ThemeClassifier:
+        return make().fit([r.text for r in subset], [r.label for r in subset], labels=[r.labels for r in subset])
+
+    steps = 3 + (2 if gold else 0) + (1 if gold and config.include_gold_in_final else 0)
+    metrics: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {}
+    with _progress(steps, f"train {config.name}") as bar:
+        train, test = _split(rows, config.holdout, config.random_state)
+        held = evaluate(fit(train), test, train_rows=train, random_state=config.random_state)
+        bar.update(1)
+        metrics["holdout"] = {k: v for k, v in held.items() if k != "predictions"}
+        sections[f"Held-out split ({len(test)} of the training rows)"] = held
+        model = fit(rows)
+        bar.update(1)
+        if gold:
+            real = evaluate(model, gold, train_rows=rows, random_state=config.random_state)
+            metrics["gold"] = {k: v for k, v in real.items() if k != "predictions"}
+            metrics["gold_predictions"] = real["predictions"]
+            sections[f"Real text: seed gold set ({len(gold)} paragraphs), model trained on the training rows only"] = real
+            bar.update(1)
+            metrics["transfer"] = {}
+            for source, target in (("en", "zh"), ("zh", "en")):
+                one = [r for r in rows if r.lang == source]
+                other = [r for r in gold if r.lang == target]
+                if one and other and len({r.label for r in one}) > 1:
+                    metrics["transfer"][f"{source}_to_{target}"] = evaluate(fit(one), other)["model"]["macro_f1"]
+            bar.update(1)
+        if gold and config.include_gold_in_final:
+            model = fit(rows + gold)
+            bar.update(1)
+        bar.update(1)
+    metrics["classes"] = list(model.classes_)
+    metrics["n_features"] = model.n_features_
+    metrics["temperature"] = round(model.temperature_, 6)
+    report = format_report(f"{config.name}: evaluation report", sections)
+    if "transfer" in metrics:
+        report += "\n## Cross-language transfer (train on one language, test on the other's gold rows)\n\n"
+        report += "\n".join(f"- {k}: macro-F1 {v:.3f}" for k, v in metrics["transfer"].items()) + "\n"
+    return model, metrics, report
+
+
+def _topic_job(
+    config: JobConfig, rows: list[LabelledParagraph], gold: list[LabelledParagraph]
+) -> tuple[Any, dict[str, Any], str]:
+    from .topics import TopicModel, plain_gensim_coherence, select_n_topics
+
+    texts = [r.text for r in rows + gold]
+    params = {**config.params, "random_state": config.random_state}
+    metrics: dict[str, Any] = {}
+    with _progress(3 + bool(config.select_n_topics), f"train {config.name}") as bar:
+        if config.select_n_topics:
+            best, table = select_n_topics(texts, config.select_n_topics,
+                                          **{k: v for k, v in params.items() if k not in ("n_topics", "random_state")})  # fmt: skip
+            metrics["select_n_topics"] = {"best": best, "table": table}
+            bar.update(1)
+        model = TopicModel(**params).fit(texts)
+        bar.update(1)
+        metrics["coherence"] = {m: round(model.coherence(m), 4) for m in ("c_v", "u_mass", "c_npmi")}
+        bar.update(1)
+        metrics["plain_gensim"] = plain_gensim_coherence(texts, model, random_state=config.random_state)
+        bar.update(1)
+    metrics["topics"] = model.describe()
+    metrics["n_texts"] = len(texts)
+    lines = [f"# {config.name}: evaluation report", "",
+             f"Trained on {len(texts)} paragraphs, {model.n_topics} topics, {len(model.vocabulary_)} words.", "",
+             "| model | c_v | u_mass | c_npmi |", "|---|---|---|---|",
+             "| ours | " + " | ".join(f"{metrics['coherence'][m]:.4f}" for m in ("c_v", "u_mass", "c_npmi")) + " |",
+             "| plain gensim LdaModel, same tokens and topics | "
+             + " | ".join(f"{metrics['plain_gensim'][m]:.4f}" for m in ("c_v", "u_mass", "c_npmi")) + " |",
+             "", "| topic | theme | share | top words |", "|---|---|---|---|"]  # fmt: skip
+    lines += [f"| {t['topic']} | {t['theme']} | {t['share']:.3f} | {' '.join(t['words'])} |" for t in metrics["topics"]]
+    if "select_n_topics" in metrics:
+        lines += ["", "Choosing the number of topics (mean over seeds):", "",
+                  "| n_topics | c_v | std | stability |", "|---|---|---|---|"]  # fmt: skip
+        lines += [f"| {r['n_topics']} | {r['coherence']:.4f} | {r['coherence_std']:.4f} | {r['stability']:.3f} |"
+                  for r in metrics["select_n_topics"]["table"]]  # fmt: skip
+    return model, metrics, "\n".join(lines) + "\n"

@@ -1,0 +1,183 @@
+"""The bilingual tokenizer: routes each run of text to the Chinese or English tokenizer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal
+
+from .._typing import check_text
+from ..text import clean_line
+from ._chinese import ENGINES, ChineseSegmenter, Engine
+from ._english import EnglishTokenizer
+from ._lexicons import zh_stopwords
+
+__all__ = ["Tokenizer"]
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# a Chinese run: Han characters with the letters and digits glued to them ("双11", "集团CEO张勇")
+_ZH_RUN = re.compile(rf"[0-9A-Za-z]*[{_HAN}](?:[{_HAN}0-9A-Za-z.%·]*[{_HAN}0-9A-Za-z%])?")
+_HAS_HAN = re.compile(rf"[{_HAN}]")
+_HAS_LATIN = re.compile(r"[A-Za-z]")
+_ZH_TOKEN = re.compile(r"\w", re.UNICODE)
+_NUMBER = re.compile(r"^[\d.,%]+$")
+
+Lang = Literal["auto", "zh", "en"]
+
+
+class Tokenizer:
+    """Bilingual tokenizer for Chinese and English e-commerce text.
+
+    Calling it on a text returns its tokens. Chinese runs go to a jieba-style
+    segmenter with the domain dictionary; everything else to the English
+    tokenizer (machine-translation artefacts, phrases, stopwords, plurals).
+    A mixed paragraph is handled run by run. Latin words inside Chinese runs
+    ("O2O", "CEO") are lower-cased like English ones, so both languages share
+    tokens where they can.
+
+    Parameters
+    ----------
+    lang : {"auto", "zh", "en"}
+        ``auto`` routes by script; ``zh`` sends everything to the Chinese
+        segmenter; ``en`` everything to the English tokenizer.
+    engine : {"rjieba", "jieba"}
+        Chinese segmentation engine. ``rjieba`` (jieba-rs) is the default:
+        about 30 times faster than ``jieba`` with near-identical output on
+        the seeds (see the project README).
+    user_dict, hmm : bool
+        Chinese: use the domain dictionary; let the HMM join unknown words.
+    stopwords, phrases, artefacts, plurals, lowercase, drop_numbers : bool
+        Turn the steps of the pipeline on or off (stopwords and number
+        dropping apply to both languages).
+    normalize : bool
+        Clean the text first (NFKC, invisible characters, HTML remnants).
+
+    Examples
+    --------
+    >>> tok = Tokenizer()
+    >>> tok("天猫双十一线上线下融合")
+    ['天猫', '双十一', '线上线下', '融合']
+    >>> tok("The electricity supplier joins Double 11 with 人货场")
+    ['e-commerce', 'join', 'double_11', '人货场']
+    >>> tok.tokenize_many(["服务商", "TP partners"])
+    [['服务商'], ['service_provider', 'partner']]
+    """
+
+    def __init__(
+        self,
+        lang: Lang = "auto",
+        *,
+        engine: Engine = "rjieba",
+        user_dict: bool = True,
+        hmm: bool = True,
+        stopwords: bool = True,
+        phrases: bool = True,
+        artefacts: bool = True,
+        plurals: bool = True,
+        lowercase: bool = True,
+        drop_numbers: bool = True,
+        normalize: bool = True,
+    ) -> None:
+        if lang not in ("auto", "zh", "en"):
+            raise ValueError(f"lang must be 'auto', 'zh' or 'en', got {lang!r}")
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        self.lang = lang
+        self.engine = engine
+        self.user_dict = user_dict
+        self.hmm = hmm
+        self.stopwords = stopwords
+        self.phrases = phrases
+        self.artefacts = artefacts
+        self.plurals = plurals
+        self.lowercase = lowercase
+        self.drop_numbers = drop_numbers
+        self.normalize = normalize
+        self._zh = ChineseSegmenter(engine, user_dict, hmm)
+        self._en = EnglishTokenizer(
+            lowercase=lowercase,
+            artefacts=artefacts,
+            phrases=phrases,
+            stopwords=stopwords,
+            plurals=plurals,
+            drop_numbers=drop_numbers,
+        )
+
+    _PARAMS = (
+        "lang", "engine", "user_dict", "hmm", "stopwords", "phrases",
+        "artefacts", "plurals", "lowercase", "drop_numbers", "normalize",
+    )  # fmt: skip
+
+    def get_params(self) -> dict[str, Any]:
+        """The settings, enough to rebuild an identical tokenizer: ``Tokenizer(**params)``."""
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.get_params().items() if v != _DEFAULTS[k]}
+        return f"Tokenizer({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tokenizer) and self.get_params() == other.get_params()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.get_params().items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from settings: segmenters hold locks and load per process
+        return (_rebuild, (self.get_params(),))
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of one text. ``None`` or bytes raise ``TypeError``."""
+        check_text(text)
+        if self.normalize:
+            text = clean_line(text)
+        if self.lang == "en" or (self.lang == "auto" and not _HAS_HAN.search(text)):
+            return self._en(text)
+        if self.lang == "zh" or not _HAS_LATIN.search(text):
+            return self._chinese(text)
+        tokens: list[str] = []
+        start = 0
+        for m in _ZH_RUN.finditer(text):
+            if m.start() > start:
+                tokens.extend(self._en(text[start : m.start()]))
+            tokens.extend(self._chinese(m.group()))
+            start = m.end()
+        if start < len(text):
+            tokens.extend(self._en(text[start:]))
+        return tokens
+
+    def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
+        """Tokens of each text, in order."""
+        return [self(t) for t in texts]
+
+    def iter_tokenize(self, texts: Iterable[str]) -> Iterator[list[str]]:
+        """Lazily yield the tokens of each text (for streams)."""
+        for t in texts:
+            yield self(t)
+
+    def _chinese(self, text: str) -> list[str]:
+        stop = zh_stopwords() if self.stopwords else frozenset()
+        out = []
+        for token in self._zh.cut(text):
+            if not _ZH_TOKEN.search(token) or token in stop:
+                continue
+            if self.drop_numbers and _NUMBER.match(token):
+                continue
+            if self.lowercase and token.isascii():
+                token = token.lower()
+            if " " in token or not token.isprintable():
+                out.extend(part for part in token.split() if part)
+            else:
+                out.append(token)
+        return out
+
+
+_DEFAULTS = {
+    "lang": "auto", "engine": "rjieba", "user_dict": True, "hmm": True, "stopwords": True,
+    "phrases": True, "artefacts": True, "plurals": True, "lowercase": True,
+    "drop_numbers": True, "normalize": True,
+}  # fmt: skip
+
+
+def _rebuild(params: dict[str, Any]) -> Tokenizer:
+    return Tokenizer(**params)

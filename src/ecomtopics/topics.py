@@ -1,0 +1,493 @@
+"""LDA topic models (gensim) over our bilingual tokens: topics, topic mixes, coherence.
+
+Engine: gensim's ``LdaModel``. It is deterministic for a given ``random_state``
+(``LdaMulticore`` with several workers is not), trains from a re-iterable stream
+so memory stays flat as the corpus grows, computes coherence natively
+(``CoherenceModel``), and its state is plain arrays, so a model is stored
+without pickle. Inference starts every document from the same point (not a
+random draw), so :meth:`TopicModel.transform` gives the same mix on every call,
+whatever the batch.
+
+>>> texts = ["天猫线下门店 线上线下 融合 门店", "服务商 商家 培训 服务商", "线下门店 会员 门店"] * 5
+>>> lda = TopicModel(n_topics=2, passes=5, random_state=0).fit(texts)
+>>> mix = lda.transform(["门店 线下门店"])
+>>> mix.shape, bool(abs(mix.sum() - 1) < 1e-9)
+((1, 2), True)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ._errors import InputError
+from ._estimator import EstimatorMixin
+from ._themes import TOPICAL_THEMES
+from .tokenize import Tokenizer, concept_themes, concepts
+
+__all__ = ["TextStream", "TopicModel", "plain_gensim_coherence", "select_n_topics"]
+
+logger = logging.getLogger(__name__)
+
+COHERENCE_MEASURES = ("c_v", "u_mass", "c_npmi", "c_uci")
+
+
+class TextStream:
+    """A re-iterable stream of texts read lazily from files: memory stays flat.
+
+    ``.txt`` files give one text per non-empty line; ``.jsonl`` files one per
+    row (its ``text`` field). Iterating again re-reads the files.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = path.write_text("天猫\\n\\nTmall\\n", encoding="utf-8")
+    >>> list(TextStream([path]))
+    ['天猫', 'Tmall']
+    """
+
+    def __init__(self, paths: Iterable[str | Path]) -> None:
+        self.paths = [Path(p) for p in paths]
+        for path in self.paths:
+            if not path.is_file():
+                raise InputError(f"{path}: no such file")
+
+    def __iter__(self) -> Iterator[str]:
+        for path in self.paths:
+            with path.open(encoding="utf-8") as handle:
+                for number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    if path.suffix == ".jsonl":
+                        try:
+                            text = json.loads(line)["text"]
+                        except (ValueError, KeyError, TypeError):
+                            raise InputError(f"{path}:{number}: not a JSON object with a 'text' field") from None
+                        yield text
+                    else:
+                        yield line.rstrip("\n")
+
+
+class _ConstantStart:
+    """Stands in for gensim's random state during inference: every document starts from gamma = 1."""
+
+    def gamma(self, shape: float, scale: float, size: tuple[int, int]) -> np.ndarray:
+        return np.full(size, shape * scale)
+
+
+def _text_of(item: Any) -> str:
+    text = getattr(item, "text", item)  # a Paragraph, or a str
+    if not isinstance(text, str):
+        raise TypeError(f"texts must be str (or Paragraph), got {type(item).__name__}")
+    return text
+
+
+class _TokenCorpus:
+    """Tokenized texts kept on disk (JSON Lines in a temporary file), re-iterable."""
+
+    def __init__(self, texts: Iterable[Any], tokenizer: Tokenizer) -> None:
+        handle, name = tempfile.mkstemp(prefix="ecomtopics-tokens-", suffix=".jsonl")
+        self.path = Path(name)
+        self.n_docs = 0
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            for item in texts:
+                out.write(json.dumps(tokenizer(_text_of(item)), ensure_ascii=False) + "\n")
+                self.n_docs += 1
+
+    def __iter__(self) -> Iterator[list[str]]:
+        with self.path.open(encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+class _BowCorpus:
+    def __init__(self, docs: Iterable[list[str]], dictionary: Any) -> None:
+        self.docs, self.dictionary = docs, dictionary
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        for tokens in self.docs:
+            yield self.dictionary.doc2bow(tokens)
+
+
+class TopicModel(EstimatorMixin):
+    """LDA topics of a corpus, in Chinese and English.
+
+    Parameters
+    ----------
+    n_topics : int
+        Number of topics.
+    passes, iterations : int
+        Training passes over the corpus; inference iterations per document.
+    alpha : {"symmetric", "asymmetric", "auto"}
+        Document-topic prior (gensim's).
+    eta : float, optional
+        Topic-word prior (None: 1 / n_topics).
+    anchors : dict, optional
+        Theme -> seed words. Topic ``i`` gets a prior that favours the words
+        of the i-th theme (seeded LDA), so those topics line up with themes.
+    anchor_weight : float
+        Prior mass added to each anchor word of its topic.
+    no_below, no_above, keep_n : int, float, int
+        Vocabulary pruning: drop words in fewer than ``no_below`` texts or in
+        more than ``no_above`` of them; keep the ``keep_n`` most frequent.
+    chunksize : int
+        Documents per training chunk.
+    tokenizer_params : dict, optional
+        Settings of the :class:`~ecomtopics.Tokenizer`.
+    random_state : int
+        Seed of training. Same data and seed give the same model.
+    """
+
+    _store_kind: ClassVar[str] = "topic-model"
+    _store_format: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        n_topics: int = 8,
+        passes: int = 10,
+        iterations: int = 100,
+        alpha: str = "symmetric",
+        eta: float | None = None,
+        anchors: dict[str, list[str]] | None = None,
+        anchor_weight: float = 1.0,
+        no_below: int = 2,
+        no_above: float = 0.5,
+        keep_n: int = 50_000,
+        chunksize: int = 2000,
+        tokenizer_params: dict[str, Any] | None = None,
+        random_state: int | None = 0,
+    ) -> None:
+        self.n_topics = n_topics
+        self.passes = passes
+        self.iterations = iterations
+        self.alpha = alpha
+        self.eta = eta
+        self.anchors = anchors
+        self.anchor_weight = anchor_weight
+        self.no_below = no_below
+        self.no_above = no_above
+        self.keep_n = keep_n
+        self.chunksize = chunksize
+        self.tokenizer_params = tokenizer_params
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        if not isinstance(self.n_topics, int) or self.n_topics < 1:
+            raise InputError(f"n_topics must be a positive integer, got {self.n_topics!r}")
+        if self.alpha not in ("symmetric", "asymmetric", "auto"):
+            raise InputError(f"alpha must be 'symmetric', 'asymmetric' or 'auto', got {self.alpha!r}")
+        if self.anchors is not None and len(self.anchors) > self.n_topics:
+            raise InputError(f"{len(self.anchors)} anchor themes but only {self.n_topics} topics")
+        if self.passes < 1 or self.iterations < 1:
+            raise InputError("passes and iterations must be at least 1")
+
+    def _tokenizer(self) -> Tokenizer:
+        return Tokenizer(**(self.tokenizer_params or {}))
+
+    # -- training ---------------------------------------------------------------------
+    def fit(self, texts: Iterable[Any], y: Any = None) -> TopicModel:
+        """Train on ``texts`` (strings or paragraphs; any iterable, read once and kept on disk)."""
+        from gensim.corpora import Dictionary
+        from gensim.models import LdaModel
+
+        self._check_params()
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+        tokenizer = self._tokenizer()
+        corpus = _TokenCorpus(texts, tokenizer)
+        try:
+            if corpus.n_docs == 0:
+                raise InputError("no texts to learn topics from")
+            dictionary = Dictionary(corpus)
+            no_below = min(self.no_below, max(1, corpus.n_docs // 2))
+            dictionary.filter_extremes(no_below=no_below, no_above=self.no_above if corpus.n_docs > 2 else 1.0,
+                                       keep_n=self.keep_n)  # fmt: skip
+            dictionary.compactify()
+            if len(dictionary) == 0:
+                raise InputError(
+                    f"empty vocabulary after pruning {corpus.n_docs} texts (no_below={self.no_below}, "
+                    f"no_above={self.no_above}); perhaps the texts contain only stopwords, or too few texts"
+                )
+            eta = self._eta(dictionary)
+            lda = LdaModel(
+                corpus=_BowCorpus(corpus, dictionary), id2word=dictionary, num_topics=self.n_topics,
+                passes=self.passes, iterations=self.iterations, alpha=self.alpha, eta=eta,
+                chunksize=self.chunksize, random_state=self.random_state, eval_every=None,
+                dtype=np.float64,
+            )  # fmt: skip
+            self._set_state(lda, dictionary)
+            self.topic_shares_ = self._shares(_BowCorpus(corpus, dictionary))
+            self._train_tokens = corpus  # kept for coherence() until the model is saved or dropped
+        except BaseException:
+            corpus.close()
+            raise
+        logger.info("LDA: %d topics over %d texts, %d words", self.n_topics, corpus.n_docs, len(dictionary))
+        return self
+
+    def _eta(self, dictionary: Any) -> Any:
+        base = self.eta if self.eta is not None else 1.0 / self.n_topics
+        if not self.anchors:
+            return base
+        eta = np.full((self.n_topics, len(dictionary)), base, dtype=np.float64)
+        tokenizer = self._tokenizer()
+        for topic, (theme, words) in enumerate(sorted(self.anchors.items())):
+            found = 0
+            for word in words:
+                for token in tokenizer(word) or [word]:
+                    if token in dictionary.token2id:
+                        eta[topic, dictionary.token2id[token]] += self.anchor_weight
+                        found += 1
+            if not found:
+                logger.warning("anchor words of %r are not in the vocabulary", theme)
+        return eta
+
+    def _set_state(self, lda: Any, dictionary: Any) -> None:
+        self._lda = lda
+        self._dictionary = dictionary
+        lda.random_state = _ConstantStart()
+        self.vocabulary_ = [dictionary[i] for i in range(len(dictionary))]
+        self.alpha_ = np.asarray(lda.alpha, dtype=np.float64)
+
+    def _check(self) -> None:
+        self._check_fitted("vocabulary_")
+
+    def _shares(self, bows: Iterable[list[tuple[int, int]]]) -> np.ndarray:
+        total, n = np.zeros(self.n_topics), 0
+        batch: list[list[tuple[int, int]]] = []
+        for bow in bows:
+            batch.append(bow)
+            if len(batch) == 2048:
+                total += self._mix(batch).sum(axis=0)
+                n, batch = n + len(batch), []
+        if batch:
+            total += self._mix(batch).sum(axis=0)
+            n += len(batch)
+        return total / max(n, 1)
+
+    # -- inference --------------------------------------------------------------------
+    def _mix(self, bows: Sequence[list[tuple[int, int]]]) -> np.ndarray:
+        gamma, _ = self._lda.inference(list(bows))
+        return gamma / gamma.sum(axis=1, keepdims=True)
+
+    def transform(self, texts: Iterable[Any]) -> np.ndarray:
+        """Topic mix of each text: rows sum to 1, the same on every call.
+
+        A text with no known word gets the prior mix (``alpha`` normalised).
+        """
+        self._check()
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+        tokenizer = self._tokenizer()
+        bows = [self._dictionary.doc2bow(tokenizer(_text_of(t))) for t in texts]
+        if not bows:
+            return np.empty((0, self.n_topics))
+        out = np.empty((len(bows), self.n_topics))
+        for start in range(0, len(bows), 2048):
+            out[start : start + 2048] = self._mix(bows[start : start + 2048])
+        return out
+
+    def fit_transform(self, texts: Iterable[Any], y: Any = None) -> np.ndarray:
+        texts = list(texts)
+        return self.fit(texts).transform(texts)
+
+    # -- inspection -------------------------------------------------------------------
+    def topic_word_matrix(self) -> np.ndarray:
+        """Topic-word probabilities, shape (n_topics, n_words), rows sum to 1."""
+        self._check()
+        return self._lda.get_topics()
+
+    def topics(self, top_n: int = 10) -> list[list[tuple[str, float]]]:
+        """Each topic's ``top_n`` words with their probabilities."""
+        self._check()
+        if top_n < 1:
+            raise InputError(f"top_n must be at least 1, got {top_n}")
+        matrix = self.topic_word_matrix()
+        out = []
+        for row in matrix:
+            order = np.lexsort((np.arange(len(row)), -row))[:top_n]
+            out.append([(self.vocabulary_[j], round(float(row[j]), 6)) for j in order])
+        return out
+
+    def coherence(
+        self, measure: str = "c_v", texts: Iterable[Any] | None = None, top_n: int = 10
+    ) -> float:
+        """Topic coherence by gensim's ``CoherenceModel`` on ``texts`` (default: the training texts)."""
+        from gensim.models import CoherenceModel
+
+        self._check()
+        if measure not in COHERENCE_MEASURES:
+            raise InputError(f"measure must be one of {COHERENCE_MEASURES}, got {measure!r}")
+        if texts is None:
+            corpus = getattr(self, "_train_tokens", None)
+            if corpus is None or not corpus.path.exists():
+                raise InputError("this model was loaded or its training texts are gone: pass texts=...")
+            docs = list(corpus)
+        else:
+            tokenizer = self._tokenizer()
+            docs = [tokenizer(_text_of(t)) for t in texts]
+        docs = [[w for w in d if w in self._dictionary.token2id] for d in docs]
+        if not any(docs):
+            raise InputError("no known words in the texts: coherence is undefined")
+        topics = [[w for w, _ in topic] for topic in self.topics(top_n)]
+        model = CoherenceModel(
+            topics=topics, texts=docs, dictionary=self._dictionary, coherence=measure,
+            corpus=[self._dictionary.doc2bow(d) for d in docs] if measure == "u_mass" else None,
+            processes=1,
+        )  # fmt: skip
+        value = float(model.get_coherence())
+        if not np.isfinite(value):
+            raise InputError(f"{measure} coherence is not finite on these texts (too few co-occurrences)")
+        return value
+
+    def describe(self, top_n: int = 10) -> list[dict[str, Any]]:
+        """Each topic: top words, share of the corpus, and nearest theme by the theme lexicons.
+
+        A topic's affinity to a theme is the probability mass its words put on
+        the concept lexicon's words of that theme; ``theme`` is ``other`` when
+        no theme gets at least 2% of the mass.
+        """
+        self._check()
+        matrix = self.topic_word_matrix()
+        theme_of = concept_themes()
+        table = concepts()
+        word_theme = np.zeros((len(self.vocabulary_), len(TOPICAL_THEMES)))
+        for j, word in enumerate(self.vocabulary_):
+            for concept in table.get(word, ()):
+                word_theme[j, TOPICAL_THEMES.index(theme_of[concept])] = 1.0
+        affinity = matrix @ word_theme
+        rows = []
+        for k, topic in enumerate(self.topics(top_n)):
+            best = int(affinity[k].argmax())
+            rows.append({
+                "topic": k,
+                "words": [w for w, _ in topic],
+                "share": round(float(self.topic_shares_[k]), 4),
+                "theme": TOPICAL_THEMES[best] if affinity[k, best] >= 0.02 else "other",
+                "affinity": {t: round(float(a), 4) for t, a in zip(TOPICAL_THEMES, affinity[k])},
+            })  # fmt: skip
+        return rows
+
+    # -- model store ------------------------------------------------------------------
+    def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        self._check()
+        params = {k: v for k, v in self.get_params().items()}
+        config = {"params": params, "eta_is_matrix": bool(np.ndim(self._lda.eta) == 2)}
+        arrays = {
+            "vocabulary": np.asarray(self.vocabulary_, dtype=np.str_),
+            "document_frequency": np.asarray([self._dictionary.dfs.get(i, 0) for i in range(len(self.vocabulary_))],
+                                             dtype=np.int64),  # fmt: skip
+            "sstats": np.asarray(self._lda.state.sstats, dtype=np.float64),
+            "eta": np.asarray(self._lda.eta, dtype=np.float64),
+            "alpha": self.alpha_,
+            "topic_shares": np.asarray(self.topic_shares_, dtype=np.float64),
+        }
+        return config, arrays
+
+    @classmethod
+    def _from_store(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> TopicModel:
+        from gensim.corpora import Dictionary
+        from gensim.models import LdaModel
+
+        model = cls(**config["params"])
+        vocabulary = [str(w) for w in arrays["vocabulary"]]
+        dictionary = Dictionary()
+        dictionary.token2id = {w: i for i, w in enumerate(vocabulary)}
+        dictionary.dfs = {i: int(n) for i, n in enumerate(arrays["document_frequency"])}
+        sstats = np.asarray(arrays["sstats"], dtype=np.float64)
+        if sstats.shape != (model.n_topics, len(vocabulary)):
+            raise InputError(f"stored sstats has shape {sstats.shape}, expected {(model.n_topics, len(vocabulary))}")
+        lda = LdaModel(
+            id2word=dictionary, num_topics=model.n_topics, alpha=np.asarray(arrays["alpha"], dtype=np.float64),
+            eta=np.asarray(arrays["eta"], dtype=np.float64), iterations=model.iterations,
+            random_state=model.random_state, dtype=np.float64,
+        )  # fmt: skip
+        lda.state.sstats = sstats
+        lda.sync_state()
+        model._set_state(lda, dictionary)
+        model.topic_shares_ = np.asarray(arrays["topic_shares"], dtype=np.float64)
+        return model
+
+
+def _stability(a: list[list[str]], b: list[list[str]]) -> float:
+    """Mean best-match Jaccard similarity between two sets of topics' top words."""
+    scores = []
+    for words in a:
+        s = set(words)
+        scores.append(max(len(s & set(other)) / len(s | set(other)) for other in b))
+    return float(np.mean(scores))
+
+
+def select_n_topics(
+    texts: Iterable[Any],
+    candidates: Sequence[int] = (4, 6, 8, 10, 12),
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+    measure: str = "c_v",
+    top_n: int = 10,
+    **params: Any,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Choose the number of topics by coherence, with stability across seeds.
+
+    Trains one model per candidate and seed; the best candidate has the
+    highest mean coherence. Stability is the mean best-match Jaccard overlap
+    of top words between the models of different seeds (1 = identical).
+
+    Returns
+    -------
+    (best n_topics, table)
+        ``table`` has one row per candidate: ``n_topics``, ``coherence``
+        (mean), ``coherence_std``, ``stability``.
+    """
+    texts = [_text_of(t) for t in texts]
+    if not texts:
+        raise InputError("no texts to choose the number of topics on")
+    candidates = list(candidates)
+    if not candidates or any(not isinstance(c, int) or c < 1 for c in candidates):
+        raise InputError(f"candidates must be positive integers, got {candidates!r}")
+    table = []
+    for n in candidates:
+        scores, word_sets = [], []
+        for seed in seeds:
+            model = TopicModel(n_topics=n, random_state=seed, **params).fit(texts)
+            scores.append(model.coherence(measure, texts=texts, top_n=top_n))
+            word_sets.append([[w for w, _ in t] for t in model.topics(top_n)])
+        pairs = [(i, j) for i in range(len(seeds)) for j in range(i + 1, len(seeds))]
+        stability = float(np.mean([_stability(word_sets[i], word_sets[j]) for i, j in pairs])) if pairs else 1.0
+        table.append({"n_topics": n, "coherence": round(float(np.mean(scores)), 4),
+                      "coherence_std": round(float(np.std(scores)), 4), "stability": round(stability, 4)})  # fmt: skip
+        logger.info("select_n_topics: %s", table[-1])
+    best = max(table, key=lambda row: (row["coherence"], row["stability"], -row["n_topics"]))
+    return int(best["n_topics"]), table
+
+
+def plain_gensim_coherence(
+    texts: Sequence[Any], model: TopicModel, *, random_state: int | None = 0, top_n: int = 10
+) -> dict[str, float]:
+    """Coherence of a plain gensim ``LdaModel`` (its defaults) on the same tokens and number of topics.
+
+    The baseline a user would write: ``LdaModel(corpus, num_topics=k, id2word=dictionary)``
+    on ``model``'s tokens and vocabulary.
+    """
+    from gensim.models import CoherenceModel, LdaModel
+
+    model._check()
+    tokenizer = model._tokenizer()
+    docs = [[w for w in tokenizer(_text_of(t)) if w in model._dictionary.token2id] for t in texts]
+    corpus = [model._dictionary.doc2bow(d) for d in docs]
+    plain = LdaModel(corpus, num_topics=model.n_topics, id2word=model._dictionary, random_state=random_state)
+    topics = [[model._dictionary[i] for i, _ in plain.get_topic_terms(k, topn=top_n)] for k in range(model.n_topics)]
+    out = {}
+    for measure in ("c_v", "u_mass", "c_npmi"):
+        cm = CoherenceModel(topics=topics, texts=docs, dictionary=model._dictionary, coherence=measure,
+                            corpus=corpus if measure == "u_mass" else None, processes=1)  # fmt: skip
+        out[measure] = round(float(cm.get_coherence()), 4)
+    return out

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ecomtopics as et
+from ecomtopics.text import clean_text, is_boilerplate_line, split_sentences
+
+BOILERPLATE = [
+    r"Home\s*>",
+    r"Related reading",
+    r"Read the next article",
+    r"^\d{4}/\d{1,2}/\d{1,2} \d",
+    r"\|",
+    r"Mall Express",
+    r"Please indicate the source",
+    r"Click to register",
+    r"apply to join",
+    r"TaobaoCrazyO2OMode",
+    r"Company news",
+    r"PTA Futures",
+    r"预算:业务预算",
+]
+
+
+@pytest.mark.parametrize("seed", ["001", "002", "004"])
+def test_no_boilerplate_survives(seed_texts, seed):
+    paras = et.split_paragraphs(seed_texts[seed])
+    for p in paras:
+        for pattern in BOILERPLATE:
+            assert not re.search(pattern, p.text), (pattern, p.text[:120])
+
+
+@pytest.mark.parametrize("seed", ["000", "001", "002", "003", "004"])
+def test_real_content_is_kept(seed_texts, seed):
+    """Every line of article prose (long lines before the related-reading tail) survives."""
+    raw_lines = seed_texts[seed].splitlines()
+    end = next((i for i, line in enumerate(raw_lines) if "Related reading" in line), len(raw_lines))
+    prose = [clean_text(line) for line in raw_lines[:end] if len(line) > 120]
+    prose = [line for line in prose if "reprinting" not in line and "apply to join" not in line]
+    joined = " ".join(p.text for p in et.split_paragraphs(seed_texts[seed]))
+    squashed = re.sub(r"\s+", "", joined)
+    for line in prose:
+        assert re.sub(r"\s+", "", line)[:60] in squashed
+
+
+def test_long_lines_of_002_become_windows(seed_texts):
+    paras = et.split_paragraphs(seed_texts["002"])
+    first_line = [p for p in paras if p.line == 1]
+    assert len(first_line) >= 3
+    assert [p.window for p in first_line] == list(range(len(first_line)))
+    assert all(p.n_windows == len(first_line) for p in first_line)
+    for p in paras:
+        assert len(re.findall(r"[A-Za-z][A-Za-z0-9']*", p.text)) <= 260
+        assert p.text.rstrip().endswith((".", "!", "?", '"', "”"))  # whole sentences
+
+
+def test_windows_of_long_chinese_paragraph():
+    sentence = "天猫平台持续推进线上线下融合，帮助品牌商家完成数字化转型。"
+    paras = et.split_paragraphs(sentence * 40)
+    assert len(paras) > 1
+    assert all(len(re.findall(r"[\u4e00-\u9fff]", p.text)) <= 400 for p in paras)
+    assert all(p.text.endswith("。") for p in paras)
+    assert "".join(p.text for p in paras) == clean_text(sentence * 40)
+
+
+@pytest.mark.parametrize(("seed", "lang"), [("003", "zh"), ("000", "en")])
+def test_seed_languages(seed_texts, seed, lang):
+    paras = et.split_paragraphs(seed_texts[seed])
+    assert paras
+    assert {p.lang for p in paras} == {lang}
+
+
+def test_positions_point_at_source_lines(seed_texts):
+    raw_lines = seed_texts["004"].splitlines()
+    for p in et.split_paragraphs(seed_texts["004"]):
+        assert clean_text(raw_lines[p.line - 1])[:30] == p.text[:30]
+    assert [p.index for p in et.split_paragraphs(seed_texts["004"])] == list(
+        range(len(et.split_paragraphs(seed_texts["004"])))
+    )
+
+
+def test_cleaning_normalises_and_repairs():
+    raw = "Ｔｍａｌｌ\u200b的&amp;<span>O2O</span> spanition,\x07 Spanaction！"
+    assert clean_text(raw) == "Tmall的&O2O transition, Transaction!"
+
+
+def test_hard_wrapped_lines_are_joined():
+    text = "Tmall said that its merchants\nwill open more stores in 2015.\nA new paragraph."
+    paras = et.split_paragraphs(text)
+    assert [p.text for p in paras] == [
+        "Tmall said that its merchants will open more stores in 2015.",
+        "A new paragraph.",
+    ]
+
+
+def test_sentence_splitting():
+    assert split_sentences("天猫升级。商家受益！是吗？是的；好") == ["天猫升级。", "商家受益！", "是吗？", "是的；", "好"]
+    assert split_sentences('He said "yes." Then Mr. Li left. U.S. sales rose.') == [
+        'He said "yes."',
+        "Then Mr. Li left.",
+        "U.S. sales rose.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Home >", "首页 > 资讯 > 电商", "2015/2/9 22:42:00 25", "阅读 1024", "转载请注明出处", "www.example.com"],
+)
+def test_boilerplate_lines(line):
+    assert is_boilerplate_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Tmall President Wang Yulei in 2015 what is the role of service providers",
+        "未来的线上线下商业",
+        "The home appliance market grew 20% in 2015.",
+    ],
+)
+def test_content_lines_are_not_boilerplate(line):
+    assert not is_boilerplate_line(line)
+
+
+@pytest.mark.parametrize("bad", [None, b"bytes", 3, ["list"]])
+def test_non_text_is_a_clear_type_error(bad):
+    with pytest.raises(TypeError, match="text must be str"):
+        et.split_paragraphs(bad)
+    with pytest.raises(TypeError, match="must be str"):
+        et.detect_language(bad)
+
+
+def test_bytes_error_says_how_to_decode():
+    with pytest.raises(TypeError, match="decode"):
+        et.split_paragraphs("天猫".encode())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_split_never_fails_and_is_deterministic(text):
+    first = et.split_paragraphs(text)
+    assert first == et.split_paragraphs(text)
+    for p in first:
+        assert p.text and p.text == p.text.strip()
+        assert p.lang in ("zh", "en", "mixed", "und")
+        assert "\n" not in p.text
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["天猫", "线上线下", "Tmall ", "O2O", "。", ". ", "\n", "\n\n", " ", "😀"]), max_size=200))
+def test_split_loses_no_letters(pieces):
+    text = "".join(pieces)
+    kept = re.sub(r"\W", "", "".join(p.text for p in et.split_paragraphs(text, drop_boilerplate=False)))
+    assert kept == re.sub(r"\W", "", clean_text(text))
+
+
+def test_huge_text_without_punctuation():
+    text = "天猫" * 500_000  # 1 M characters, no punctuation at all
+    paras = et.split_paragraphs(text)
+    assert sum(len(p.text) for p in paras) == len(text)
+    assert all(len(p.text) <= 400 for p in paras)
+    words = "tmall " * 170_000
+    paras = et.split_paragraphs(words)
+    assert all(len(p.text.split()) <= 250 for p in paras)
+    assert sum(len(p.text.split()) for p in paras) == 170_000
