@@ -45,6 +45,8 @@ _LAZY: dict[str, str] = {
     "ThemeClassifier": "ecomtopics.classify",
     "Tokenizer": "ecomtopics.tokenize",
     "TopicModel": "ecomtopics.topics",
+    "classify_document": "ecomtopics.batch",
+    "classify_many": "ecomtopics.batch",
     "clean_text": "ecomtopics.text",
     "detect_language": "ecomtopics.text",
     "evaluate": "ecomtopics.evaluate",
@@ -63,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._errors import DataError, EcomtopicsError, InputError, ModelIntegrityError, ModelNotFoundError, ModelStoreError, NotFittedError
     from ._store import ModelStore, load_model, register_kind
     from ._themes import THEMES
+    from .batch import classify_document, classify_many
     from .classify import Explanation, ThemeClassifier
     from .data import LabelledParagraph, read_labelled
     from .evaluate import evaluate

@@ -486,11 +486,12 @@ def _fmt_value(value: Any) -> str:
     return "null" if value is None else str(value)
 
 
-def key_metric(metrics: Any) -> tuple[str, Any] | None:
+def key_metric(metrics: Any, prefer: str | None = None) -> tuple[str, Any] | None:
     """Return the headline ``(name, value)`` of a manifest's metrics, or None.
 
-    Prefers ``macro_f1``, ``accuracy``, ``coherence`` and similar; otherwise the
-    first numeric metric by name.
+    ``prefer`` names it by its dotted path (a retraining job's metric);
+    otherwise ``macro_f1``, ``accuracy``, ``coherence`` and similar are
+    preferred, else the first numeric metric by name.
 
     Examples
     --------
@@ -500,6 +501,10 @@ def key_metric(metrics: Any) -> tuple[str, Any] | None:
     if not isinstance(metrics, dict):
         return None
     flat = [(k, v) for k, v in _flatten(metrics) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if prefer:
+        for k, v in flat:
+            if k == prefer:
+                return k, v
     for preferred in _PREFERRED_METRICS:
         for k, v in flat:
             if k == preferred:
@@ -939,6 +944,10 @@ class ModelStore:
                 f"({type(exc).__name__}: {exc}); the files match their checksums, so they were written "
                 f"by an incompatible version of {cls.__qualname__}: retrain the model"
             ) from exc
+        try:  # where it came from, so worker processes can load it again instead of unpickling
+            model.source_ = {"store": str(self.root), "name": name, "version": version}
+        except AttributeError:  # pragma: no cover - models with __slots__
+            pass
         logger.debug("loaded %s %s from %s", name, version, self.root)
         return model
 

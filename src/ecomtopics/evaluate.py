@@ -45,7 +45,7 @@ def score_predictions(
         raise InputError(f"{len(y_true)} true labels but {len(y_pred)} predictions")
     if not y_true:
         raise InputError("nothing to evaluate: no labelled rows")
-    labels = [t for t in THEMES if t in set(y_true) | set(y_pred)] + sorted(set(y_true) | set(y_pred) - set(THEMES))
+    labels = [t for t in THEMES if t in set(y_true) | set(y_pred)] + sorted((set(y_true) | set(y_pred)) - set(THEMES))
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     out: dict[str, Any] = {
         "n": len(y_true),

@@ -18,7 +18,12 @@ __all__ = ["main"]
 
 # subcommand -> module defining ``add_parser(subparsers)``
 _COMMANDS: dict[str, str] = {
+    "classify": "ecomtopics.cli._classify",
     "split": "ecomtopics.cli._split",
+    "topics": "ecomtopics.cli._topics",
+    "keywords": "ecomtopics.cli._keywords",
+    "train": "ecomtopics.cli._train",
+    "evaluate": "ecomtopics.cli._evaluate",
     "models": "ecomtopics.cli._models",
 }
 

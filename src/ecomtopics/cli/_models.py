@@ -108,7 +108,7 @@ def _list(args: argparse.Namespace) -> int:
                 problems += 1
                 rows.append((name, version, "", "?", "?", "unreadable manifest"))
                 continue
-            metric = key_metric(manifest.get("metrics"))
+            metric = key_metric(manifest.get("metrics"), prefer=(manifest.get("params") or {}).get("job", {}).get("metric"))
             metric_text = f"{metric[0]}={_fmt(metric[1])}" if metric else "-"
             mark = "*" if version == promoted else ""
             rows.append((name, version, mark, manifest["kind"], manifest["created"], metric_text))

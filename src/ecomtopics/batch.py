@@ -1,0 +1,257 @@
+"""Scoring many paragraphs: whole documents, and large streams in parallel (joblib or Dask).
+
+Worker processes never receive pickled models or tokenizers (a jieba
+tokenizer holds a lock): they load the model from its store files by
+reference, once per process, and rebuild the tokenizer from its settings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from ._errors import InputError
+from ._typing import check_text
+from .text import Paragraph, split_paragraphs
+
+__all__ = ["ClassifiedParagraph", "DocumentResult", "Prediction", "classify_document", "classify_many"]
+
+logger = logging.getLogger(__name__)
+
+Backend = Literal["sequential", "loky", "dask"]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The theme of one paragraph with the probability of every theme."""
+
+    label: str
+    probabilities: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ClassifiedParagraph:
+    """A paragraph of a document with its theme, probabilities and all themes it discusses."""
+
+    paragraph: Paragraph
+    label: str
+    probabilities: dict[str, float]
+    labels: list[str]
+
+    @property
+    def text(self) -> str:
+        return self.paragraph.text
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """A classified document.
+
+    ``shares`` is the document's theme mix: the mean of the paragraphs'
+    probabilities weighted by their length in characters.
+    """
+
+    paragraphs: list[ClassifiedParagraph]
+    shares: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def label_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for p in self.paragraphs:
+            counts[p.label] = counts.get(p.label, 0) + 1
+        return counts
+
+
+def _resolve(model: Any, store: Any = None) -> Any:
+    if model is None or isinstance(model, str):
+        from ._store import load_model
+
+        return load_model(model or "theme-classifier", store=store)
+    if not hasattr(model, "predict_proba") or not hasattr(model, "classes_"):
+        raise InputError(f"model must be a fitted ThemeClassifier or a model name, got {type(model).__name__}")
+    return model
+
+
+def classify_document(text: str, model: Any = None, *, store: Any = None, threshold: float | None = None) -> DocumentResult:
+    """Split a document, classify each paragraph, and give the document's theme shares.
+
+    Parameters
+    ----------
+    text : str
+        The raw document.
+    model : ThemeClassifier or str, optional
+        A fitted classifier, or the name of a stored one (default: the
+        bundled ``theme-classifier``).
+    threshold : float, optional
+        Threshold of :meth:`~ecomtopics.ThemeClassifier.predict_labels`.
+
+    Examples
+    --------
+    >>> result = classify_document("天猫线下门店与线上会员打通。\\n\\nService providers help merchants.")
+    >>> [p.label for p in result.paragraphs]
+    ['o2o', 'merchant_services']
+    """
+    check_text(text)
+    clf = _resolve(model, store)
+    paragraphs = split_paragraphs(text)
+    if not paragraphs:
+        return DocumentResult([], {c: 0.0 for c in clf.classes_})
+    texts = [p.text for p in paragraphs]
+    proba = clf.predict_proba(texts)
+    labels = clf.predict_labels(texts, threshold=threshold)
+    out = [
+        ClassifiedParagraph(p, clf.classes_[int(row.argmax())], {c: float(v) for c, v in zip(clf.classes_, row)}, ls)
+        for p, row, ls in zip(paragraphs, proba, labels)
+    ]
+    weights = np.array([len(t) for t in texts], dtype=np.float64)
+    mix = weights @ proba / weights.sum()
+    return DocumentResult(out, {c: round(float(v), 6) for c, v in zip(clf.classes_, mix)})
+
+
+# -- parallel scoring ---------------------------------------------------------------------
+
+_WORKER_MODELS: dict[tuple[str, str, str], Any] = {}
+
+
+def _worker_model(ref: tuple[str, str, str]) -> Any:
+    model = _WORKER_MODELS.get(ref)
+    if model is None:
+        from ._store import ModelStore
+
+        root, name, version = ref
+        model = _WORKER_MODELS[ref] = ModelStore(root).load(name, version)
+    return model
+
+
+def _score_batch(ref: tuple[str, str, str], texts: list[str]) -> tuple[list[str], np.ndarray]:
+    model = _worker_model(ref)
+    proba = model.predict_proba(texts)
+    return [model.classes_[i] for i in proba.argmax(axis=1)], proba
+
+
+def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(texts)
+    while batch := list(itertools.islice(iterator, size)):
+        for i, t in enumerate(batch):
+            if not isinstance(t, str):
+                raise TypeError(f"texts must be str, got {type(t).__name__} in a batch at position {i}")
+        yield batch
+
+
+class _Reference:
+    """A store reference to the model; writes an in-memory model to a temporary store."""
+
+    def __init__(self, model: Any) -> None:
+        self.tmp: Path | None = None
+        source = getattr(model, "source_", None)
+        if source:
+            self.ref = (source["store"], source["name"], source["version"])
+            return
+        from ._store import ModelStore
+
+        self.tmp = Path(tempfile.mkdtemp(prefix="ecomtopics-batch-"))
+        version = ModelStore(self.tmp).save(model, "batch-model")
+        self.ref = (str(self.tmp), "batch-model", version)
+
+    def close(self) -> None:
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def classify_many(
+    texts: Iterable[str],
+    model: Any = None,
+    *,
+    n_jobs: int = 1,
+    batch_size: int = 1000,
+    backend: Backend = "loky",
+    client: Any = None,
+    store: Any = None,
+) -> Iterator[Prediction]:
+    """Classify a stream of paragraphs, in order, with bounded memory.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Read lazily, ``batch_size`` at a time.
+    model : ThemeClassifier or str, optional
+        A fitted classifier or a stored model's name (default: the bundled
+        ``theme-classifier``).
+    n_jobs : int
+        Worker processes for the ``loky`` backend (-1: all cores). With 1
+        (or ``backend="sequential"``) everything runs in this process.
+    batch_size : int
+        Paragraphs per task.
+    backend : {"sequential", "loky", "dask"}
+        ``loky`` uses joblib processes on this machine; ``dask`` sends batches
+        to a ``dask.distributed`` cluster (``client``, or the current one).
+    client : dask.distributed.Client, optional
+
+    Yields
+    ------
+    Prediction
+        In the order of ``texts``.
+
+    Examples
+    --------
+    >>> [p.label for p in classify_many(["天猫线下门店", "服务商培训商家"], n_jobs=1)]
+    ['o2o', 'merchant_services']
+    """
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+    if batch_size < 1:
+        raise InputError(f"batch_size must be at least 1, got {batch_size}")
+    if backend not in ("sequential", "loky", "dask"):
+        raise InputError(f"backend must be 'sequential', 'loky' or 'dask', got {backend!r}")
+    clf = _resolve(model, store)
+    classes = list(clf.classes_)
+
+    def emit(labels: list[str], proba: np.ndarray) -> Iterator[Prediction]:
+        for label, row in zip(labels, proba):
+            yield Prediction(label, dict(zip(classes, row.tolist())))
+
+    if backend == "sequential" or (backend == "loky" and n_jobs == 1):
+        for batch in _batches(texts, batch_size):
+            proba = clf.predict_proba(batch)
+            yield from emit([classes[i] for i in proba.argmax(axis=1)], proba)
+        return
+    reference = _Reference(clf)
+    try:
+        if backend == "loky":
+            from joblib import Parallel, delayed
+
+            parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator", pre_dispatch="2*n_jobs")
+            for labels, proba in parallel(delayed(_score_batch)(reference.ref, b) for b in _batches(texts, batch_size)):
+                yield from emit(labels, proba)
+        else:
+            yield from _dask_map(reference.ref, texts, batch_size, client, emit)
+    finally:
+        reference.close()
+
+
+def _dask_map(ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, client: Any, emit: Any) -> Iterator[Prediction]:
+    try:
+        from dask.distributed import default_client
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError('the dask backend needs dask.distributed: pip install "ecomtopics[dask]"') from None
+    if client is None:
+        try:
+            client = default_client()
+        except ValueError:
+            raise InputError("backend='dask' needs a dask.distributed Client: pass client=... or create one first") from None
+    window = max(2, 2 * len(client.scheduler_info().get("workers", {})))
+    pending: list[Any] = []
+    for batch in _batches(texts, batch_size):
+        pending.append(client.submit(_score_batch, ref, batch, pure=False))
+        if len(pending) >= window:
+            yield from emit(*pending.pop(0).result())
+    for future in pending:
+        yield from emit(*future.result())

@@ -1,0 +1,195 @@
+"""``ecomtopics classify``: label paragraphs of documents, or JSON Lines records at scale."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ._common import add_format, add_model_options, load, write_rows
+
+logger = logging.getLogger(__name__)
+
+EXAMPLES = """
+examples:
+  ecomtopics classify seeds/                      # every paragraph of every seed, as a table
+  ecomtopics classify report.txt --format json
+  cat speech.txt | ecomtopics classify -
+  ecomtopics classify archive.jsonl -o labels.jsonl --n-jobs 2 --resume
+      # JSON Lines in ({"id": ..., "text": ...} per line), JSON Lines out; --resume skips ids
+      # already in labels.jsonl; a bad record becomes an error row and the job goes on
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "classify", help="label each paragraph by theme", description="Label each paragraph by theme.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    p.add_argument("inputs", nargs="+", metavar="PATH", help="text files, folders, - for stdin, or .jsonl records")
+    add_model_options(p)
+    add_format(p)
+    p.add_argument("-o", "--output", default=None, help="write JSON Lines here (records mode)")
+    p.add_argument("--resume", action="store_true", help="skip records whose id is already in --output")
+    p.add_argument("--n-jobs", type=int, default=1, help="worker processes for records (default 1)")
+    p.add_argument("--batch-size", type=int, default=1000, help="records per batch (default 1000)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .._errors import InputError
+
+    records = [p for p in args.inputs if p.endswith(".jsonl")]
+    if records and len(records) != len(args.inputs):
+        raise InputError("give either documents or .jsonl record files, not both")
+    if args.resume and not args.output:
+        raise InputError("--resume needs --output FILE (the file to resume)")
+    model = load(args)
+    if records:
+        return _records(args, model, [Path(p) for p in records])
+    return _documents(args, model)
+
+
+def _documents(args: argparse.Namespace, model: Any) -> int:
+    from .._io import read_documents
+    from ..batch import classify_document
+
+    rows = []
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        for name, text in read_documents(args.inputs):
+            result = classify_document(text, model)
+            doc_rows = [
+                {"source": name, "index": p.paragraph.index, "line": p.paragraph.line, "lang": p.paragraph.lang,
+                 "label": p.label, "probability": round(p.probabilities[p.label], 3), "labels": p.labels,
+                 "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()}, "text": p.text}  # fmt: skip
+                for p in result.paragraphs
+            ]
+            if args.format == "table":
+                shares = ", ".join(f"{k} {v:.0%}" for k, v in sorted(result.shares.items(), key=lambda kv: -kv[1]))
+                out.write(f"== {name}: {len(doc_rows)} paragraphs; theme shares: {shares}\n")
+                write_rows(doc_rows, "table", ["index", "line", "lang", "label", "probability", "text"], out)
+                out.write("\n")
+            else:
+                rows.extend(doc_rows)
+        if args.format != "table":
+            write_rows(rows, args.format, ["source", "index", "line", "lang", "label", "probability", "labels", "text"], out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def _read_done(path: Path) -> set[str]:
+    """Ids already written; a torn last line (from a killed job) is cut off."""
+    done: set[str] = set()
+    if not path.exists():
+        return done
+    with path.open("r+b") as handle:
+        data = handle.read()
+        end = data.rfind(b"\n") + 1
+        if end < len(data):
+            logger.warning("%s: dropping a torn last line (%d bytes)", path, len(data) - end)
+            handle.truncate(end)
+        for line in data[:end].splitlines():
+            try:
+                done.add(str(json.loads(line)["id"]))
+            except (ValueError, KeyError, TypeError):
+                logger.warning("%s: ignoring an unreadable line", path)
+    return done
+
+
+def _iter_records(paths: list[Path]) -> Iterator[tuple[str, str | None, str | None]]:
+    """(id, text, error) for every line of the record files."""
+    for path in paths:
+        if not path.is_file():
+            from .._errors import InputError
+
+            raise InputError(f"{path}: no such file")
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                fallback = f"{path.name}:{number}"
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield fallback, None, f"not UTF-8 (byte {exc.start})"
+                    continue
+                try:
+                    obj = json.loads(line)
+                except ValueError as exc:
+                    yield fallback, None, f"not valid JSON: {exc}"
+                    continue
+                if not isinstance(obj, dict):
+                    yield fallback, None, f"a record must be a JSON object, got {type(obj).__name__}"
+                    continue
+                rid = str(obj.get("id", fallback))
+                text = obj.get("text")
+                if not isinstance(text, str):
+                    yield rid, None, f"'text' must be a string, got {type(text).__name__}"
+                elif not text.strip():
+                    yield rid, None, "'text' is empty"
+                else:
+                    yield rid, text, None
+
+
+def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:
+    from tqdm.auto import tqdm
+
+    from ..batch import classify_many
+
+    output = Path(args.output) if args.output else None
+    done = _read_done(output) if output and args.resume else set()
+    if output and not args.resume and output.exists() and output.stat().st_size:
+        from .._errors import InputError
+
+        raise InputError(f"{output} exists; use --resume to continue it, or remove it")
+    out = output.open("a", encoding="utf-8") if output else sys.stdout
+    written = errors = skipped = 0
+    try:
+        progress = tqdm(desc="classify", unit=" records", disable=None, file=sys.stderr)
+        batch: list[tuple[str, str | None, str | None]] = []
+
+        def flush_batch() -> None:
+            nonlocal written, errors
+            good = [(rid, text) for rid, text, err in batch if err is None]
+            predictions = iter(classify_many([t for _, t in good], model, n_jobs=args.n_jobs,
+                                             batch_size=max(1, args.batch_size // max(1, args.n_jobs))))  # fmt: skip
+            for rid, text, err in batch:
+                if err is not None:
+                    row = {"id": rid, "error": err}
+                    errors += 1
+                else:
+                    pred = next(predictions)
+                    row = {"id": rid, "label": pred.label,
+                           "probabilities": {k: round(v, 6) for k, v in pred.probabilities.items()}}  # fmt: skip
+                    written += 1
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")  # one whole line per write
+                out.flush()
+            if out is not sys.stdout:
+                os.fsync(out.fileno())
+            progress.update(len(batch))
+            batch.clear()
+
+        for record in _iter_records(paths):
+            if record[0] in done:
+                skipped += 1
+                continue
+            done.add(record[0])
+            batch.append(record)
+            if len(batch) >= args.batch_size:
+                flush_batch()
+        if batch:
+            flush_batch()
+        progress.close()
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    logger.info("classified %d records, %d error rows, %d skipped (already done)", written, errors, skipped)
+    return 0

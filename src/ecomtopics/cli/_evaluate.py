@@ -1,0 +1,44 @@
+"""``ecomtopics evaluate``: score a stored classifier on labelled data, with baselines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ._common import add_model_options
+
+EXAMPLES = """
+examples:
+  ecomtopics evaluate --data data/gold --train data/authored
+  ecomtopics evaluate --data my_gold.jsonl --model theme-classifier --version v1 --format json
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate", help="macro-F1, per-class scores and confusion matrix on labelled data",
+        description="Evaluate a stored theme classifier on labelled paragraphs. With --train, the two "
+        "baselines (plain scikit-learn pipeline, keyword lexicon rule) are trained and scored in the same run.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    p.add_argument("--data", nargs="+", required=True, help="labelled JSON Lines files or folders to score on")
+    p.add_argument("--train", nargs="*", help="training rows for the baselines")
+    add_model_options(p)
+    p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..data import read_labelled
+    from ..evaluate import evaluate, format_report
+    from ._common import load
+
+    model = load(args)
+    rows = read_labelled(args.data)
+    train = read_labelled(args.train) if args.train else None
+    result = evaluate(model, rows, train_rows=train)
+    if args.format == "json":
+        print(json.dumps({k: v for k, v in result.items() if k != "predictions"}, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(f"{args.model} on {', '.join(args.data)}", {"Evaluation": result}))
+    return 0

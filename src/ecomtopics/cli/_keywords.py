@@ -1,0 +1,47 @@
+"""``ecomtopics keywords``: the TF-IDF keywords of each document."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+EXAMPLES = """
+examples:
+  ecomtopics keywords seeds/
+  ecomtopics keywords report.txt --top-n 20 --format json
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "keywords", help="TF-IDF keywords of each document",
+        description="Keywords of each document by TF-IDF over our bilingual tokens; document frequencies "
+        "come from the paragraphs of all the given documents.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    p.add_argument("inputs", nargs="+", metavar="PATH", help="text files, folders, or - for stdin")
+    p.add_argument("--top-n", type=int, default=10, help="keywords per document (default 10)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .._errors import InputError
+    from .._io import read_documents
+    from ..features import Tfidf
+    from ..text import split_paragraphs
+    from ._common import write_rows
+
+    docs = list(read_documents(args.inputs))
+    paragraphs = [p.text for _, text in docs for p in split_paragraphs(text)]
+    if not paragraphs:
+        raise InputError("no paragraphs with text in the inputs")
+    tfidf = Tfidf().fit(paragraphs)
+    keywords = tfidf.keywords_many(["\n".join(p.text for p in split_paragraphs(text)) for _, text in docs], args.top_n)
+    rows = [{"source": name, "keywords": " ".join(t for t, _ in kw), "scores": kw} for (name, _), kw in zip(docs, keywords)]
+    if args.format == "json":
+        for row in rows:
+            print(json.dumps({"source": row["source"], "keywords": row["scores"]}, ensure_ascii=False))
+    else:
+        write_rows(rows, args.format, ["source", "keywords"])
+    return 0

@@ -1,0 +1,81 @@
+"""``ecomtopics topics``: topics of a set of documents (LDA), optionally plotted."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+EXAMPLES = """
+examples:
+  ecomtopics topics seeds/ --n-topics 6
+  ecomtopics topics seeds/ --stored --format json        # topic mix of each document, shipped model
+  ecomtopics topics seeds/ --n-topics 6 --plot topics.png --ldavis topics.html
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "topics", help="LDA topics of documents (new model, or the stored one)",
+        description="Train an LDA topic model on the paragraphs of the given documents and show its topics "
+        "and coherence; or, with --stored, show each document's topic mix under the stored topic model.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    p.add_argument("inputs", nargs="+", metavar="PATH", help="text files, folders, or - for stdin")
+    p.add_argument("--n-topics", type=int, default=8, help="number of topics (default 8)")
+    p.add_argument("--top-n", type=int, default=10, help="words per topic (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="random state (default 0)")
+    p.add_argument("--stored", action="store_true", help="use the stored topic model instead of training one")
+    p.add_argument("--model", default="topic-model", help="stored model name (with --stored)")
+    p.add_argument("--store", default=None, help="model store folder")
+    p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
+    p.add_argument("--plot", metavar="PNG", help="bar chart of each topic's top words (needs ecomtopics[viz])")
+    p.add_argument("--ldavis", metavar="HTML", help="pyLDAvis page of the model (needs ecomtopics[ldavis])")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .._errors import InputError
+    from .._io import read_documents
+    from ..text import split_paragraphs
+    from ..topics import TopicModel
+    from ._common import table
+
+    docs = list(read_documents(args.inputs))
+    paragraphs = [(name, p.text) for name, text in docs for p in split_paragraphs(text)]
+    if not paragraphs:
+        raise InputError("no paragraphs with text in the inputs")
+    if args.stored:
+        from .._store import load_model
+
+        model = load_model(args.model, store=args.store)
+    else:
+        model = TopicModel(n_topics=args.n_topics, random_state=args.seed).fit([t for _, t in paragraphs])
+    described = model.describe(top_n=args.top_n)
+    mixes = {}
+    for name, _ in docs:
+        texts = [t for n, t in paragraphs if n == name]
+        mixes[name] = model.transform(texts).mean(axis=0).round(4).tolist() if texts else []
+    coherence = None if args.stored else round(model.coherence("c_v"), 4)
+    if args.format == "json":
+        print(json.dumps({"topics": described, "coherence_c_v": coherence, "documents": mixes},
+                         ensure_ascii=False, indent=2))  # fmt: skip
+    else:
+        rows = [{"topic": d["topic"], "theme": d["theme"], "share": f"{d['share']:.2f}", "words": " ".join(d["words"])}
+                for d in described]  # fmt: skip
+        print(table(rows, ["topic", "theme", "share", "words"], max_width=100), end="")
+        if coherence is not None:
+            print(f"\ncoherence (c_v): {coherence}")
+        print("\ntopic mix per document:")
+        for name, mix in mixes.items():
+            print(f"  {name}: " + " ".join(f"{k}:{v:.2f}" for k, v in enumerate(mix)))
+    if args.plot:
+        from ..viz import plot_topics
+
+        plot_topics(model, args.plot, top_n=args.top_n)
+        print(f"plot: {args.plot}")
+    if args.ldavis:
+        from ..viz import ldavis_html
+
+        ldavis_html(model, [t for _, t in paragraphs], args.ldavis)
+        print(f"pyLDAvis: {args.ldavis}")
+    return 0

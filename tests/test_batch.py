@@ -1,0 +1,76 @@
+"""Batch and parallel scoring: every backend gives the same labels as predict, in order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+import ecomtopics as et
+
+
+@pytest.fixture(scope="module")
+def texts():
+    rows = et.read_labelled(ROOT / "data" / "authored")
+    return [r.text for r in rows[:300]] + ["", "的了", "天猫"]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return et.load_model("theme-classifier")
+
+
+@pytest.mark.parametrize(("backend", "n_jobs"), [("sequential", 1), ("loky", 1), ("loky", 2)])
+def test_classify_many_matches_predict(model, texts, backend, n_jobs):
+    predictions = list(et.classify_many(iter(texts), model, n_jobs=n_jobs, batch_size=37, backend=backend))
+    assert [p.label for p in predictions] == model.predict(texts)
+    proba = np.array([[p.probabilities[c] for c in model.classes_] for p in predictions])
+    np.testing.assert_allclose(proba, model.predict_proba(texts), atol=1e-12)
+
+
+def test_in_memory_model_goes_to_workers_by_files(texts):
+    rows = et.read_labelled(ROOT / "data" / "authored")[::5]
+    fresh = et.ThemeClassifier(calibrate=False).fit([r.text for r in rows], [r.label for r in rows])
+    assert not hasattr(fresh, "source_")
+    labels = [p.label for p in et.classify_many(texts, fresh, n_jobs=2, batch_size=50)]
+    assert labels == fresh.predict(texts)
+
+
+def test_dask_backend_on_a_local_cluster(model, texts):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            predictions = list(et.classify_many(texts, model, backend="dask", client=client, batch_size=40))
+    assert [p.label for p in predictions] == model.predict(texts)
+
+
+def test_dask_without_client_is_a_clear_error(model):
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(et.InputError, match="needs a dask.distributed Client"):
+        list(et.classify_many(["天猫"], model, backend="dask"))
+
+
+def test_classify_many_is_lazy_and_checks_input(model):
+    def endless():
+        while True:
+            yield "天猫线下门店"
+
+    stream = et.classify_many(endless(), model, batch_size=10)
+    first = [next(stream) for _ in range(25)]
+    assert {p.label for p in first} == {model.predict(["天猫线下门店"])[0]}
+    with pytest.raises(TypeError, match="single string"):
+        list(et.classify_many("text", model))
+    with pytest.raises(TypeError, match="must be str"):
+        list(et.classify_many(["ok", None], model))
+    with pytest.raises(et.InputError, match="backend"):
+        list(et.classify_many(["ok"], model, backend="spark"))
+
+
+def test_classify_document(model, seed_texts):
+    result = et.classify_document(seed_texts["004"], model)
+    assert len(result.paragraphs) == len(et.split_paragraphs(seed_texts["004"]))
+    assert abs(sum(result.shares.values()) - 1) < 1e-5  # shares are rounded to 6 places
+    assert max(result.shares, key=result.shares.get) == "o2o"
+    assert sum(result.label_counts.values()) == len(result.paragraphs)
+    empty = et.classify_document("   ", model)
+    assert empty.paragraphs == [] and set(empty.shares) == set(model.classes_)

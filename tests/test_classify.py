@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ecomtopics as et
+from ecomtopics.data import read_labelled
+from ecomtopics.evaluate import LexiconRule, expected_calibration_error, score_predictions
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def authored():
+    return read_labelled(ROOT / "data" / "authored")
+
+
+@pytest.fixture(scope="module")
+def clf(authored):
+    return et.ThemeClassifier(random_state=0).fit(
+        [r.text for r in authored], [r.label for r in authored], labels=[r.labels for r in authored]
+    )
+
+
+def test_classes_and_proba_contract(clf):
+    assert clf.classes_ == ["channel", "merchant_services", "o2o", "operations", "other"]
+    proba = clf.predict_proba(["天猫线下门店", "service providers help merchants", ""])
+    assert proba.shape == (3, 5)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
+    assert clf.predict(["天猫线下门店"]) == [clf.classes_[int(proba[0].argmax())]]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "的了吗呢", "the and of to", "2015/2/9", "😀😀", "\x00"])
+def test_empty_or_stopword_paragraphs_are_other(clf, text):
+    assert clf.predict([text]) == ["other"]
+    proba = clf.predict_proba([text])[0]
+    assert proba[clf.classes_.index("other")] == 1.0
+    assert clf.predict_labels([text]) == [["other"]]
+    assert clf.explain(text).terms == {c: [] for c in clf.classes_}
+
+
+def test_lean_path_matches_sklearn(clf, authored):
+    texts = [r.text for r in authored[:200]] + ["天猫", "", "O2O 线下"]
+    pipeline = clf.to_sklearn()
+    np.testing.assert_allclose(clf.decision_function(texts), pipeline.decision_function(texts), rtol=0, atol=1e-9)
+    one = np.vstack([clf.decision_function([t]) for t in texts[:20]])
+    np.testing.assert_allclose(one, pipeline.decision_function(texts[:20]), rtol=0, atol=1e-9)
+    uncalibrated = et.ThemeClassifier(calibrate=False).set_params(**{})
+    assert uncalibrated.calibrate is False
+
+
+def test_uncalibrated_probabilities_equal_sklearn(authored):
+    small = authored[::5]
+    model = et.ThemeClassifier(calibrate=False).fit([r.text for r in small], [r.label for r in small])
+    texts = [r.text for r in authored[1::7]]
+    np.testing.assert_allclose(model.predict_proba(texts), model.to_sklearn().predict_proba(texts), atol=1e-9)
+    assert model.predict(texts) == list(model.to_sklearn().predict(texts))
+
+
+def test_predict_one_matches_batch(clf):
+    texts = ["天猫线下门店", "Service providers", "下沉市场", "", "Tmall revenue"]
+    batch = clf.predict_proba(texts)
+    for text, row in zip(texts, batch):
+        label, proba = clf.predict_one(text)
+        np.testing.assert_allclose(proba, row, atol=1e-12)
+        assert label == clf.classes_[int(row.argmax())]
+
+
+def test_calibration_improves_log_loss(authored):
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import train_test_split
+
+    train, test = train_test_split(authored, test_size=0.3, random_state=1, stratify=[r.label for r in authored])
+    args = ([r.text for r in train], [r.label for r in train])
+    raw = et.ThemeClassifier(calibrate=False).fit(*args)
+    cal = et.ThemeClassifier(calibrate=True).fit(*args)
+    texts, truth = [r.text for r in test], [r.label for r in test]
+    assert cal.temperature_ != 1.0
+    assert log_loss(truth, cal.predict_proba(texts), labels=cal.classes_) <= log_loss(
+        truth, raw.predict_proba(texts), labels=raw.classes_
+    )
+
+
+def test_predict_labels_multi(clf):
+    labels = clf.predict_labels(["天猫线下门店与会员运营，线上线下打通；下沉市场渠道"], threshold=0.2)[0]
+    assert len(labels) >= 2 and set(labels) <= set(clf.label_classes_)
+    assert clf.predict_labels(["天猫线下门店"], threshold=0.999) == [["other"]]
+    with pytest.raises(et.InputError, match="threshold"):
+        clf.predict_labels(["x"], threshold=1.5)
+
+
+def test_explain_names_the_driving_terms(clf):
+    explanation = clf.explain("线下门店和支付宝扫码支付，O2O", top_n=3)
+    assert explanation.label == "o2o"
+    assert set(explanation.probabilities) == set(clf.classes_)
+    top = explanation.terms["o2o"]
+    assert len(top) == 3 and top[0][1] > 0
+    assert any(term.startswith("@") or term in ("线下门店", "o2o", "支付宝") for term, _ in top)
+
+
+def test_fit_errors():
+    with pytest.raises(et.InputError, match="at least two themes"):
+        et.ThemeClassifier().fit(["a b", "c d"], ["o2o", "o2o"])
+    with pytest.raises(et.InputError, match="2 texts but y has 1"):
+        et.ThemeClassifier().fit(["a b", "c d"], ["o2o"])
+    with pytest.raises(et.InputError, match="empty vocabulary"):
+        et.ThemeClassifier().fit(["的", "了"], ["o2o", "other"])
+    with pytest.raises(TypeError, match="single"):
+        et.ThemeClassifier().fit("text", ["o2o"])
+    with pytest.raises(et.InputError, match="C must be"):
+        et.ThemeClassifier(C=-1).fit(["a", "b"], ["o2o", "other"])
+    with pytest.raises(et.NotFittedError, match="not fitted"):
+        et.ThemeClassifier().predict(["x"])
+    with pytest.raises(TypeError, match="must be str"):
+        et.ThemeClassifier().fit(["a", None], ["o2o", "other"])
+
+
+def test_works_in_a_sklearn_pipeline_and_grid_search(authored):
+    from sklearn.model_selection import GridSearchCV
+
+    small = authored[::4]
+    search = GridSearchCV(et.ThemeClassifier(calibrate=False), {"C": [1.0, 10.0]}, cv=2, scoring="f1_macro")
+    search.fit([r.text for r in small], [r.label for r in small])
+    assert search.best_params_["C"] in (1.0, 10.0)
+    assert 0.0 < search.best_score_ <= 1.0
+
+
+def test_cross_language_transfer_beats_chance(authored):
+    en = [r for r in authored if r.lang == "en"]
+    zh = [r for r in authored if r.lang == "zh"]
+    model = et.ThemeClassifier(calibrate=False).fit([r.text for r in en], [r.label for r in en])
+    scores = score_predictions([r.label for r in zh], model.predict([r.text for r in zh]))
+    assert scores["macro_f1"] > 0.4  # chance is 0.2: concepts carry what English taught to Chinese
+    no_concepts = et.ThemeClassifier(calibrate=False, concepts=False).fit([r.text for r in en], [r.label for r in en])
+    assert scores["macro_f1"] > score_predictions([r.label for r in zh], no_concepts.predict([r.text for r in zh]))["macro_f1"]
+
+
+def test_metric_helpers():
+    assert expected_calibration_error(np.array([[1.0, 0.0]]), ["a"], ["a", "b"]) == 0.0
+    assert LexiconRule().predict(["线下门店", "服务商", "the weather"]) == ["o2o", "merchant_services", "other"]
+    with pytest.raises(et.InputError):
+        score_predictions([], [])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text())
+def test_no_string_makes_predict_fail(clf, text):
+    label = clf.predict([text])[0]
+    assert label in clf.classes_
+    proba = clf.predict_proba([text])[0]
+    assert np.isfinite(proba).all() and abs(proba.sum() - 1) < 1e-9
+    assert clf.predict_labels([text])[0]

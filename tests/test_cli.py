@@ -1,0 +1,152 @@
+"""The command line, driven as a subprocess: success and bad-input paths for each subcommand."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT, SEEDS
+
+SEED_003 = str(SEEDS / "003_3d90cc2468adc228.txt")
+
+
+def run(*args, stdin=None, check_code=None, timeout=300):
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run([sys.executable, "-m", "ecomtopics.cli", *args], input=stdin, capture_output=True,
+                          timeout=timeout, env=env)  # fmt: skip
+    out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+    if check_code is not None:
+        assert proc.returncode == check_code, (proc.returncode, out[-2000:], err[-2000:])
+    return proc.returncode, out, err
+
+
+def test_help_on_every_subcommand():
+    for command in ("classify", "split", "topics", "keywords", "train", "evaluate", "models"):
+        code, out, _ = run(command, "--help", check_code=0)
+        assert "examples:" in out or "example" in out.lower(), command
+
+
+def test_usage_error_is_exit_2():
+    code, _, err = run("classify", check_code=2)
+    assert "usage" in err
+    run("no-such-command", check_code=2)
+
+
+def test_classify_table_json_csv():
+    _, out, _ = run("classify", SEED_003, check_code=0)
+    assert "theme shares" in out and "o2o" in out
+    _, out, _ = run("classify", SEED_003, "--format", "json", check_code=0)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 23 and all(r["label"] in ("channel", "merchant_services", "o2o", "operations", "other") for r in rows)
+    assert abs(sum(rows[0]["probabilities"].values()) - 1) < 1e-3
+    _, out, _ = run("classify", SEED_003, "--format", "csv", check_code=0)
+    assert out.splitlines()[0].startswith("source,index,line,lang,label")
+
+
+def test_classify_stdin_and_gb18030():
+    _, out, _ = run("classify", "-", "--format", "json", stdin="天猫线下门店与会员打通。".encode("gb18030"), check_code=0)
+    assert json.loads(out.splitlines()[0])["source"] == "<stdin>"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "empty"), (b"\x00\x01\x02binary", "binary"), (b"\xff\xfe\xfa\xfb\xfc" * 10, "not UTF-8")],
+)
+def test_classify_bad_files(tmp_path, content, message):
+    path = tmp_path / "doc.txt"
+    path.write_bytes(content)
+    code, out, err = run("classify", str(path), check_code=1)
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_file_and_unknown_model(tmp_path):
+    code, _, err = run("classify", str(tmp_path / "nope.txt"), check_code=1)
+    assert "no such file" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run("classify", SEED_003, "--model", "nope", check_code=1)
+    assert "nope" in err and "Traceback" not in err
+    code, _, err = run("classify", SEED_003, "--version", "v99", check_code=1)
+    assert "v99" in err
+    code, _, err = run("--debug", "classify", str(tmp_path / "nope.txt"))
+    assert code != 0 and "Traceback" in err
+
+
+def _records(path, n, bad=()):
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            if i in bad:
+                out.write('{"id": "r%d", "text": 12}\n' % i if i % 2 else "not json at all\n")
+            else:
+                text = ["天猫线下门店与会员打通", "Service providers train merchants", "下沉市场渠道"][i % 3]
+                out.write(json.dumps({"id": f"r{i}", "text": f"{text} {i}"}, ensure_ascii=False) + "\n")
+
+
+def test_classify_records_with_error_rows(tmp_path):
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _records(src, 30, bad={3, 8})
+    run("classify", str(src), "-o", str(dst), check_code=0)
+    rows = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 30
+    errors = [r for r in rows if "error" in r]
+    assert {r["id"] for r in errors} == {"r3", "in.jsonl:9"}
+    assert "must be a string" in errors[0]["error"] and "not valid JSON" in errors[1]["error"]
+    code, _, err = run("classify", str(src), "-o", str(dst), check_code=1)
+    assert "--resume" in err
+
+
+def test_killed_job_resumes_with_each_id_once(tmp_path):
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _records(src, 6000)
+    env = {**os.environ}
+    proc = subprocess.Popen([sys.executable, "-m", "ecomtopics.cli", "-q", "classify", str(src), "-o", str(dst),
+                             "--batch-size", "100"], env=env, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.time() + 120
+    while time.time() < deadline and (not dst.exists() or dst.stat().st_size < 20_000):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = dst.read_text(encoding="utf-8").count("\n")
+    assert 0 < partial < 6000, partial
+    with dst.open("a", encoding="utf-8") as out:  # a torn record, as a kill mid-write would leave
+        out.write('{"id": "r5999", "lab')
+    run("classify", str(src), "-o", str(dst), "--resume", check_code=0)
+    ids = [json.loads(line)["id"] for line in dst.read_text(encoding="utf-8").splitlines()]
+    assert len(ids) == 6000 and set(ids) == {f"r{i}" for i in range(6000)}
+
+
+def test_split_keywords_topics(tmp_path):
+    _, out, _ = run("split", str(SEEDS), check_code=0)
+    assert out.count("== ") == 5
+    _, out, _ = run("keywords", str(SEEDS), "--format", "json", check_code=0)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 5 and all(len(r["keywords"]) == 10 for r in rows)
+    _, out, _ = run("topics", str(SEEDS), "--n-topics", "3", "--format", "json", check_code=0)
+    result = json.loads(out)
+    assert len(result["topics"]) == 3 and len(result["documents"]) == 5
+    _, out, _ = run("topics", str(SEEDS), "--stored", check_code=0)
+    assert "topic mix per document" in out
+    code, _, err = run("topics", str(tmp_path), check_code=1)
+    assert "no .txt" in err
+
+
+def test_train_and_evaluate(tmp_path):
+    rows = [json.loads(line) for line in (ROOT / "data" / "authored" / "o2o.jsonl").read_text().splitlines()][:40]
+    rows += [json.loads(line) for line in (ROOT / "data" / "authored" / "channel.jsonl").read_text().splitlines()][:40]
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    store = tmp_path / "store"
+    _, out, _ = run("train", "theme-classifier", "--data", str(data), "--store", str(store), check_code=0)
+    assert "v1" in out and "promoted" in out
+    _, out, _ = run("evaluate", "--data", str(data), "--train", str(data), "--store", str(store), check_code=0)
+    assert "plain_sklearn" in out and "lexicon_rule" in out
+    _, out, _ = run("models", "list", "--store", str(store), check_code=0)
+    assert "theme-classifier" in out
+    code, _, err = run("train", "theme-classifier", "--store", str(store), check_code=1)
+    assert "--data" in err
+    code, _, err = run("evaluate", "--data", str(tmp_path / "missing.jsonl"), "--store", str(store), check_code=1)
+    assert "no such file" in err

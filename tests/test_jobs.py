@@ -1,0 +1,106 @@
+"""Retraining jobs: determinism, reports, promotion only when not worse, bad rows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ROOT
+
+import ecomtopics as et
+from ecomtopics.jobs import JobConfig, load_job_config, run_job
+
+AUTHORED = ROOT / "data" / "authored"
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory):
+    """A quarter of the authored rows (fast), and a few as a gold set."""
+    rows = et.read_labelled(AUTHORED)
+    folder = tmp_path_factory.mktemp("data")
+    train = [r for i, r in enumerate(rows) if i % 6 == 0]
+    gold = [r for i, r in enumerate(rows) if i % 31 == 1]
+    (folder / "train.jsonl").write_text("".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in train))
+    (folder / "gold.jsonl").write_text("".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in gold))
+    return folder
+
+
+def _config(folder, params=None, **kw):
+    return JobConfig(model="theme-classifier", data=[str(folder / "train.jsonl")], gold=[str(folder / "gold.jsonl")],
+                     params=params or {"C": 10.0}, **kw)  # fmt: skip
+
+
+def test_job_writes_version_report_and_promotes(small_data, tmp_path):
+    store = et.ModelStore(tmp_path)
+    result = run_job(_config(small_data), store)
+    assert result.version == "v1" and result.promoted
+    folder = store.path("theme-classifier", "v1")
+    report = json.loads((folder / "report.json").read_text())
+    assert {"holdout", "gold", "transfer"} <= set(report)
+    assert report["gold"]["plain_sklearn"]["macro_f1"] >= 0
+    assert "macro-F1" in (folder / "report.md").read_text()
+    manifest = store.manifest("theme-classifier", "v1")
+    assert manifest["training_data"]["rows"] > 0 and len(manifest["training_data"]["sha256"]) == 64
+    assert et.load_model("theme-classifier", store=tmp_path).predict(["线下门店"])[0] in et.THEMES
+
+
+def test_same_data_and_seed_give_identical_model_files(small_data, tmp_path):
+    store = et.ModelStore(tmp_path)
+    run_job(_config(small_data), store)
+    run_job(_config(small_data), store)
+    files = [store.manifest("theme-classifier", v)["files"] for v in ("v1", "v2")]
+    model_files = [{k: v for k, v in f.items() if k.startswith("arrays/") or k == "config.json"} for f in files]
+    assert model_files[0] == model_files[1]
+    assert len(model_files[0]) >= 6
+
+
+def test_a_worse_model_is_not_promoted(small_data, tmp_path):
+    store = et.ModelStore(tmp_path)
+    good = run_job(_config(small_data), store)
+    worse = run_job(_config(small_data, params={"C": 0.001, "calibrate": False}), store)
+    assert worse.value < good.value
+    assert not worse.promoted
+    assert store.promoted("theme-classifier") == good.version
+    assert et.load_model("theme-classifier", store=tmp_path).C == 10.0
+    forced = run_job(_config(small_data, params={"C": 0.001, "calibrate": False}), store, promote="force")
+    assert forced.promoted and store.promoted("theme-classifier") == forced.version
+
+
+def test_bad_rows_fail_or_are_skipped(small_data, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    lines = (small_data / "train.jsonl").read_text().splitlines()
+    lines.insert(3, '{"id": "broken", "text": 5, "lang": "en", "label": "o2o", "labels": ["o2o"], "source": "x"}')
+    bad.write_text("\n".join(lines) + "\n")
+    config = JobConfig(model="theme-classifier", data=[str(bad)], params={"C": 10.0})
+    with pytest.raises(et.DataError, match=r"bad\.jsonl:4: 'text' must be a string"):
+        run_job(config, tmp_path / "store")
+    assert not (tmp_path / "store" / "theme-classifier").exists() or not et.ModelStore(tmp_path / "store").versions(
+        "theme-classifier"
+    )
+    config.on_bad_row = "skip"
+    assert run_job(config, tmp_path / "store").version == "v1"
+
+
+def test_job_config_file(tmp_path, small_data):
+    job = tmp_path / "job.toml"
+    job.write_text(f'model = "theme-classifier"\ndata = ["{small_data / "train.jsonl"}"]\n[params]\nC = 3.0\n')
+    config = load_job_config(job)
+    assert config.params == {"C": 3.0} and config.metric == "holdout.model.macro_f1"
+    job.write_text('model = "theme-classifier"\ndata = ["x"]\ncolour = "red"\n')
+    with pytest.raises(et.InputError, match="unknown key"):
+        load_job_config(job)
+    job.write_text("model = ")
+    with pytest.raises(et.InputError, match="not valid TOML"):
+        load_job_config(job)
+    with pytest.raises(et.InputError, match="model must be one of"):
+        JobConfig(model="svm", data=["x"])
+
+
+def test_topic_job(small_data, tmp_path):
+    config = JobConfig(model="topic-model", data=[str(small_data / "train.jsonl")],
+                       params={"n_topics": 4, "passes": 2})  # fmt: skip
+    result = run_job(config, tmp_path)
+    assert result.promoted and result.metric == "coherence.c_v"
+    assert set(result.metrics["plain_gensim"]) == {"c_v", "u_mass", "c_npmi"}
+    mix = et.load_model("topic-model", store=tmp_path).transform(["线下门店"])
+    assert mix.shape == (1, 4)
