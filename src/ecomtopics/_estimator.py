@@ -9,7 +9,6 @@ and ``__sklearn_tags__`` built lazily when scikit-learn asks for it).
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, ClassVar
 
 from ._errors import NotFittedError
@@ -25,10 +24,14 @@ class EstimatorMixin:
 
     @classmethod
     def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return sorted(
-            p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD
-        )
+        names = cls.__dict__.get("_param_names_cache")
+        if names is None:
+            import inspect  # slow to import: only when parameters are first asked for
+
+            sig = inspect.signature(cls.__init__)
+            names = sorted(p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD)
+            cls._param_names_cache = names
+        return list(names)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Parameters of this estimator (``deep`` is accepted for scikit-learn)."""
@@ -44,6 +47,8 @@ class EstimatorMixin:
         return self
 
     def __repr__(self) -> str:
+        import inspect
+
         defaults = {
             p.name: p.default
             for p in inspect.signature(type(self).__init__).parameters.values()

@@ -39,7 +39,6 @@ import contextlib
 import datetime as _dt
 import hashlib
 import importlib
-import importlib.metadata
 import json
 import logging
 import math
@@ -245,6 +244,8 @@ def _describe_cls(target: str | type) -> str:
 
 
 def _entry_point_kinds() -> dict[str, str]:
+    import importlib.metadata  # only for kinds the built-in registry lacks (slow to import)
+
     try:
         eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
     except Exception:  # pragma: no cover - a broken installed distribution
@@ -393,6 +394,8 @@ def _write_array(path: Path, array: np.ndarray, key: str) -> None:
 
 
 def _library_versions() -> dict[str, str | None]:
+    import importlib.metadata
+
     out: dict[str, str | None] = {"python": platform.python_version()}
     for dist in _LIBRARIES:
         try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from typing import Any
 
 from ._errors import InputError
 
-__all__ = ["check_text", "check_texts"]
+__all__ = ["LazyPattern", "check_text", "check_texts"]
 
 
 def check_text(text: object, *, name: str = "text") -> str:
@@ -45,3 +47,23 @@ def check_texts(texts: object, *, name: str = "texts", allow_empty: bool = True)
     if not allow_empty and not out:
         raise InputError(f"{name} is empty; at least one text is needed")
     return out
+
+
+class LazyPattern:
+    """A regular expression compiled on first use (big Unicode classes take milliseconds to compile,
+    which would otherwise be paid by every ``import``).
+
+    >>> LazyPattern(r"\\d+").findall("a1b22")
+    ['1', '22']
+    """
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            compiled = self._compiled = re.compile(*self._args)
+            for method in ("search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "split"):
+                setattr(self, method, getattr(compiled, method))  # later calls skip __getattr__
+        return getattr(self._compiled, name)

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -254,22 +256,69 @@ class ThemeClassifier(EstimatorMixin):
     def _prepare(self) -> None:
         self._index = {term: i for i, term in enumerate(self.vocabulary_)}
         self._analyzer_ = self._analyzer()
+        self._tokenizer_ = self._analyzer_.tokenizer
         self._other = self.classes_.index(OTHER) if OTHER in self.classes_ else None
         self._coef_t = np.ascontiguousarray(self.coef_.T)
+        self._columns = _Memo(self._token_columns) if tuple(self.ngram_range) == (1, 1) else None
+        self._py_weights = None
+        self._intercept_list = [float(b) for b in self.intercept_]
+
+    def _token_columns(self, token: str) -> tuple[int, ...]:
+        """Columns a token feeds: itself and, with concepts, its concept features."""
+        features = self._analyzer_.features_of_token(token)
+        return tuple(self._index[f] for f in features if f in self._index)
 
     def _ensure_ready(self) -> None:
         self._check_fitted("coef_")
         if getattr(self, "_index", None) is None:
             self._prepare()
 
+    def _counts(self, text: str) -> dict[int, int]:
+        """Column -> count of the features of ``text``."""
+        if self._columns is not None:  # the fast path: per-token memo, counting in C
+            columns = self._columns
+            if len(columns) > 1_000_000:
+                columns.clear()
+            return Counter(chain.from_iterable(map(columns.__getitem__, self._tokenizer_(text))))
+        index = self._index
+        return Counter(j for j in map(index.get, self._analyzer_(text)) if j is not None)
+
+    def _column_weights(self, column: int) -> tuple[float, tuple[float, ...]]:
+        return float(self.idf_[column]), tuple(float(w) for w in self._coef_t[column])
+
+    def _scores_one(self, text: str) -> tuple[list[float], bool]:
+        """Uncalibrated scores of one text in plain Python (no numpy call overhead)."""
+        counts = self._counts(text)
+        if not counts:
+            return [float(b) for b in self.intercept_], True
+        weights = self._py_weights
+        if weights is None:
+            weights = self._py_weights = _Memo(self._column_weights)
+        acc = [0.0] * len(self.classes_)
+        norm2 = 0.0
+        log, sublinear = math.log, self.sublinear_tf
+        for column, count in counts.items():
+            idf, w = weights[column]
+            t = ((log(count) + 1.0) if sublinear else count) * idf
+            norm2 += t * t
+            acc = [a + t * wk for a, wk in zip(acc, w)]
+        norm = math.sqrt(norm2)
+        return [a / norm + b for a, b in zip(acc, self._intercept_list)], False
+
+    def _proba_one(self, text: str) -> list[float]:
+        scores, empty = self._scores_one(text)
+        if empty:
+            k = len(self.classes_)
+            return [1.0 if i == self._other else 0.0 for i in range(k)] if self._other is not None else [1.0 / k] * k
+        temperature = self.temperature_
+        top = max(scores)
+        exps = [math.exp((z - top) / temperature) for z in scores]
+        total = sum(exps)
+        return [e / total for e in exps]
+
     def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(column indices, L2-normalised TF-IDF values) of one text."""
-        index = self._index
-        counts: dict[int, int] = {}
-        for feature in self._analyzer_(text):
-            j = index.get(feature)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
+        counts = self._counts(text)
         if not counts:
             return np.empty(0, dtype=np.intp), np.empty(0)
         cols = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
@@ -280,18 +329,26 @@ class ThemeClassifier(EstimatorMixin):
         return cols, values / math.sqrt(float(values @ values))
 
     def _matrix(self, texts: list[str]) -> Any:
+        """TF-IDF rows of ``texts`` (scipy CSR), computed in bulk."""
         from scipy.sparse import csr_matrix
 
-        indptr, indices, data = [0], [], []
-        for text in texts:
-            cols, values = self._vector(text)
-            indices.append(cols)
-            data.append(values)
-            indptr.append(indptr[-1] + len(cols))
-        return csr_matrix(
-            (np.concatenate(data) if data else np.empty(0), np.concatenate(indices) if indices else np.empty(0, np.intp),
-             np.asarray(indptr)), shape=(len(texts), len(self.vocabulary_)),
-        )  # fmt: skip
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        indices: list[int] = []
+        counts: list[int] = []
+        for i, text in enumerate(texts):
+            c = self._counts(text)
+            indices.extend(c.keys())
+            counts.extend(c.values())
+            indptr[i + 1] = len(indices)
+        cols = np.asarray(indices, dtype=np.intp)
+        tf = np.asarray(counts, dtype=np.float64)
+        if self.sublinear_tf:
+            tf = np.log(tf) + 1.0
+        values = tf * self.idf_[cols]
+        rows = np.repeat(np.arange(len(texts)), np.diff(indptr))
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(texts)))
+        values /= norms[rows]
+        return csr_matrix((values, cols, indptr), shape=(len(texts), len(self.vocabulary_)))
 
     def transform(self, X: Iterable[str]) -> Any:
         """The TF-IDF feature matrix (scipy CSR) the model scores."""
@@ -331,18 +388,11 @@ class ThemeClassifier(EstimatorMixin):
         return proba
 
     def _score_chunk(self, texts: list[str]) -> np.ndarray:
-        if len(texts) <= 4:
-            rows, empty = [], []
-            for text in texts:
-                cols, values = self._vector(text)
-                rows.append(values @ self._coef_t[cols] + self.intercept_)
-                empty.append(len(cols) == 0)
-            scores, empty_mask = np.asarray(rows).reshape(len(texts), -1), np.asarray(empty, dtype=bool)
-        else:
-            matrix = self._matrix(texts)
-            scores = np.asarray(matrix @ self._coef_t) + self.intercept_
-            empty_mask = np.diff(matrix.indptr) == 0
-        return self._softmax(scores, empty_mask)
+        if len(texts) <= 4:  # one paragraph per call: plain Python beats numpy's per-call overhead
+            return np.array([self._proba_one(t) for t in texts], dtype=np.float64).reshape(len(texts), -1)
+        matrix = self._matrix(texts)
+        scores = np.asarray(matrix @ self._coef_t) + self.intercept_
+        return self._softmax(scores, np.diff(matrix.indptr) == 0)
 
     def _softmax(self, scores: np.ndarray, empty: np.ndarray) -> np.ndarray:
         z = scores / self.temperature_
@@ -366,10 +416,9 @@ class ThemeClassifier(EstimatorMixin):
         """Fast path for one paragraph: (theme, probabilities)."""
         self._ensure_ready()
         check_text(text)
-        cols, values = self._vector(text)
-        scores = (values @ self._coef_t[cols] + self.intercept_).reshape(1, -1)
-        proba = self._softmax(scores, np.array([len(cols) == 0]))[0]
-        return self.classes_[int(proba.argmax())], proba
+        proba = self._proba_one(text)
+        best = max(range(len(proba)), key=proba.__getitem__)
+        return self.classes_[best], np.array(proba)
 
     def predict_labels(self, X: Iterable[str], threshold: float | None = None) -> list[list[str]]:
         """Every theme each paragraph substantially discusses, most likely first.
@@ -475,7 +524,7 @@ class ThemeClassifier(EstimatorMixin):
         model.classes_ = list(config["classes"])
         model.label_classes_ = list(config["label_classes"])
         model.temperature_ = float(config["temperature"])
-        model.vocabulary_ = [str(t) for t in arrays["vocabulary"]]
+        model.vocabulary_ = arrays["vocabulary"].tolist()
         model.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
         model.coef_ = np.ascontiguousarray(arrays["coef"], dtype=np.float64)
         model.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
@@ -498,6 +547,18 @@ def _check_shapes(model: ThemeClassifier) -> None:
     for name, (got, want) in expected.items():
         if got != want:
             raise InputError(f"stored array {name!r} has shape {got}, expected {want}; the model files disagree")
+
+
+class _Memo(dict):
+    """A dict that computes a missing value with ``function`` (from C, via __missing__)."""
+
+    def __init__(self, function: Any) -> None:
+        super().__init__()
+        self._function = function
+
+    def __missing__(self, key: str) -> Any:
+        value = self[key] = self._function(key)
+        return value
 
 
 def _multinomial_form(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -68,6 +68,12 @@ class Analyzer:
             features = features + [CONCEPT_PREFIX + c for t in tokens for c in table.get(t, ())]
         return features
 
+    def features_of_token(self, token: str) -> list[str]:
+        """The unigram features one token gives: itself and its concepts."""
+        if self.concepts:
+            return [token, *(CONCEPT_PREFIX + c for c in concepts().get(token, ()))]
+        return [token]
+
     def get_params(self) -> dict[str, Any]:
         return {"tokenizer_params": self.tokenizer_params, "ngram_range": list(self.ngram_range),
                 "concepts": self.concepts}  # fmt: skip

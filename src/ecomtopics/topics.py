@@ -30,7 +30,7 @@ import numpy as np
 from ._errors import InputError
 from ._estimator import EstimatorMixin
 from ._themes import TOPICAL_THEMES
-from .tokenize import Tokenizer, concept_themes, concepts
+from .tokenize import Tokenizer, concept_themes, concepts, topic_stopwords
 
 __all__ = ["TextStream", "TopicModel", "plain_gensim_coherence", "select_n_topics"]
 
@@ -117,6 +117,9 @@ class _BowCorpus:
         for tokens in self.docs:
             yield self.dictionary.doc2bow(tokens)
 
+    def __len__(self) -> int:  # gensim counts the stream otherwise (one more pass)
+        return self.docs.n_docs
+
 
 class TopicModel(EstimatorMixin):
     """LDA topics of a corpus, in Chinese and English.
@@ -131,11 +134,18 @@ class TopicModel(EstimatorMixin):
         Document-topic prior (gensim's).
     eta : float, optional
         Topic-word prior (None: 1 / n_topics).
-    anchors : dict, optional
-        Theme -> seed words. Topic ``i`` gets a prior that favours the words
-        of the i-th theme (seeded LDA), so those topics line up with themes.
+    anchors : dict or "lexicon", optional
+        Theme -> seed words, or ``"lexicon"`` for the words of the bilingual
+        concept lexicon of each of the four themes. Topic ``i`` gets a prior
+        that favours the words of the i-th theme in sorted order (seeded LDA),
+        so those topics line up with the themes.
     anchor_weight : float
         Prior mass added to each anchor word of its topic.
+    domain_stopwords : bool
+        Leave out words too common in this domain to characterise a topic
+        (platform names, 平台, 商家, brand, merchant …; the shipped list
+        ``topic_stopwords.txt``). Off by default: on the project's corpus it
+        lowered coherence (c_v 0.697 to 0.619) without clearer topics.
     no_below, no_above, keep_n : int, float, int
         Vocabulary pruning: drop words in fewer than ``no_below`` texts or in
         more than ``no_above`` of them; keep the ``keep_n`` most frequent.
@@ -157,8 +167,9 @@ class TopicModel(EstimatorMixin):
         iterations: int = 100,
         alpha: str = "symmetric",
         eta: float | None = None,
-        anchors: dict[str, list[str]] | None = None,
+        anchors: dict[str, list[str]] | str | None = None,
         anchor_weight: float = 1.0,
+        domain_stopwords: bool = False,
         no_below: int = 2,
         no_above: float = 0.5,
         keep_n: int = 50_000,
@@ -173,6 +184,7 @@ class TopicModel(EstimatorMixin):
         self.eta = eta
         self.anchors = anchors
         self.anchor_weight = anchor_weight
+        self.domain_stopwords = domain_stopwords
         self.no_below = no_below
         self.no_above = no_above
         self.keep_n = keep_n
@@ -185,8 +197,10 @@ class TopicModel(EstimatorMixin):
             raise InputError(f"n_topics must be a positive integer, got {self.n_topics!r}")
         if self.alpha not in ("symmetric", "asymmetric", "auto"):
             raise InputError(f"alpha must be 'symmetric', 'asymmetric' or 'auto', got {self.alpha!r}")
-        if self.anchors is not None and len(self.anchors) > self.n_topics:
-            raise InputError(f"{len(self.anchors)} anchor themes but only {self.n_topics} topics")
+        if isinstance(self.anchors, str) and self.anchors != "lexicon":
+            raise InputError(f"anchors must be a dict of theme -> words or 'lexicon', got {self.anchors!r}")
+        if self.anchors is not None and len(self._anchor_words()) > self.n_topics:
+            raise InputError(f"{len(self._anchor_words())} anchor themes but only {self.n_topics} topics")
         if self.passes < 1 or self.iterations < 1:
             raise InputError("passes and iterations must be at least 1")
 
@@ -208,6 +222,8 @@ class TopicModel(EstimatorMixin):
             if corpus.n_docs == 0:
                 raise InputError("no texts to learn topics from")
             dictionary = Dictionary(corpus)
+            if self.domain_stopwords:
+                dictionary.filter_tokens(bad_ids=[i for w, i in dictionary.token2id.items() if w in topic_stopwords()])
             no_below = min(self.no_below, max(1, corpus.n_docs // 2))
             dictionary.filter_extremes(no_below=no_below, no_above=self.no_above if corpus.n_docs > 2 else 1.0,
                                        keep_n=self.keep_n)  # fmt: skip
@@ -233,13 +249,23 @@ class TopicModel(EstimatorMixin):
         logger.info("LDA: %d topics over %d texts, %d words", self.n_topics, corpus.n_docs, len(dictionary))
         return self
 
+    def _anchor_words(self) -> dict[str, list[str]]:
+        if self.anchors == "lexicon":
+            themes = concept_themes()
+            words: dict[str, set[str]] = {}
+            for token, names in concepts().items():
+                for concept in names:
+                    words.setdefault(themes[concept], set()).add(token)
+            return {theme: sorted(ws) for theme, ws in words.items()}
+        return dict(self.anchors or {})
+
     def _eta(self, dictionary: Any) -> Any:
         base = self.eta if self.eta is not None else 1.0 / self.n_topics
         if not self.anchors:
             return base
         eta = np.full((self.n_topics, len(dictionary)), base, dtype=np.float64)
         tokenizer = self._tokenizer()
-        for topic, (theme, words) in enumerate(sorted(self.anchors.items())):
+        for topic, (theme, words) in enumerate(sorted(self._anchor_words().items())):
             found = 0
             for word in words:
                 for token in tokenizer(word) or [word]:

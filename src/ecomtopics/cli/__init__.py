@@ -25,6 +25,8 @@ _COMMANDS: dict[str, str] = {
     "train": "ecomtopics.cli._train",
     "evaluate": "ecomtopics.cli._evaluate",
     "models": "ecomtopics.cli._models",
+    "report": "ecomtopics.cli._report",
+    "bench": "ecomtopics.cli._bench",
 }
 
 

@@ -1,20 +1,45 @@
-"""From raw documents to clean paragraphs: cleaning, segmentation, language."""
+"""From raw documents to clean paragraphs: cleaning, segmentation, language.
 
-from ._boilerplate import is_boilerplate_line, is_end_marker
-from ._clean import clean_line, clean_text, repair_artefacts
-from ._lang import Language, detect_language
-from ._segment import Paragraph, split_paragraphs, split_sentences, split_windows
+Submodules load on first use (their regular expressions take a while to compile).
+"""
 
-__all__ = [
-    "Language",
-    "Paragraph",
-    "clean_line",
-    "clean_text",
-    "detect_language",
-    "is_boilerplate_line",
-    "is_end_marker",
-    "repair_artefacts",
-    "split_paragraphs",
-    "split_sentences",
-    "split_windows",
-]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_LAZY = {
+    "Language": "._lang",
+    "Paragraph": "._segment",
+    "clean_for_tokens": "._clean",
+    "clean_line": "._clean",
+    "clean_text": "._clean",
+    "detect_language": "._lang",
+    "is_boilerplate_line": "._boilerplate",
+    "is_end_marker": "._boilerplate",
+    "repair_artefacts": "._clean",
+    "split_paragraphs": "._segment",
+    "split_sentences": "._segment",
+    "split_windows": "._segment",
+}
+
+__all__ = sorted(_LAZY)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._boilerplate import is_boilerplate_line, is_end_marker
+    from ._clean import clean_for_tokens, clean_line, clean_text, repair_artefacts
+    from ._lang import Language, detect_language
+    from ._segment import Paragraph, split_paragraphs, split_sentences, split_windows
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ecomtopics.text' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -6,22 +6,22 @@ import html
 import re
 import unicodedata
 
-from .._typing import check_text
+from .._typing import LazyPattern, check_text
 
-__all__ = ["clean_line", "clean_text", "repair_artefacts"]
+__all__ = ["clean_for_tokens", "clean_line", "clean_text", "repair_artefacts"]
 
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
+_SURROGATES = LazyPattern(r"[\ud800-\udfff]")
 # zero-width and bidi marks, BOM, soft hyphen, word joiner, variation selectors
-_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f]")
+_INVISIBLE = LazyPattern(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f]")
 # C0/C1 control characters except tab and newline (handled as white space)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_BREAK_TAGS = re.compile(r"<\s*(?:br|/p|p|/div|div|/li|li|/h[1-6]|h[1-6])\b[^<>]{0,200}>", re.IGNORECASE)
-_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9:-]{0,20}(?:\s[^<>]{0,500})?/?>")
-_HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[,.;:!?)\]](?:\s|$))")
+_CONTROL = LazyPattern(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BREAK_TAGS = LazyPattern(r"<\s*(?:br|/p|p|/div|div|/li|li|/h[1-6]|h[1-6])\b[^<>]{0,200}>", re.IGNORECASE)
+_TAG = LazyPattern(r"</?[a-zA-Z][a-zA-Z0-9:-]{0,20}(?:\s[^<>]{0,500})?/?>")
+_HORIZONTAL_SPACE = LazyPattern(r"[^\S\n]+")
+_SPACE_BEFORE_PUNCT = LazyPattern(r"[ \t]+(?=[,.;:!?)\]](?:\s|$))")
 
 # "trans" eaten by a broken <span> in the corpus: spanaction -> transaction ...
-_SPAN_ARTEFACT = re.compile(
+_SPAN_ARTEFACT = LazyPattern(
     r"\b([Ss])pan(action|actions|ition|itions|itional|formation|formations|form|formed|forming"
     r"|fer|ferred|fers|port|portation|lation|late|lated|mission|parent|parency|it)\b"
 )
@@ -49,6 +49,40 @@ def clean_line(text: str) -> str:
     return _clean(text, keep_newlines=False)
 
 
+# Anything clean_line would change, apart from white space and NFKC.
+_NEEDS_CLEANING = LazyPattern(
+    r"[\ud800-\udfff\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f"
+    r"\x00-\x08\x0b-\x1f\x7f-\x9f<&\u2028\u2029]|pan"
+)
+
+
+# Full-width ASCII forms and the ideographic space: exactly what NFKC maps them to.
+_FULL_WIDTH = {chr(cp): unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+_FULL_WIDTH_CHAR = LazyPattern("[\uff01-\uff5e\u3000]")
+
+
+def _full_width(match: re.Match[str]) -> str:
+    return _FULL_WIDTH[match.group()]
+
+
+def clean_for_tokens(text: str) -> str:
+    """What tokenizers need of :func:`clean_line`, fast when the text is already clean.
+
+    White space is left alone (tokenizers split on it anyway).
+
+    >>> clean_for_tokens("Ｏ２Ｏ")
+    'O2O'
+    """
+    if text.isascii():
+        return clean_line(text) if _NEEDS_CLEANING.search(text) else text
+    if _NEEDS_CLEANING.search(text):
+        return clean_line(text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    text = _FULL_WIDTH_CHAR.sub(_full_width, text)  # the usual NFKC change in Chinese text, done fast
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
 def clean_text(text: str) -> str:
     """Normalise raw text, keeping its line structure.
 
@@ -70,19 +104,27 @@ def clean_text(text: str) -> str:
 
 
 def _clean(text: str, *, keep_newlines: bool) -> str:
+    # Each step runs only when its cheap test says it can change something: this
+    # is on the hot path of every tokenizer call.
     text = _SURROGATES.sub("", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _BREAK_TAGS.sub(" " if not keep_newlines else "\u2028", text)
-    text = _TAG.sub("", text)
-    text = html.unescape(text)
-    text = _SURROGATES.sub("", text)  # entities such as &#xD800; decode to surrogates
-    text = unicodedata.normalize("NFKC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "<" in text:
+        text = _BREAK_TAGS.sub(" " if not keep_newlines else "\u2028", text)
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = _SURROGATES.sub("", html.unescape(text))  # entities such as &#xD800; decode to surrogates
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
-    text = text.replace("\u2028", "\n" if keep_newlines else " ").replace("\u2029", "\n" if keep_newlines else " ")
+    if "\u2028" in text or "\u2029" in text:
+        text = text.replace("\u2028", "\n" if keep_newlines else " ").replace("\u2029", "\n" if keep_newlines else " ")
     text = _CONTROL.sub(" ", text)
+    if "pan" in text:
+        text = repair_artefacts(text)
     if not keep_newlines:
-        text = text.replace("\n", " ")
-    text = repair_artefacts(text)
+        text = " ".join(text.split())
+        return _SPACE_BEFORE_PUNCT.sub("", text) if " " in text else text
     text = _HORIZONTAL_SPACE.sub(" ", text)
     text = _SPACE_BEFORE_PUNCT.sub("", text)
-    return "\n".join(line.strip() for line in text.split("\n")) if keep_newlines else text.strip()
+    return "\n".join(line.strip() for line in text.split("\n"))

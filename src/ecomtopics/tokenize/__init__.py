@@ -9,6 +9,7 @@ from ._lexicons import (
     en_phrases,
     en_stopwords,
     lexicon_hashes,
+    topic_stopwords,
     zh_domain_words,
     zh_stopwords,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "en_stopwords",
     "lexicon_hashes",
     "singular",
+    "topic_stopwords",
     "zh_domain_words",
     "zh_stopwords",
 ]

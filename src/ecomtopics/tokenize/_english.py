@@ -1,19 +1,31 @@
-"""English tokenization for the domain: phrases, machine-translation artefacts, plurals."""
+"""English tokenization for the domain: phrases, machine-translation artefacts, plurals.
+
+The hot path runs mostly in C: one regular expression (a trie of every phrase
+and artefact, plural forms included) rewrites phrases into single tokens, the
+text is split on everything that is not part of a word, and each distinct word
+is normalised once and remembered.
+"""
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
+from .._typing import LazyPattern
 from ._lexicons import en_mt_artefacts, en_phrases, en_stopwords
 
 __all__ = ["EnglishTokenizer", "singular"]
 
-_WORD = re.compile(r"[^\W_](?:[\w&]|['’\-.](?=[^\W_]))*")
-_POSSESSIVE = re.compile(r"['’]s$")
-_NO_PLURAL = re.compile(r"(ss|us|is|ics|ous|ess|ness|[^a-z])$")
+_POSSESSIVE = LazyPattern(r"(?<=\w)['’]s\b")
+_NOT_WORD = LazyPattern(r"[^\w&'’.\-]+")
+# Punctuation that separates words (str.translate runs in C; rarer symbols are
+# stripped from word edges when a word is first seen).
+_PUNCT_TO_SPACE = str.maketrans({ch: " " for ch in ',;:!?()[]{}"“”‘«»<>/\\|*+=#@$%^~`…—–·•、，。；：！？（）【】《》「」『』'})
+_EDGE_PUNCT = "&'’.-_"
+_NO_PLURAL = LazyPattern(r"(ss|us|is|ics|ous|ess|ness|[^a-z])$")
 _IRREGULAR = {"people": "people", "news": "news", "goods": "goods", "series": "series", "sales": "sales"}
-_MAX_NGRAM = 8
+_MAX_FORMS = 500_000
 
 
 @functools.lru_cache(maxsize=65536)
@@ -35,45 +47,69 @@ def singular(word: str) -> str:
     return word[:-1]
 
 
-def _words(text: str) -> list[str]:
-    return [_POSSESSIVE.sub("", w) for w in _WORD.findall(text)]
+def _plural_variants(word: str) -> list[str]:
+    """Surface forms whose singular() is ``word``'s singular (the word itself included)."""
+    base = singular(word)
+    forms = {word, base}
+    if base.endswith("y") and len(base) > 3:
+        forms.add(base[:-1] + "ies")
+    elif base.endswith(("ss", "sh", "ch", "x", "zz")):
+        forms.add(base + "es")
+    elif not _NO_PLURAL.search(base) and len(base) > 2:
+        forms.add(base + "s")
+    return sorted(f for f in forms if singular(f) == base or f == word)
+
+
+def _normal(text: str) -> str:
+    return " ".join(_NOT_WORD.sub(" ", _POSSESSIVE.sub("", text.lower())).split())
 
 
 @functools.cache
-def _ngram_table(artefacts: bool, phrases: bool) -> tuple[dict[tuple[str, ...], tuple[str, ...]], frozenset[str]]:
-    """Word n-gram -> replacement tokens, for artefacts and phrases together."""
-    table: dict[tuple[str, ...], tuple[str, ...]] = {}
-    phrase_table: dict[tuple[str, ...], str] = {}
+def _phrase_table(artefacts: bool, phrases: bool) -> tuple[dict[str, list[str]], dict[str, tuple[int, ...]]]:
+    """(surface n-gram -> replacement tokens, first word -> n-gram lengths) for artefacts and phrases.
+
+    Surface n-grams include the plural forms of each word, so matching needs
+    no per-word normalisation.
+    """
+    canonical: dict[tuple[str, ...], str] = {}  # singular word keys -> phrase token
     if phrases:
         for phrase in en_phrases():
-            words = tuple(_words(phrase))
+            words = _normal(phrase).split()
             if words:
-                key = tuple(singular(w) for w in words)
-                phrase_table.setdefault(key, "_".join(words))  # first spelling listed wins
-                table.setdefault(key, (phrase_table[key],))
+                canonical.setdefault(tuple(singular(w) for w in words), "_".join(words))
 
-    def merge(words: list[str]) -> tuple[str, ...]:
-        words = [singular(w) for w in words]
+    def as_tokens(text: str) -> list[str]:
+        words = _normal(text).split()
         out, i = [], 0
         while i < len(words):
-            for n in range(min(_MAX_NGRAM, len(words) - i), 0, -1):
-                hit = phrase_table.get(tuple(words[i : i + n]))
-                if hit is not None and (n > 1 or "_" in hit or hit != words[i]):
+            for n in range(len(words) - i, 0, -1):
+                hit = canonical.get(tuple(singular(w) for w in words[i : i + n]))
+                if hit is not None and (n > 1 or hit != words[i]):
                     out.append(hit)
                     i += n
                     break
             else:
                 out.append(words[i])
                 i += 1
-        return tuple(out)
+        return out
 
+    replacements: dict[str, list[str]] = {}
+    sources = [(p, p) for p in (en_phrases() if phrases else ())]
     if artefacts:
-        for artefact, canonical in en_mt_artefacts().items():
-            key = tuple(singular(w) for w in _words(artefact))
-            if key:
-                table[key] = merge(_words(canonical))
-    first_words = frozenset(k[0] for k in table)
-    return table, first_words
+        sources += list(en_mt_artefacts().items())
+    for surface, target in sources:
+        words = _normal(surface).split()
+        if not words:
+            continue
+        output = as_tokens(target)
+        for variant in itertools.product(*(_plural_variants(w) for w in words)):
+            if list(variant) != output:
+                replacements.setdefault(" ".join(variant), output)
+    lengths: dict[str, set[int]] = {}
+    for key in replacements:
+        first, *rest = key.split(" ")
+        lengths.setdefault(first, set()).add(1 + len(rest))
+    return replacements, {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
 
 
 class EnglishTokenizer:
@@ -107,37 +143,82 @@ class EnglishTokenizer:
         self.drop_numbers = drop_numbers
 
     def __call__(self, text: str) -> list[str]:
-        words = _words(text.lower() if self.lowercase else text)
-        stop = en_stopwords() if self.stopwords else frozenset()
-        drop_numbers = self.drop_numbers
-        fold = singular if self.plurals else _same
+        if self.lowercase:
+            text = text.lower()
+        if "'s" in text or "’s" in text:
+            text = _POSSESSIVE.sub("", text)
+        words = text.translate(_PUNCT_TO_SPACE).split()
         if self.artefacts or self.phrases:
-            table, first_words = _ngram_table(self.artefacts, self.phrases)
-        else:
-            table, first_words = {}, frozenset()
-        keys = [fold(w.lower()) for w in words]
-        out: list[str] = []
-        i, n_words = 0, len(words)
-        while i < n_words:
-            key = keys[i]
-            if key in first_words:
-                for n in range(min(_MAX_NGRAM, n_words - i), 0, -1):
-                    hit = table.get(tuple(keys[i : i + n]))
-                    if hit is not None:
-                        out.extend(hit)
-                        i += n
-                        break
-                else:
-                    hit = None
-                if hit is not None:
-                    continue
-            word = words[i]
-            i += 1
-            if word.lower() in stop or (drop_numbers and word.replace(".", "").isdigit()):
+            replacements, first = _phrase_table(self.artefacts, self.phrases)
+            if self.lowercase:
+                starts = [i for i, w in enumerate(words) if w in first]
+            else:
+                starts = [i for i, w in enumerate(words) if w.lower() in first]
+            if starts:
+                words = _merge(words, starts, replacements, first, self.lowercase)
+        forms = self._forms
+        if len(forms) > _MAX_FORMS:  # bound the memo on endless streams of new words
+            forms.clear()
+        return [t for t in map(forms.__getitem__, words) if t]
+
+    @functools.cached_property
+    def _forms(self) -> dict[str, str]:
+        """word -> output token ("" when dropped); each distinct word is normalised once."""
+        return _Forms(self)
+
+    def _form(self, word: str) -> str:
+        word = word.strip(_EDGE_PUNCT) if word[0] in _EDGE_PUNCT or word[-1] in _EDGE_PUNCT else word
+        if not word or not any(ch.isalnum() for ch in word):
+            return ""
+        lower = word.lower()
+        if self.stopwords and lower in en_stopwords():
+            return ""
+        if self.drop_numbers and lower.replace(".", "").replace(",", "").isdigit():
+            return ""
+        if "_" in lower:  # a phrase token: already canonical
+            return lower if self.lowercase else word
+        if self.plurals:
+            folded = singular(lower)
+            return folded if self.lowercase else (word if folded == lower else word[: len(folded)])
+        return lower if self.lowercase else word
+
+
+def _merge(
+    words: list[str], starts: list[int], replacements: dict[str, list[str]],
+    first: dict[str, tuple[int, ...]], lowercase: bool,
+) -> list[str]:
+    """Replace phrase and artefact n-grams starting at ``starts`` by their tokens."""
+    out: list[str] = []
+    done = 0
+    n_words = len(words)
+    for i in starts:
+        if i < done:
+            continue
+        lengths = first[words[i] if lowercase else words[i].lower()]
+        for n in lengths:
+            if i + n > n_words:
                 continue
-            out.append(fold(word) if self.lowercase else word)
-        return out
+            span = words[i : i + n]
+            key = " ".join(span).rstrip(".")
+            if not lowercase:
+                key = key.lower()
+            hit = replacements.get(key)
+            if hit is not None and (n == 1 or "." not in " ".join(span[:-1])):
+                out.extend(words[done:i])
+                out.extend(hit)
+                done = i + n
+                break
+    out.extend(words[done:])
+    return out
 
 
-def _same(word: str) -> str:
-    return word
+class _Forms(dict):
+    """The memo of word forms: a missing word is normalised on first sight (from C, via __missing__)."""
+
+    def __init__(self, tokenizer: EnglishTokenizer) -> None:
+        super().__init__()
+        self._tokenizer = tokenizer
+
+    def __missing__(self, word: str) -> str:
+        form = self[word] = self._tokenizer._form(word)
+        return form

@@ -13,6 +13,7 @@ __all__ = [
     "en_phrases",
     "en_stopwords",
     "lexicon_hashes",
+    "topic_stopwords",
     "zh_domain_words",
     "zh_stopwords",
 ]
@@ -48,6 +49,12 @@ def zh_stopwords() -> frozenset[str]:
 
 
 @functools.cache
+def topic_stopwords() -> frozenset[str]:
+    """Domain-generic words left out of topic models' vocabularies."""
+    return frozenset(_lines("topic_stopwords.txt"))
+
+
+@functools.cache
 def en_stopwords() -> frozenset[str]:
     """English stopwords."""
     return frozenset(_lines("en_stopwords.txt"))
@@ -72,7 +79,7 @@ def en_mt_artefacts() -> dict[str, str]:
 @functools.cache
 def lexicon_hashes() -> dict[str, str]:
     """SHA-256 of every lexicon file, to record in model manifests."""
-    names = ["concepts.tsv", "en_mt_artefacts.tsv", "en_phrases.txt", "en_stopwords.txt", "zh_domain_words.txt", "zh_stopwords.txt"]
+    names = ["concepts.tsv", "en_mt_artefacts.tsv", "en_phrases.txt", "en_stopwords.txt", "topic_stopwords.txt", "zh_domain_words.txt", "zh_stopwords.txt"]
     return {n: hashlib.sha256(_read(n).encode("utf-8")).hexdigest() for n in names}
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
-from .._typing import check_text
-from ..text import clean_line
+from .._typing import LazyPattern, check_text
+from ..text import clean_for_tokens
 from ._chinese import ENGINES, ChineseSegmenter, Engine
 from ._english import EnglishTokenizer
 from ._lexicons import zh_stopwords
@@ -15,12 +16,13 @@ from ._lexicons import zh_stopwords
 __all__ = ["Tokenizer"]
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# a Chinese run: Han characters with the letters and digits glued to them ("双11", "集团CEO张勇")
-_ZH_RUN = re.compile(rf"[0-9A-Za-z]*[{_HAN}](?:[{_HAN}0-9A-Za-z.%·]*[{_HAN}0-9A-Za-z%])?")
-_HAS_HAN = re.compile(rf"[{_HAN}]")
-_HAS_LATIN = re.compile(r"[A-Za-z]")
-_ZH_TOKEN = re.compile(r"\w", re.UNICODE)
-_NUMBER = re.compile(r"^[\d.,%]+$")
+# An English run inside Chinese text: two or more Latin words separated by spaces
+# ("Double 11", "service providers help"). Single Latin words glued to Chinese
+# ("O2O", "集团CEO张勇") stay with the Chinese segmenter and are normalised as English.
+_EN_RUN = LazyPattern(r"[A-Za-z][A-Za-z0-9'’&.\-]*(?:[ \t]+[A-Za-z0-9][A-Za-z0-9'’&.\-]*)+")
+_HAS_HAN = LazyPattern(rf"[{_HAN}]")
+_ZH_TOKEN = LazyPattern(r"\w", re.UNICODE)
+_NUMBER = LazyPattern(r"^[\d.,%]+$")
 
 Lang = Literal["auto", "zh", "en"]
 
@@ -130,20 +132,18 @@ class Tokenizer:
         """Tokens of one text. ``None`` or bytes raise ``TypeError``."""
         check_text(text)
         if self.normalize:
-            text = clean_line(text)
-        if self.lang == "en" or (self.lang == "auto" and not _HAS_HAN.search(text)):
+            text = clean_for_tokens(text)
+        if self.lang == "en" or (self.lang == "auto" and (text.isascii() or not _HAS_HAN.search(text))):
             return self._en(text)
-        if self.lang == "zh" or not _HAS_LATIN.search(text):
+        if self.lang == "zh" or not _EN_RUN.search(text):
             return self._chinese(text)
         tokens: list[str] = []
         start = 0
-        for m in _ZH_RUN.finditer(text):
-            if m.start() > start:
-                tokens.extend(self._en(text[start : m.start()]))
-            tokens.extend(self._chinese(m.group()))
+        for m in _EN_RUN.finditer(text):
+            tokens += self._chinese(text[start : m.start()])
+            tokens += self._en(m.group())
             start = m.end()
-        if start < len(text):
-            tokens.extend(self._en(text[start:]))
+        tokens += self._chinese(text[start:])
         return tokens
 
     def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
@@ -156,27 +156,38 @@ class Tokenizer:
             yield self(t)
 
     def _chinese(self, text: str) -> list[str]:
-        stop = zh_stopwords() if self.stopwords else frozenset()
-        out = []
-        for token in self._zh.cut(text):
-            if not _ZH_TOKEN.search(token) or token in stop:
-                continue
-            if self.drop_numbers and _NUMBER.match(token):
-                continue
-            if self.lowercase and token.isascii():
-                token = token.lower()
-            if " " in token or not token.isprintable():
-                out.extend(part for part in token.split() if part)
-            else:
-                out.append(token)
-        return out
+        forms = self._zh_forms
+        if len(forms) > 500_000:  # bound the memo on endless streams of new words
+            forms.clear()
+        return [t for t in map(forms.__getitem__, self._zh.cut(text)) if t]
+
+    @functools.cached_property
+    def _zh_forms(self) -> dict[str, str]:
+        """segment -> output tokens (empty when dropped); each distinct segment is handled once."""
+        return _Memo(self._zh_form)
+
+    def _zh_form(self, token: str) -> str:
+        if not _ZH_TOKEN.search(token) or (self.stopwords and token in zh_stopwords()):
+            return ""
+        if self.drop_numbers and _NUMBER.match(token):
+            return ""
+        if token.isascii() and token[:1].isalpha():  # a Latin word inside Chinese: as English
+            return "_".join(self._en(token))
+        if self.lowercase and token.isascii():
+            token = token.lower()
+        return token if token.isprintable() and " " not in token else "".join(token.split())
 
 
-_DEFAULTS = {
-    "lang": "auto", "engine": "rjieba", "user_dict": True, "hmm": True, "stopwords": True,
-    "phrases": True, "artefacts": True, "plurals": True, "lowercase": True,
-    "drop_numbers": True, "normalize": True,
-}  # fmt: skip
+class _Memo(dict):
+    """A dict that computes a missing value with ``function`` (called from C via __missing__)."""
+
+    def __init__(self, function: Any) -> None:
+        super().__init__()
+        self._function = function
+
+    def __missing__(self, key: str) -> Any:
+        value = self[key] = self._function(key)
+        return value
 
 
 def _rebuild(params: dict[str, Any]) -> Tokenizer:

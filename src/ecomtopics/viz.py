@@ -1,0 +1,138 @@
+"""Pictures of topic models: bar charts (matplotlib, CJK fonts handled) and pyLDAvis pages.
+
+Both are optional: ``pip install "ecomtopics[viz]"`` (matplotlib) and
+``pip install "ecomtopics[ldavis]"`` (pyLDAvis).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["find_cjk_font", "ldavis_html", "plot_topics"]
+
+logger = logging.getLogger(__name__)
+
+# Families known to carry Chinese glyphs, most common on Linux, macOS and Windows first.
+_CJK_FAMILIES = (
+    "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback", "AR PL UMing CN", "PingFang SC",
+    "Heiti SC", "STHeiti", "Microsoft YaHei", "SimHei", "SimSun",
+)  # fmt: skip
+
+
+def _matplotlib() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError('plots need matplotlib: pip install "ecomtopics[viz]"') from None
+    matplotlib.use("Agg", force=False)
+    return matplotlib
+
+
+def find_cjk_font() -> str | None:
+    """Path of an installed font that has Chinese glyphs, or None.
+
+    Known CJK families are tried first; otherwise any font whose character map
+    contains 中 and 线.
+    """
+    _matplotlib()
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    def has_chinese(path: str) -> bool:
+        try:
+            font = FT2Font(path)
+            return all(font.get_char_index(ord(ch)) for ch in "中线")
+        except (OSError, RuntimeError, ValueError):
+            return False
+
+    entries = font_manager.fontManager.ttflist
+    for family in _CJK_FAMILIES:
+        for entry in entries:
+            if entry.name == family and has_chinese(entry.fname):
+                return entry.fname
+    for entry in entries:
+        if any(key in entry.name for key in ("CJK", "Hei", "Song", "Ming", "Han", "WenQuanYi")) and has_chinese(entry.fname):
+            return entry.fname
+    # fonts installed after matplotlib built its cache are not in ttflist: look on disk
+    for path in sorted(font_manager.findSystemFonts()):
+        name = Path(path).name.lower()
+        if any(key in name for key in ("cjk", "wqy", "hei", "song", "ming", "han", "droidsansfallback")) and has_chinese(path):
+            return path
+    return None
+
+
+def plot_topics(model: Any, path: str | Path, *, top_n: int = 10, font: str | None = None) -> Path:
+    """Bar chart of each topic's top words, written as PNG (or any format matplotlib knows by suffix).
+
+    Chinese words need a CJK font: ``font`` (a path), else one found by
+    :func:`find_cjk_font`; without one a warning says which package to
+    install, and Chinese words would show as boxes.
+    """
+    _matplotlib()
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    topics = model.topics(top_n)
+    font_path = font or find_cjk_font()
+    properties = None
+    if font_path is not None:
+        font_manager.fontManager.addfont(font_path)
+        properties = font_manager.FontProperties(fname=font_path)
+    elif any(any("\u4e00" <= ch <= "\u9fff" for ch in w) for topic in topics for w, _ in topic):
+        warnings.warn(
+            "no font with Chinese glyphs found: Chinese words will show as boxes; install one "
+            "(Debian/Ubuntu: apt install fonts-noto-cjk or fonts-wqy-microhei) or pass font=PATH",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    columns = min(4, len(topics))
+    rows = (len(topics) + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 0.32 * top_n * rows + 0.8), squeeze=False)
+    for k, (ax, topic) in enumerate(zip(axes.flat, topics)):
+        words = [w for w, _ in topic][::-1]
+        weights = [p for _, p in topic][::-1]
+        ax.barh(range(len(words)), weights, color="#4c78a8")
+        ax.set_yticks(range(len(words)))
+        ax.set_yticklabels(words, fontproperties=properties, fontsize=9)
+        ax.set_title(f"topic {k}", fontsize=10)
+        ax.tick_params(axis="x", labelsize=7)
+    for ax in list(axes.flat)[len(topics) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def ldavis_html(model: Any, texts: Sequence[str], path: str | Path) -> Path:
+    """Write a pyLDAvis page of ``model`` over ``texts`` (pyLDAvis loads its scripts from a CDN)."""
+    try:
+        import pyLDAvis
+    except ImportError:
+        raise ImportError('pyLDAvis export needs pyLDAvis: pip install "ecomtopics[ldavis]"') from None
+    import numpy as np
+
+    tokenizer = model._tokenizer()
+    index = model._dictionary.token2id
+    docs = [[w for w in tokenizer(t) if w in index] for t in texts]
+    frequency = np.zeros(len(model.vocabulary_))
+    for doc in docs:
+        for w in doc:
+            frequency[index[w]] += 1
+    data = pyLDAvis.prepare(
+        topic_term_dists=model.topic_word_matrix(),
+        doc_topic_dists=model.transform(texts),
+        doc_lengths=[max(1, len(d)) for d in docs],
+        vocab=model.vocabulary_,
+        term_frequency=np.maximum(frequency, 1e-12),
+        sort_topics=False,
+    )
+    path = Path(path)
+    pyLDAvis.save_html(data, str(path))
+    return path

@@ -1,0 +1,108 @@
+"""The HTML report (checked in a real headless browser) and the topic plots."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from conftest import SEEDS
+
+import ecomtopics as et
+from ecomtopics.report import render_report
+
+
+@pytest.fixture(scope="module")
+def page(seed_texts):
+    docs = [(name, text) for name, text in sorted(seed_texts.items())]
+    return render_report(docs, et.load_model("theme-classifier"), et.load_model("topic-model"))
+
+
+def test_report_is_self_contained_and_complete(page, seed_texts):
+    assert page.count("<h2>") == 5
+    without_svg_ns = page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", without_svg_ns)  # no network fetches
+    assert "<script" not in page and "<link" not in page
+    labels = re.findall(r'data-label="([a-z0-9_]+)"', page)
+    n_paragraphs = sum(len(et.split_paragraphs(t)) for t in seed_texts.values())
+    assert len(labels) == n_paragraphs and set(labels) <= set(et.THEMES)
+    hovers = re.findall(r'class="para"[^>]*title="([^"]+)"', page)
+    assert len(hovers) == n_paragraphs and all(h.count("|") == 4 for h in hovers)
+    assert "Theme shares" in page and "Keywords" in page and "Topic mix" in page
+
+
+def test_report_escapes_html(tmp_path):
+    page = render_report([("<b>x</b>.txt", "<script>alert(1)</script> 天猫线下门店")], et.load_model("theme-classifier"))
+    assert "<script>" not in page and "&lt;b&gt;x&lt;/b&gt;.txt" in page
+
+
+def test_report_cli(tmp_path):
+    out = tmp_path / "r.html"
+    proc = subprocess.run([sys.executable, "-m", "ecomtopics.cli", "report", str(SEEDS), "-o", str(out)],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert not (tmp_path / "r.html.tmp").exists()
+
+
+def _chromium() -> str | None:
+    return next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no chromium here (CI installs Debian's chromium)")
+def test_report_in_a_headless_browser(page, tmp_path):
+    import matplotlib.image
+
+    html_path, shot = tmp_path / "report.html", tmp_path / "shot.png"
+    html_path.write_text(page, encoding="utf-8")
+    proc = subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=1",
+         "--window-size=1200,1600", f"--screenshot={shot}", html_path.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]
+    assert not [line for line in console if re.search(r"error|uncaught|failed", line, re.I)], console
+    assert "Failed to load resource" not in proc.stderr
+    pixels = matplotlib.image.imread(str(shot))
+    assert pixels.shape[0] >= 1000 and pixels.shape[1] >= 1000
+    assert pixels[..., :3].std() > 0.05  # not a blank page
+    # the theme colours of the paragraph borders are on screen
+    assert (np.abs(pixels[..., :3] - np.array([0xf5, 0x85, 0x18]) / 255).sum(axis=2) < 0.05).any()
+
+
+def test_topic_plot_renders_chinese(tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.ft2font import FT2Font
+
+    from ecomtopics.viz import find_cjk_font, plot_topics
+
+    font = find_cjk_font()
+    if font is None:
+        pytest.skip("no CJK font installed (CI installs fonts-wqy-microhei)")
+    assert FT2Font(font).get_char_index(ord("线")) != 0
+    model = et.load_model("topic-model")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = plot_topics(model, tmp_path / "topics.png", top_n=8)
+    assert not [w for w in caught if "missing from font" in str(w.message)], [str(w.message) for w in caught]
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(str(path))
+    assert pixels.std() > 0.05
+
+
+def test_plot_warns_without_a_cjk_font(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import ecomtopics.viz as viz
+
+    monkeypatch.setattr(viz, "find_cjk_font", lambda: None)
+    warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+    with pytest.warns(RuntimeWarning, match="fonts-noto-cjk"):
+        viz.plot_topics(et.load_model("topic-model"), tmp_path / "t.png", top_n=5)
