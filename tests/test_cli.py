@@ -26,7 +26,7 @@ def run(*args, stdin=None, check_code=None, timeout=300):
 
 
 def test_help_on_every_subcommand():
-    for command in ("classify", "split", "topics", "keywords", "train", "evaluate", "models"):
+    for command in ("classify", "split", "topics", "keywords", "train", "evaluate", "models", "report", "bench"):
         code, out, _ = run(command, "--help", check_code=0)
         assert "examples:" in out or "example" in out.lower(), command
 
@@ -150,3 +150,14 @@ def test_train_and_evaluate(tmp_path):
     assert "--data" in err
     code, _, err = run("evaluate", "--data", str(tmp_path / "missing.jsonl"), "--store", str(store), check_code=1)
     assert "no such file" in err
+
+
+def test_bench_quick_runs_and_writes_results(tmp_path):
+    code, out, err = run("bench", "--quick", "--out", str(tmp_path), timeout=600)
+    assert code == 0, err[-2000:]
+    assert "| benchmark |" in out and "Chinese tokenization" in out
+    results = json.loads((tmp_path / "quick.json").read_text())
+    names = {r["benchmark"] for r in results["rows"]}
+    assert any("One paragraph per call" in n for n in names) and "import ecomtopics" in names
+    assert all(r["ours"] > 0 for r in results["rows"])
+    assert results["machine"]["cpus"] >= 1

@@ -106,3 +106,14 @@ def test_plot_warns_without_a_cjk_font(tmp_path, monkeypatch):
     warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
     with pytest.warns(RuntimeWarning, match="fonts-noto-cjk"):
         viz.plot_topics(et.load_model("topic-model"), tmp_path / "t.png", top_n=5)
+
+
+def test_ldavis_export(tmp_path):
+    pytest.importorskip("pyLDAvis")
+    from ecomtopics.viz import ldavis_html
+
+    rows = et.read_labelled(SEEDS.parent / "data" / "gold")
+    path = ldavis_html(et.load_model("topic-model"), [r.text for r in rows], tmp_path / "lda.html")
+    page = path.read_text(encoding="utf-8")
+    assert "LDAvis" in page and '"topic.order"' in page
+    assert page.count('"Category"') >= 1
