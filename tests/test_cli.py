@@ -128,6 +128,8 @@ def test_split_keywords_topics(tmp_path):
     _, out, _ = run("topics", str(SEEDS), "--n-topics", "3", "--format", "json", check_code=0)
     result = json.loads(out)
     assert len(result["topics"]) == 3 and len(result["documents"]) == 5
+    _, out, _ = run("topics", str(SEEDS), "--n-topics", "3", "--format", "csv", check_code=0)
+    assert out.splitlines()[0] == "topic,theme,share,words" and len(out.splitlines()) == 4
     _, out, _ = run("topics", str(SEEDS), "--stored", check_code=0)
     assert "topic mix per document" in out
     code, _, err = run("topics", str(tmp_path), check_code=1)
@@ -144,6 +146,9 @@ def test_train_and_evaluate(tmp_path):
     assert "v1" in out and "promoted" in out
     _, out, _ = run("evaluate", "--data", str(data), "--train", str(data), "--store", str(store), check_code=0)
     assert "plain_sklearn" in out and "lexicon_rule" in out
+    _, out, _ = run("evaluate", "--data", str(data), "--train", str(data), "--store", str(store), "--format", "csv",
+                    check_code=0)  # fmt: skip
+    assert out.splitlines()[0] == "system,class,precision,recall,f1,support" and "lexicon_rule,o2o" in out
     _, out, _ = run("models", "list", "--store", str(store), check_code=0)
     assert "theme-classifier" in out
     code, _, err = run("train", "theme-classifier", "--store", str(store), check_code=1)

@@ -24,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", nargs="+", required=True, help="labelled JSON Lines files or folders to score on")
     p.add_argument("--train", nargs="*", help="training rows for the baselines")
     add_model_options(p)
-    p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                   help="table (Markdown report), json (all metrics) or csv (per-class scores)")  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -39,6 +40,13 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(model, rows, train_rows=train)
     if args.format == "json":
         print(json.dumps({k: v for k, v in result.items() if k != "predictions"}, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        from ._common import write_rows
+
+        rows = [{"system": system, "class": label, **scores}
+                for system in ("model", "plain_sklearn", "lexicon_rule") if system in result
+                for label, scores in result[system]["per_class"].items()]  # fmt: skip
+        write_rows(rows, "csv", ["system", "class", "precision", "recall", "f1", "support"])
     else:
         print(format_report(f"{args.model} on {', '.join(args.data)}", {"Evaluation": result}))
     return 0

@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stored", action="store_true", help="use the stored topic model instead of training one")
     p.add_argument("--model", default="topic-model", help="stored model name (with --stored)")
     p.add_argument("--store", default=None, help="model store folder")
-    p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format (default: table)")
     p.add_argument("--plot", metavar="PNG", help="bar chart of each topic's top words (needs ecomtopics[viz])")
     p.add_argument("--ldavis", metavar="HTML", help="pyLDAvis page of the model (needs ecomtopics[ldavis])")
     p.set_defaults(func=run)
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from .._io import read_documents
     from ..text import split_paragraphs
     from ..topics import TopicModel
-    from ._common import table
+    from ._common import table, write_rows
 
     docs = list(read_documents(args.inputs))
     paragraphs = [(name, p.text) for name, text in docs for p in split_paragraphs(text)]
@@ -59,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({"topics": described, "coherence_c_v": coherence, "documents": mixes},
                          ensure_ascii=False, indent=2))  # fmt: skip
+    elif args.format == "csv":
+        rows = [{"topic": d["topic"], "theme": d["theme"], "share": d["share"], "words": " ".join(d["words"])}
+                for d in described]  # fmt: skip
+        write_rows(rows, "csv", ["topic", "theme", "share", "words"])
     else:
         rows = [{"topic": d["topic"], "theme": d["theme"], "share": f"{d['share']:.2f}", "words": " ".join(d["words"])}
                 for d in described]  # fmt: skip
