@@ -367,10 +367,6 @@ class ThemeClassifier(EstimatorMixin):
             return out
         return np.asarray(self._matrix(texts) @ self._coef_t) + self.intercept_
 
-    def _empty_rows(self, texts: list[str]) -> np.ndarray:
-        index, analyzer = self._index, self._analyzer_
-        return np.array([not any(f in index for f in analyzer(t)) for t in texts], dtype=bool)
-
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Calibrated probabilities, columns in the order of ``classes_``.
 
