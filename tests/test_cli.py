@@ -166,3 +166,20 @@ def test_bench_quick_runs_and_writes_results(tmp_path):
     assert any("One paragraph per call" in n for n in names) and "import ecomtopics" in names
     assert all(r["ours"] > 0 for r in results["rows"])
     assert results["machine"]["cpus"] >= 1
+
+
+def test_wrong_kind_empty_records_and_seen_rows(tmp_path):
+    code, _, err = run("classify", SEED_003, "--model", "topic-model", check_code=1)
+    assert "is a topic-model; this command needs a theme-classifier" in err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    code, _, err = run("classify", str(empty), check_code=1)
+    assert "empty" in err and "empty.jsonl" in err
+    code, out, err = run("evaluate", "--data", str(ROOT / "data" / "gold"), check_code=0)
+    assert "88 of 88 evaluation rows were in this model's training data" in err
+    assert "seen in training" in out
+
+
+def test_cli_logging_keeps_other_libraries_quiet():
+    code, _, err = run("topics", str(SEEDS), "--n-topics", "2", check_code=0)
+    assert "gensim" not in err

@@ -30,13 +30,14 @@ def decode_bytes(data: bytes, *, name: str = "<bytes>") -> str:
         raise InputError(f"{name}: looks like a binary file (it contains NUL bytes); give a text file")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as utf8_error:
+        first_bad = utf8_error.start
     try:
         text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         raise InputError(
-            f"{name}: not UTF-8 and not GB18030 text (byte {exc.start}); convert it to UTF-8 first"
+            f"{name}: not UTF-8 (first bad byte at offset {first_bad}) and not GB18030 text; "
+            "convert it to UTF-8 first"
         ) from None
     logger.info("%s: decoded as GB18030", name)
     return text

@@ -74,7 +74,12 @@ def _resolve(model: Any, store: Any = None) -> Any:
     if model is None or isinstance(model, str):
         from ._store import load_model
 
-        return load_model(model or "theme-classifier", store=store)
+        name = model or "theme-classifier"
+        loaded = load_model(name, store=store)
+        if not hasattr(loaded, "predict_proba") or not hasattr(loaded, "classes_"):
+            kind = getattr(loaded, "_store_kind", type(loaded).__name__)
+            raise InputError(f"model {name!r} is a {kind}; classifying needs a theme-classifier")
+        return loaded
     if not hasattr(model, "predict_proba") or not hasattr(model, "classes_"):
         raise InputError(f"model must be a fitted ThemeClassifier or a model name, got {type(model).__name__}")
     return model

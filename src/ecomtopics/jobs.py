@@ -204,7 +204,8 @@ def run_job(
         params=params,
         training_data=training_data,
         files={"report.json": json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-               "report.md": report},  # fmt: skip
+               "report.md": report,
+               "training_ids.txt": "".join(f"{i}\n" for i in sorted(r.id for r in final_rows))},  # fmt: skip
         description=f"{config.model} trained by a retraining job on {len(final_rows)} labelled paragraphs",
     )
     value = _metric(metrics, config.metric)
@@ -224,7 +225,7 @@ def run_job(
     if do_promote:
         store.promote(config.name, version)
     result = JobResult(config.name, version, config.metric, value, previous, previous_value, do_promote, metrics, report)
-    logger.info(result.summary())
+    logger.debug(result.summary())
     return result
 
 

@@ -72,7 +72,8 @@ def _documents(args: argparse.Namespace, model: Any) -> int:
             ]
             if args.format == "table":
                 shares = ", ".join(f"{k} {v:.0%}" for k, v in sorted(result.shares.items(), key=lambda kv: -kv[1]))
-                out.write(f"== {name}: {len(doc_rows)} paragraphs; theme shares: {shares}\n")
+                noun = "paragraph" if len(doc_rows) == 1 else "paragraphs"
+                out.write(f"== {name}: {len(doc_rows)} {noun}; theme shares: {shares}\n")
                 write_rows(doc_rows, "table", ["index", "line", "lang", "label", "probability", "text"], out)
                 out.write("\n")
             else:
@@ -111,10 +112,12 @@ def _iter_records(paths: list[Path]) -> Iterator[tuple[str, str | None, str | No
             from .._errors import InputError
 
             raise InputError(f"{path}: no such file")
+        seen_any = False
         with path.open("rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 if not raw.strip():
                     continue
+                seen_any = True
                 fallback = f"{path.name}:{number}"
                 try:
                     line = raw.decode("utf-8")
@@ -137,6 +140,10 @@ def _iter_records(paths: list[Path]) -> Iterator[tuple[str, str | None, str | No
                     yield rid, None, "'text' is empty"
                 else:
                     yield rid, text, None
+        if not seen_any:
+            from .._errors import InputError
+
+            raise InputError(f"{path}: the file is empty (no records)")
 
 
 def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:

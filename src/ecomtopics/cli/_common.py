@@ -16,10 +16,16 @@ def add_model_options(p: argparse.ArgumentParser, default: str = "theme-classifi
     p.add_argument("--store", default=None, help="model store folder (default: $ECOMTOPICS_MODELS or the bundled one)")
 
 
-def load(args: argparse.Namespace) -> Any:
+def load(args: argparse.Namespace, kind: str = "theme-classifier") -> Any:
+    """Load ``--model``/``--version`` from ``--store``, checking it is a ``kind``."""
+    from .._errors import InputError
     from .._store import load_model
 
-    return load_model(args.model, args.version, store=args.store)
+    model = load_model(args.model, args.version, store=args.store)
+    found = getattr(model, "_store_kind", type(model).__name__)
+    if found != kind:
+        raise InputError(f"model {args.model!r} is a {found}; this command needs a {kind}")
+    return model
 
 
 def add_format(p: argparse.ArgumentParser, choices: Sequence[str] = ("table", "json", "csv")) -> None:

@@ -38,6 +38,14 @@ def run(args: argparse.Namespace) -> int:
     rows = read_labelled(args.data)
     train = read_labelled(args.train) if args.train else None
     result = evaluate(model, rows, train_rows=train)
+    seen = _seen_in_training(model, rows)
+    if seen:
+        import sys
+
+        print(f"warning: {seen} of {len(rows)} evaluation rows were in this model's training data "
+              "(its training_ids.txt), so these scores are not a fair test; the job's report.md has "
+              "the held-out and real-text scores", file=sys.stderr)  # fmt: skip
+        result["seen_in_training"] = seen
     if args.format == "json":
         print(json.dumps({k: v for k, v in result.items() if k != "predictions"}, ensure_ascii=False, indent=2))
     elif args.format == "csv":
@@ -48,5 +56,22 @@ def run(args: argparse.Namespace) -> int:
                 for label, scores in result[system]["per_class"].items()]  # fmt: skip
         write_rows(rows, "csv", ["system", "class", "precision", "recall", "f1", "support"])
     else:
-        print(format_report(f"{args.model} on {', '.join(args.data)}", {"Evaluation": result}))
+        title = f"{args.model} on {', '.join(args.data)}"
+        if seen:
+            title += f" ({seen} of {len(rows)} rows seen in training)"
+        print(format_report(title, {"Evaluation": result}))
     return 0
+
+
+def _seen_in_training(model, rows) -> int:
+    """How many rows the stored model was trained on (by id, from its version's training_ids.txt)."""
+    from pathlib import Path
+
+    source = getattr(model, "source_", None)
+    if not source:
+        return 0
+    path = Path(source["store"]) / source["name"] / source["version"] / "training_ids.txt"
+    if not path.exists():
+        return 0
+    ids = set(path.read_text(encoding="utf-8").split())
+    return sum(r.id in ids for r in rows)
