@@ -8,7 +8,7 @@ from typing import Any
 
 from ._errors import InputError
 
-__all__ = ["LazyPattern", "check_text", "check_texts"]
+__all__ = ["LazyPattern", "Memo", "check_text", "check_texts"]
 
 
 def check_text(text: object, *, name: str = "text") -> str:
@@ -67,3 +67,24 @@ class LazyPattern:
             for method in ("search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "split"):
                 setattr(self, method, getattr(compiled, method))  # later calls skip __getattr__
         return getattr(self._compiled, name)
+
+
+class Memo(dict):
+    """A dict that computes a missing value with ``function`` and keeps it.
+
+    The lookup runs in C (``__missing__`` is called only for new keys), so
+    ``map(memo.__getitem__, words)`` normalises a stream of repeating words
+    at the cost of a dict lookup each.
+
+    >>> lengths = Memo(len)
+    >>> [lengths[w] for w in ("天猫", "tmall", "天猫")], len(lengths)
+    ([2, 5, 2], 2)
+    """
+
+    def __init__(self, function: Any) -> None:
+        super().__init__()
+        self._function = function
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self._function(key)
+        return value

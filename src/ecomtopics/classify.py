@@ -30,7 +30,7 @@ import numpy as np
 
 from ._errors import InputError
 from ._estimator import EstimatorMixin
-from ._typing import check_text, check_texts
+from ._typing import Memo, check_text, check_texts
 from .features import CONCEPT_PREFIX, Analyzer, _identity
 
 __all__ = ["Explanation", "ThemeClassifier"]
@@ -259,7 +259,7 @@ class ThemeClassifier(EstimatorMixin):
         self._tokenizer_ = self._analyzer_.tokenizer
         self._other = self.classes_.index(OTHER) if OTHER in self.classes_ else None
         self._coef_t = np.ascontiguousarray(self.coef_.T)
-        self._columns = _Memo(self._token_columns) if tuple(self.ngram_range) == (1, 1) else None
+        self._columns = Memo(self._token_columns) if tuple(self.ngram_range) == (1, 1) else None
         self._py_weights = None
         self._intercept_list = [float(b) for b in self.intercept_]
 
@@ -293,7 +293,7 @@ class ThemeClassifier(EstimatorMixin):
             return [float(b) for b in self.intercept_], True
         weights = self._py_weights
         if weights is None:
-            weights = self._py_weights = _Memo(self._column_weights)
+            weights = self._py_weights = Memo(self._column_weights)
         acc = [0.0] * len(self.classes_)
         norm2 = 0.0
         log, sublinear = math.log, self.sublinear_tf
@@ -543,18 +543,6 @@ def _check_shapes(model: ThemeClassifier) -> None:
     for name, (got, want) in expected.items():
         if got != want:
             raise InputError(f"stored array {name!r} has shape {got}, expected {want}; the model files disagree")
-
-
-class _Memo(dict):
-    """A dict that computes a missing value with ``function`` (from C, via __missing__)."""
-
-    def __init__(self, function: Any) -> None:
-        super().__init__()
-        self._function = function
-
-    def __missing__(self, key: str) -> Any:
-        value = self[key] = self._function(key)
-        return value
 
 
 def _multinomial_form(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ import functools
 import itertools
 import re
 
-from .._typing import LazyPattern
+from .._typing import LazyPattern, Memo
 from ._lexicons import en_mt_artefacts, en_phrases, en_stopwords
 
 __all__ = ["EnglishTokenizer", "singular"]
@@ -164,7 +164,7 @@ class EnglishTokenizer:
     @functools.cached_property
     def _forms(self) -> dict[str, str]:
         """word -> output token ("" when dropped); each distinct word is normalised once."""
-        return _Forms(self)
+        return Memo(self._form)
 
     def _form(self, word: str) -> str:
         word = word.strip(_EDGE_PUNCT) if word[0] in _EDGE_PUNCT or word[-1] in _EDGE_PUNCT else word
@@ -210,15 +210,3 @@ def _merge(
                 break
     out.extend(words[done:])
     return out
-
-
-class _Forms(dict):
-    """The memo of word forms: a missing word is normalised on first sight (from C, via __missing__)."""
-
-    def __init__(self, tokenizer: EnglishTokenizer) -> None:
-        super().__init__()
-        self._tokenizer = tokenizer
-
-    def __missing__(self, word: str) -> str:
-        form = self[word] = self._tokenizer._form(word)
-        return form

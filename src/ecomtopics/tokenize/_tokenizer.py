@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
-from .._typing import LazyPattern, check_text
+from .._typing import LazyPattern, Memo, check_text
 from ..text import clean_for_tokens
 from ._chinese import ENGINES, ChineseSegmenter, Engine
 from ._english import EnglishTokenizer
@@ -164,7 +164,7 @@ class Tokenizer:
     @functools.cached_property
     def _zh_forms(self) -> dict[str, str]:
         """segment -> output tokens (empty when dropped); each distinct segment is handled once."""
-        return _Memo(self._zh_form)
+        return Memo(self._zh_form)
 
     def _zh_form(self, token: str) -> str:
         if not _ZH_TOKEN.search(token) or (self.stopwords and token in zh_stopwords()):
@@ -176,18 +176,6 @@ class Tokenizer:
         if self.lowercase and token.isascii():
             token = token.lower()
         return token if token.isprintable() and " " not in token else "".join(token.split())
-
-
-class _Memo(dict):
-    """A dict that computes a missing value with ``function`` (called from C via __missing__)."""
-
-    def __init__(self, function: Any) -> None:
-        super().__init__()
-        self._function = function
-
-    def __missing__(self, key: str) -> Any:
-        value = self[key] = self._function(key)
-        return value
 
 
 def _rebuild(params: dict[str, Any]) -> Tokenizer:
