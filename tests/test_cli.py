@@ -183,3 +183,21 @@ def test_wrong_kind_empty_records_and_seen_rows(tmp_path):
 def test_cli_logging_keeps_other_libraries_quiet():
     code, _, err = run("topics", str(SEEDS), "--n-topics", "2", check_code=0)
     assert "gensim" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["split"], ["keywords"], ["topics"], ["report", "-o", "OUT"], ["classify"]],
+)
+def test_missing_input_is_one_clear_line_for_each_subcommand(tmp_path, args):
+    args = [str(tmp_path / "r.html") if a == "OUT" else a for a in args]
+    code, out, err = run(*args[:1], str(tmp_path / "missing.txt"), *args[1:], check_code=1)
+    assert "missing.txt: no such file" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_bench_and_models_bad_input(tmp_path):
+    code, _, err = run("bench", "--sizes", "x", check_code=2)
+    assert "invalid int value" in err
+    code, _, err = run("models", "show", "no-such-model", "--store", str(tmp_path), check_code=1)
+    assert "no-such-model" in err and "Traceback" not in err
