@@ -151,3 +151,10 @@ def test_no_string_makes_predict_fail(clf, text):
     proba = clf.predict_proba([text])[0]
     assert np.isfinite(proba).all() and abs(proba.sum() - 1) < 1e-9
     assert clf.predict_labels([text])[0]
+
+
+def test_proba_and_labels_together_match_separate_calls(clf):
+    texts = ["天猫线下门店与会员打通", "Service providers train merchants", "", "下沉市场渠道", "x", "O2O 门店"]
+    proba, labels = clf.predict_proba_and_labels(texts, threshold=0.3)
+    np.testing.assert_allclose(proba, clf.predict_proba(texts), atol=1e-12)
+    assert labels == clf.predict_labels(texts, threshold=0.3)

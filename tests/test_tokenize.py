@@ -174,3 +174,8 @@ def test_tokenizer_on_a_megabyte_without_punctuation():
     assert tokens and set(tokens) <= {"天猫"}
     tokens = tok("tmall" * 200_000)
     assert len(tokens) == 1
+
+
+def test_repr_shows_changed_settings_only():
+    assert repr(et.Tokenizer()) == "Tokenizer()"
+    assert repr(et.Tokenizer(engine="jieba", stopwords=False)) == "Tokenizer(engine='jieba', stopwords=False)"

@@ -110,8 +110,10 @@ def classify_document(text: str, model: Any = None, *, store: Any = None, thresh
     if not paragraphs:
         return DocumentResult([], {c: 0.0 for c in clf.classes_})
     texts = [p.text for p in paragraphs]
-    proba = clf.predict_proba(texts)
-    labels = clf.predict_labels(texts, threshold=threshold)
+    if hasattr(clf, "predict_proba_and_labels"):  # one tokenization per paragraph
+        proba, labels = clf.predict_proba_and_labels(texts, threshold=threshold)
+    else:
+        proba, labels = clf.predict_proba(texts), clf.predict_labels(texts, threshold=threshold)
     out = [
         ClassifiedParagraph(p, clf.classes_[int(row.argmax())], {c: float(v) for c, v in zip(clf.classes_, row)}, ls)
         for p, row, ls in zip(paragraphs, proba, labels)

@@ -427,7 +427,9 @@ class ThemeClassifier(EstimatorMixin):
         threshold = self.multilabel_threshold if threshold is None else threshold
         if not 0.0 < threshold < 1.0:
             raise InputError(f"threshold must be in (0, 1), got {threshold!r}")
-        matrix = self._matrix(check_texts(X, name="X"))
+        return self._labels_from_matrix(self._matrix(check_texts(X, name="X")), threshold)
+
+    def _labels_from_matrix(self, matrix: Any, threshold: float) -> list[list[str]]:
         scores = np.asarray(matrix @ self.label_coef_.T) + self.label_intercept_
         proba = 1.0 / (1.0 + np.exp(-scores))
         out = []
@@ -436,6 +438,19 @@ class ThemeClassifier(EstimatorMixin):
             themes = [self.label_classes_[j] for j in order if row[j] >= threshold]
             out.append(themes or [OTHER])
         return out
+
+    def predict_proba_and_labels(
+        self, X: Iterable[str], threshold: float | None = None
+    ) -> tuple[np.ndarray, list[list[str]]]:
+        """:meth:`predict_proba` and :meth:`predict_labels` together, tokenizing each text once."""
+        self._ensure_ready()
+        threshold = self.multilabel_threshold if threshold is None else threshold
+        if not 0.0 < threshold < 1.0:
+            raise InputError(f"threshold must be in (0, 1), got {threshold!r}")
+        matrix = self._matrix(check_texts(X, name="X"))
+        scores = np.asarray(matrix @ self._coef_t) + self.intercept_
+        proba = self._softmax(scores, np.diff(matrix.indptr) == 0)
+        return proba, self._labels_from_matrix(matrix, threshold)
 
     def explain(self, text: str, top_n: int = 5) -> Explanation:
         """The features that pushed each theme up or down for ``text``.

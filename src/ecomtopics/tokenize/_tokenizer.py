@@ -115,7 +115,10 @@ class Tokenizer:
         return {name: getattr(self, name) for name in self._PARAMS}
 
     def __repr__(self) -> str:
-        changed = {k: v for k, v in self.get_params().items() if v != _DEFAULTS[k]}
+        import inspect
+
+        defaults = {n: p.default for n, p in inspect.signature(Tokenizer.__init__).parameters.items()}
+        changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
         return f"Tokenizer({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     def __eq__(self, other: object) -> bool:
