@@ -1,8 +1,10 @@
 """Evaluation of theme classifiers, with two baselines computed in the same run.
 
 Metrics: macro-F1, accuracy, per-class precision/recall/F1, the confusion
-matrix, the same per language, and the expected calibration error of the
-probabilities. Baselines: a plain scikit-learn pipeline (``TfidfVectorizer`` +
+matrix, the same per language, the expected calibration error of the
+probabilities, and bootstrap confidence intervals of the model's macro-F1 and
+of its margin over the plain baseline (small test sets move a lot with one
+paragraph; the interval says how much). Baselines: a plain scikit-learn pipeline (``TfidfVectorizer`` +
 ``LogisticRegression`` on the raw text, what a user would write first) and a
 keyword-lexicon rule (the theme whose lexicon words occur most; ``other`` when
 none occurs).
@@ -10,6 +12,7 @@ none occurs).
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +29,7 @@ __all__ = [
     "evaluate",
     "expected_calibration_error",
     "format_report",
+    "macro_f1_interval",
     "plain_baseline",
     "score_predictions",
 ]
@@ -47,6 +51,9 @@ def score_predictions(
         raise InputError("nothing to evaluate: no labelled rows")
     labels = [t for t in THEMES if t in set(y_true) | set(y_pred)] + sorted((set(y_true) | set(y_pred)) - set(THEMES))
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    with warnings.catch_warnings():  # "a single label was found": we pass labels, so the shape is right
+        warnings.simplefilter("ignore", UserWarning)
+        matrix = confusion_matrix(y_true, y_pred, labels=labels).tolist()
     out: dict[str, Any] = {
         "n": len(y_true),
         "macro_f1": round(float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 4),
@@ -56,7 +63,7 @@ def score_predictions(
                     "f1": round(float(f[i]), 4), "support": int(s[i])}  # fmt: skip
             for i, label in enumerate(labels)
         },
-        "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
+        "confusion": {"labels": labels, "matrix": matrix},
     }
     if langs is not None:
         out["per_language"] = {}
@@ -70,6 +77,74 @@ def score_predictions(
                 "accuracy": round(float(np.mean([a == b for a, b in zip(t, q)])), 4),
             }
     return out
+
+
+def _macro_f1_rows(truth: np.ndarray, predicted: np.ndarray, n_labels: int) -> np.ndarray:
+    """Macro-F1 of each row of integer-coded ``truth``/``predicted`` (shape ``(..., n)``).
+
+    Averages ``2tp / (2tp + fp + fn)`` over the labels present in that row's
+    truth or predictions, as :func:`score_predictions` does for one sample.
+    """
+    total = np.zeros(truth.shape[:-1])
+    present = np.zeros(truth.shape[:-1])
+    for c in range(n_labels):
+        t, p = truth == c, predicted == c
+        tp = (t & p).sum(axis=-1)
+        denominator = t.sum(axis=-1) + p.sum(axis=-1)
+        total += np.divide(2.0 * tp, denominator, out=np.zeros(total.shape), where=denominator > 0)
+        present += denominator > 0
+    return total / np.maximum(present, 1)
+
+
+def macro_f1_interval(
+    y_true: Sequence[str],
+    y_pred: Sequence[str],
+    baseline_pred: Sequence[str] | None = None,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    random_state: int | None = 0,
+) -> tuple[float, float]:
+    """Bootstrap confidence interval of macro-F1 (``scipy.stats.bootstrap``, percentile).
+
+    Paragraphs are resampled with replacement, so the interval shows how much
+    the score depends on which paragraphs happened to be in the test set. With
+    ``baseline_pred`` it is the interval of the paired difference
+    ``macro-F1(y_pred) - macro-F1(baseline_pred)`` on the same resamples.
+    The labels scored are those present in ``y_true`` or any prediction.
+
+    >>> macro_f1_interval(["o2o", "other", "o2o"], ["o2o", "other", "o2o"])
+    (1.0, 1.0)
+    """
+    from scipy.stats import bootstrap
+
+    if not 0.0 < confidence < 1.0:
+        raise InputError(f"confidence must be in (0, 1), got {confidence!r}")
+    columns = [list(y_true), list(y_pred)] + ([list(baseline_pred)] if baseline_pred is not None else [])
+    if len({len(c) for c in columns}) != 1:
+        raise InputError(f"label sequences differ in length: {[len(c) for c in columns]}")
+    if not columns[0]:
+        raise InputError("nothing to evaluate: no labelled rows")
+    labels = sorted(set().union(*columns))
+    code = {label: i for i, label in enumerate(labels)}
+    coded = [np.array([code[v] for v in c]) for c in columns]
+    if len(coded[0]) < 2:
+        score = _macro_f1_rows(coded[0], coded[1], len(labels))
+        if baseline_pred is not None:
+            score = score - _macro_f1_rows(coded[0], coded[2], len(labels))
+        return float(score), float(score)
+
+    def statistic(truth: np.ndarray, predicted: np.ndarray, *baseline: np.ndarray, axis: int = -1) -> np.ndarray:
+        score = _macro_f1_rows(truth, predicted, len(labels))
+        return score - _macro_f1_rows(truth, baseline[0], len(labels)) if baseline else score
+
+    with np.errstate(invalid="ignore"):
+        result = bootstrap(
+            tuple(coded), statistic, paired=True, vectorized=True, n_resamples=n_resamples,
+            confidence_level=confidence, method="percentile", random_state=np.random.default_rng(random_state),
+        )  # fmt: skip
+    low, high = result.confidence_interval
+    return round(float(low), 4), round(float(high), 4)
 
 
 def expected_calibration_error(proba: np.ndarray, y_true: Sequence[str], classes: Sequence[str], n_bins: int = 10) -> float:
@@ -126,9 +201,11 @@ def evaluate(
 ) -> dict[str, Any]:
     """Score ``model`` on labelled ``rows``; with ``train_rows``, the baselines too.
 
-    Returns a dict with ``model`` (scores, ``ece``), and when ``train_rows``
-    is given ``plain_sklearn`` and ``lexicon_rule`` (scores of the baselines
-    trained on the same rows) and ``margin_over_plain`` (macro-F1 difference).
+    Returns a dict with ``model`` (scores, ``ece``, and ``macro_f1_ci``, a 95%
+    bootstrap interval, also per language), and when ``train_rows`` is given
+    ``plain_sklearn`` and ``lexicon_rule`` (scores of the baselines trained on
+    the same rows), ``margin_over_plain`` (macro-F1 difference) and
+    ``margin_over_plain_ci`` (its paired bootstrap interval).
     """
     rows = list(rows)
     if not rows:
@@ -140,12 +217,19 @@ def evaluate(
     predicted = [model.classes_[i] for i in proba.argmax(axis=1)]
     result: dict[str, Any] = {"model": score_predictions(truth, predicted, langs)}
     result["model"]["ece"] = round(expected_calibration_error(proba, truth, model.classes_), 4)
+    result["model"]["macro_f1_ci"] = macro_f1_interval(truth, predicted, random_state=random_state)
+    for lang, scores in result["model"].get("per_language", {}).items():
+        idx = [i for i, x in enumerate(langs) if x == lang]
+        scores["macro_f1_ci"] = macro_f1_interval([truth[i] for i in idx], [predicted[i] for i in idx],
+                                                  random_state=random_state)  # fmt: skip
     result["predictions"] = [{"id": r.id, "label": r.label, "predicted": p} for r, p in zip(rows, predicted)]
     if train_rows is not None:
         plain = plain_baseline([r.text for r in train_rows], [r.label for r in train_rows], random_state)
-        result["plain_sklearn"] = score_predictions(truth, list(plain.predict(texts)), langs)
+        plain_predicted = [str(v) for v in plain.predict(texts)]
+        result["plain_sklearn"] = score_predictions(truth, plain_predicted, langs)
         result["lexicon_rule"] = score_predictions(truth, LexiconRule().predict(texts), langs)
         result["margin_over_plain"] = round(result["model"]["macro_f1"] - result["plain_sklearn"]["macro_f1"], 4)
+        result["margin_over_plain_ci"] = macro_f1_interval(truth, predicted, plain_predicted, random_state=random_state)
     return result
 
 
@@ -164,6 +248,15 @@ def format_report(title: str, sections: dict[str, dict[str, Any]]) -> str:
                 f"{per.get('en', {}).get('macro_f1', float('nan')):.3f} | {per.get('zh', {}).get('macro_f1', float('nan')):.3f} |"
             )
         model = result["model"]
+        if "macro_f1_ci" in model:
+            per = model.get("per_language", {})
+            intervals = [f"all {_interval(model['macro_f1_ci'])}"] + [
+                f"{lang} {_interval(s['macro_f1_ci'])}" for lang, s in per.items() if "macro_f1_ci" in s
+            ]
+            lines += ["", "95% bootstrap interval of the model's macro-F1: " + ", ".join(intervals)]
+            if "margin_over_plain_ci" in result:
+                lines.append(f"Margin over plain_sklearn: {result['margin_over_plain']:+.3f}, "
+                             f"95% interval {_interval(result['margin_over_plain_ci'], signed=True)}")  # fmt: skip
         if "ece" in model:
             lines += ["", f"Expected calibration error of the model: {model['ece']:.3f}"]
         lines += ["", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
@@ -176,3 +269,8 @@ def format_report(title: str, sections: dict[str, dict[str, Any]]) -> str:
             lines.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _interval(bounds: Sequence[float], signed: bool = False) -> str:
+    low, high = bounds
+    return f"[{low:+.3f}, {high:+.3f}]" if signed else f"[{low:.3f}, {high:.3f}]"
