@@ -54,6 +54,9 @@ def test_uncalibrated_probabilities_equal_sklearn(authored):
     small = authored[::5]
     model = et.ThemeClassifier(calibrate=False).fit([r.text for r in small], [r.label for r in small])
     texts = [r.text for r in authored[1::7]]
+    empty = np.diff(model.transform(texts).indptr) == 0  # e.g. only platform names: defined as other
+    assert model.predict([t for t, e in zip(texts, empty) if e]) == ["other"] * int(empty.sum())
+    texts = [t for t, e in zip(texts, empty) if not e]
     np.testing.assert_allclose(model.predict_proba(texts), model.to_sklearn().predict_proba(texts), atol=1e-9)
     assert model.predict(texts) == list(model.to_sklearn().predict(texts))
 
@@ -99,6 +102,44 @@ def test_explain_names_the_driving_terms(clf):
     assert any(term.startswith("@") or term in ("线下门店", "o2o", "支付宝") for term, _ in top)
 
 
+def test_lexicon_prior_is_a_fixed_push_on_concept_features(authored):
+    from ecomtopics.tokenize import concept_themes
+
+    small = authored[::3]
+    texts, y = [r.text for r in small], [r.label for r in small]
+    learnt = et.ThemeClassifier(calibrate=False, lexicon_prior=0.0).fit(texts, y)
+    pushed = et.ThemeClassifier(calibrate=False, lexicon_prior=1.5).fit(texts, y)
+    assert pushed.vocabulary_ == learnt.vocabulary_
+    expected = np.zeros_like(learnt.coef_)
+    theme_of = concept_themes()
+    for j, feature in enumerate(learnt.vocabulary_):
+        if feature.startswith("@"):
+            expected[pushed.classes_.index(theme_of[feature[1:]]), j] = 1.5
+    assert expected.sum() > 0
+    np.testing.assert_allclose(pushed.coef_ - learnt.coef_, expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(pushed.decision_function(texts[:50]), pushed.to_sklearn().decision_function(texts[:50]),
+                               rtol=0, atol=1e-9)  # fmt: skip
+
+
+def test_platform_names_are_not_features(clf, authored):
+    from ecomtopics.tokenize import platform_names
+
+    assert platform_names() >= {"天猫", "淘宝", "tmall", "taobao", "platform"}
+    assert not set(clf.vocabulary_) & platform_names()
+    assert clf.predict(["天猫 淘宝 Tmall Taobao platform"]) == ["other"]  # nothing left to score
+    small = authored[::3]
+    kept = et.ThemeClassifier(calibrate=False, ignore_platform_names=False).fit(
+        [r.text for r in small], [r.label for r in small]
+    )
+    assert {"tmall", "天猫"} <= set(kept.vocabulary_)
+
+
+def test_models_saved_before_the_new_settings_load_as_trained():
+    old = et.load_model("theme-classifier", "v3", store=ROOT / "models")
+    assert old.lexicon_prior == 0.0 and old.ignore_platform_names is False
+    assert "tmall" in old.vocabulary_ and old.transform(["tmall"]).nnz == 1
+
+
 def test_fit_errors():
     with pytest.raises(et.InputError, match="at least two themes"):
         et.ThemeClassifier().fit(["a b", "c d"], ["o2o", "o2o"])
@@ -110,6 +151,8 @@ def test_fit_errors():
         et.ThemeClassifier().fit("text", ["o2o"])
     with pytest.raises(et.InputError, match="C must be"):
         et.ThemeClassifier(C=-1).fit(["a", "b"], ["o2o", "other"])
+    with pytest.raises(et.InputError, match="lexicon_prior"):
+        et.ThemeClassifier(lexicon_prior=-1).fit(["a", "b"], ["o2o", "other"])
     with pytest.raises(et.NotFittedError, match="not fitted"):
         et.ThemeClassifier().predict(["x"])
     with pytest.raises(TypeError, match="must be str"):

@@ -16,7 +16,7 @@ import numpy as np
 from ._errors import InputError
 from ._estimator import EstimatorMixin
 from ._typing import check_text, check_texts
-from .tokenize import Tokenizer, concepts
+from .tokenize import Tokenizer, concepts, platform_names
 
 __all__ = ["Analyzer", "Tfidf"]
 
@@ -38,9 +38,14 @@ class Analyzer:
     concepts : bool
         Add one ``@concept`` feature per token that expresses a concept of the
         bilingual lexicon (``线下`` and ``offline`` both give ``@offline_retail``).
+    ignore_platform_names : bool
+        Leave out the platform names of the ``platform_names.txt`` lexicon
+        (Tmall, 淘宝, "platform" …), which real text uses whatever its theme.
 
     >>> Analyzer(concepts=True)("线下门店 and offline stores")
     ['线下门店', 'offline_store', '@offline_retail', '@offline_retail']
+    >>> Analyzer(ignore_platform_names=True)("天猫的线下门店")
+    ['线下门店']
     """
 
     def __init__(
@@ -48,6 +53,7 @@ class Analyzer:
         tokenizer_params: dict[str, Any] | None = None,
         ngram_range: tuple[int, int] = (1, 1),
         concepts: bool = False,
+        ignore_platform_names: bool = False,
     ) -> None:
         low, high = ngram_range
         if not 1 <= low <= high <= 4:
@@ -55,10 +61,14 @@ class Analyzer:
         self.tokenizer_params = dict(tokenizer_params or {})
         self.ngram_range = (int(low), int(high))
         self.concepts = concepts
+        self.ignore_platform_names = ignore_platform_names
         self.tokenizer = Tokenizer(**self.tokenizer_params)
+        self._ignored = platform_names() if ignore_platform_names else frozenset()
 
     def __call__(self, text: str) -> list[str]:
         tokens = self.tokenizer(text)
+        if self._ignored:
+            tokens = [t for t in tokens if t not in self._ignored]
         low, high = self.ngram_range
         features = tokens if low == 1 else []
         for n in range(max(2, low), high + 1):
@@ -69,17 +79,19 @@ class Analyzer:
         return features
 
     def features_of_token(self, token: str) -> list[str]:
-        """The unigram features one token gives: itself and its concepts."""
+        """The unigram features one token gives: itself and its concepts (none if ignored)."""
+        if token in self._ignored:
+            return []
         if self.concepts:
             return [token, *(CONCEPT_PREFIX + c for c in concepts().get(token, ()))]
         return [token]
 
     def get_params(self) -> dict[str, Any]:
         return {"tokenizer_params": self.tokenizer_params, "ngram_range": list(self.ngram_range),
-                "concepts": self.concepts}  # fmt: skip
+                "concepts": self.concepts, "ignore_platform_names": self.ignore_platform_names}  # fmt: skip
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Analyzer, (self.tokenizer_params, self.ngram_range, self.concepts))
+        return (Analyzer, (self.tokenizer_params, self.ngram_range, self.concepts, self.ignore_platform_names))
 
 
 def _identity(tokens: list[str]) -> list[str]:

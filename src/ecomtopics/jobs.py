@@ -194,7 +194,7 @@ def run_job(
         "rows": len(final_rows),
         "by_label": summarize(final_rows)["by_label"],
         "by_lang": summarize(final_rows)["by_lang"],
-        "paths": [str(p) for p in config.data + config.gold],
+        "paths": [_shown_path(p) for p in config.data + config.gold],
     }
     params = {"job": {k: v for k, v in asdict(config).items() if k not in ("data", "gold")}}
     version = store.save(
@@ -235,6 +235,14 @@ def _split(rows: Sequence[LabelledParagraph], holdout: float, seed: int) -> tupl
     strata = [f"{r.label}/{r.lang}" for r in rows]
     train, test = train_test_split(list(rows), test_size=holdout, random_state=seed, stratify=strata)
     return train, test
+
+
+def _shown_path(path: str | Path) -> str:
+    """``path`` relative to the working folder when inside it (model cards name no machine's folders)."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _classifier_job(

@@ -13,6 +13,7 @@ __all__ = [
     "en_phrases",
     "en_stopwords",
     "lexicon_hashes",
+    "platform_names",
     "topic_stopwords",
     "zh_domain_words",
     "zh_stopwords",
@@ -55,6 +56,12 @@ def topic_stopwords() -> frozenset[str]:
 
 
 @functools.cache
+def platform_names() -> frozenset[str]:
+    """Platform names (and "platform") the theme classifier ignores by default."""
+    return frozenset(_lines("platform_names.txt"))
+
+
+@functools.cache
 def en_stopwords() -> frozenset[str]:
     """English stopwords."""
     return frozenset(_lines("en_stopwords.txt"))
@@ -79,7 +86,7 @@ def en_mt_artefacts() -> dict[str, str]:
 @functools.cache
 def lexicon_hashes() -> dict[str, str]:
     """SHA-256 of every lexicon file, to record in model manifests."""
-    names = ["concepts.tsv", "en_mt_artefacts.tsv", "en_phrases.txt", "en_stopwords.txt", "topic_stopwords.txt", "zh_domain_words.txt", "zh_stopwords.txt"]
+    names = ["concepts.tsv", "en_mt_artefacts.tsv", "en_phrases.txt", "en_stopwords.txt", "platform_names.txt", "topic_stopwords.txt", "zh_domain_words.txt", "zh_stopwords.txt"]
     return {n: hashlib.sha256(_read(n).encode("utf-8")).hexdigest() for n in names}
 
 
