@@ -54,9 +54,10 @@ def test_uncalibrated_probabilities_equal_sklearn(authored):
     small = authored[::5]
     model = et.ThemeClassifier(calibrate=False).fit([r.text for r in small], [r.label for r in small])
     texts = [r.text for r in authored[1::7]]
-    empty = np.diff(model.transform(texts).indptr) == 0  # e.g. only platform names: defined as other
-    assert model.predict([t for t, e in zip(texts, empty) if e]) == ["other"] * int(empty.sum())
-    texts = [t for t, e in zip(texts, empty) if not e]
+    featureless = ["", "天猫 淘宝", "Tmall and Taobao", "的了", "platform"]  # defined as other, see to_sklearn
+    assert model.predict(featureless) == ["other"] * len(featureless)
+    texts = [t for t in texts if model.transform([t]).nnz]  # unseen words only: also featureless here
+    assert len(texts) > 150
     np.testing.assert_allclose(model.predict_proba(texts), model.to_sklearn().predict_proba(texts), atol=1e-9)
     assert model.predict(texts) == list(model.to_sklearn().predict(texts))
 
@@ -119,6 +120,23 @@ def test_lexicon_prior_is_a_fixed_push_on_concept_features(authored):
     np.testing.assert_allclose(pushed.coef_ - learnt.coef_, expected, rtol=0, atol=1e-12)
     np.testing.assert_allclose(pushed.decision_function(texts[:50]), pushed.to_sklearn().decision_function(texts[:50]),
                                rtol=0, atol=1e-9)  # fmt: skip
+    # the calibration temperature is fitted on scores that include the push
+    calibrated = [et.ThemeClassifier(lexicon_prior=p).fit(texts, y).temperature_ for p in (0.0, 1.5)]
+    assert calibrated[0] != pytest.approx(calibrated[1], rel=1e-3)
+
+
+@pytest.mark.parametrize("bad", [-1, float("inf"), float("nan"), True, "2", None])
+def test_lexicon_prior_must_be_a_finite_number(bad):
+    with pytest.raises(et.InputError, match="lexicon_prior"):
+        et.ThemeClassifier(lexicon_prior=bad).fit(["天猫门店", "服务商"], ["o2o", "merchant_services"])
+
+
+def test_numpy_numbers_are_valid_settings():
+    model = et.ThemeClassifier(C=np.int64(3), lexicon_prior=np.float32(1.0), ignore_platform_names=np.bool_(True),
+                               calibrate=False)  # fmt: skip
+    assert model.fit(["天猫线下门店", "服务商培训"], ["o2o", "merchant_services"]).predict(["门店"]) == ["o2o"]
+    with pytest.raises(et.InputError, match="ignore_platform_names"):
+        et.ThemeClassifier(ignore_platform_names="false").fit(["门店", "服务商"], ["o2o", "merchant_services"])
 
 
 def test_platform_names_are_not_features(clf, authored):
@@ -126,7 +144,12 @@ def test_platform_names_are_not_features(clf, authored):
 
     assert platform_names() >= {"天猫", "淘宝", "tmall", "taobao", "platform"}
     assert not set(clf.vocabulary_) & platform_names()
-    assert clf.predict(["天猫 淘宝 Tmall Taobao platform"]) == ["other"]  # nothing left to score
+    names = ["天猫 淘宝 Tmall Taobao platform", "阿里巴巴", "JD.com", "Alibaba Group", "Taobao Mall"]
+    assert clf.predict(names[:1]) == ["other"]  # nothing left to score: one-paragraph path
+    assert clf.predict(names) == ["other"] * 5  # batch path
+    proba, labels = clf.predict_proba_and_labels(names)
+    assert (proba[:, clf.classes_.index("other")] == 1.0).all() and labels == [["other"]] * 5
+    assert clf.explain(names[0]).terms == {c: [] for c in clf.classes_}
     small = authored[::3]
     kept = et.ThemeClassifier(calibrate=False, ignore_platform_names=False).fit(
         [r.text for r in small], [r.label for r in small]

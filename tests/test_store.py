@@ -496,6 +496,23 @@ def test_tampered_versions_are_refused_naming_the_file(store: ModelStore, case: 
         store.promote("tiny", "v1")
 
 
+def test_a_model_trained_with_other_lexicons_loads_with_a_warning(
+    store: ModelStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ecomtopics.tokenize import lexicon_hashes
+
+    version = store.save(fitted(), "tiny")
+    manifest = json.loads((store.root / "tiny" / version / "manifest.json").read_text())
+    assert manifest["lexicons"] == lexicon_hashes() and "platform_names.txt" in manifest["lexicons"]
+    with caplog.at_level("WARNING", logger="ecomtopics"):
+        store.load("tiny", version)
+    assert not caplog.records
+    _edit_manifest(lexicons={**manifest["lexicons"], "concepts.tsv": "0" * 64})(store.root / "tiny" / version)
+    with caplog.at_level("WARNING", logger="ecomtopics"):
+        store.load("tiny", version)
+    assert "other versions of the lexicons concepts.tsv" in caplog.text
+
+
 def test_a_kind_whose_code_cannot_be_imported_is_refused(store: ModelStore) -> None:
     register_kind("test-missing-code", "ecomtopics_no_such_module:Missing")
     store.save(fitted(), "tiny")

@@ -405,6 +405,26 @@ def _library_versions() -> dict[str, str | None]:
     return out
 
 
+def _lexicon_hashes() -> dict[str, str]:
+    from .tokenize import lexicon_hashes
+
+    return dict(lexicon_hashes())
+
+
+def _warn_if_lexicons_changed(manifest: Mapping[str, Any], vdir: Path) -> None:
+    """Models read text through the bundled lexicons: say so if they changed since training."""
+    recorded = manifest.get("lexicons")
+    if not isinstance(recorded, Mapping):  # saved before lexicons were recorded
+        return
+    current = _lexicon_hashes()
+    changed = sorted(n for n in set(recorded) | set(current) if recorded.get(n) != current.get(n))
+    if changed:
+        logger.warning(
+            "%s was trained with other versions of the lexicons %s; it loads, but its scores may "
+            "differ from its report: retrain it with this ecomtopics", vdir, ", ".join(changed)
+        )
+
+
 def _check_arrays(arrays: object, model_name: str) -> dict[str, np.ndarray]:
     if not isinstance(arrays, Mapping):
         raise InputError(
@@ -815,6 +835,7 @@ class ModelStore:
             "training_data": _check_json(training_data, "training_data"),
             "metrics": _check_json(metrics, "metrics"),
             "description": _check_json(description, "description"),
+            "lexicons": _lexicon_hashes(),
         }
         if header["description"] is not None and not isinstance(header["description"], str):
             raise InputError(f"description must be a str or None, got {type(description).__name__}")
@@ -947,6 +968,7 @@ class ModelStore:
                 f"({type(exc).__name__}: {exc}); the files match their checksums, so they were written "
                 f"by an incompatible version of {cls.__qualname__}: retrain the model"
             ) from exc
+        _warn_if_lexicons_changed(manifest, vdir)
         try:  # where it came from, so worker processes can load it again instead of unpickling
             model.source_ = {"store": str(self.root), "name": name, "version": version}
         except AttributeError:  # pragma: no cover - models with __slots__

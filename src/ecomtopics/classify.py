@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 from collections import Counter
 from collections.abc import Iterable
 from itertools import chain
@@ -75,7 +76,10 @@ class ThemeClassifier(EstimatorMixin):
     lexicon_prior : float
         Added, after fitting, to the coefficient of every concept feature for
         the theme the concept lexicon gives it: the keyword rule's vote joins
-        the learnt model's. 0 leaves the learnt model alone; no effect without ``concepts``.
+        the learnt model's. 0 leaves the learnt model alone; no effect without
+        ``concepts``. It shapes the main theme (:meth:`predict`,
+        :meth:`predict_proba`, :meth:`explain`); the per-theme models of
+        :meth:`predict_labels` stay purely learnt.
     ignore_platform_names : bool
         Leave out platform names (Tmall, 淘宝, "platform" …; the
         ``platform_names.txt`` lexicon), which real text uses whatever its theme.
@@ -116,7 +120,7 @@ class ThemeClassifier(EstimatorMixin):
     _estimator_type: ClassVar[str] = "classifier"
     _requires_y: ClassVar[bool] = True
     _store_kind: ClassVar[str] = "theme-classifier"
-    _store_format: ClassVar[int] = 1
+    _store_format: ClassVar[int] = 2  # 2: lexicon_prior and ignore_platform_names (1 loads with both off)
 
     def __init__(
         self,
@@ -154,12 +158,15 @@ class ThemeClassifier(EstimatorMixin):
                         ignore_platform_names=self.ignore_platform_names)  # fmt: skip
 
     def _check_params(self) -> None:
-        if not (isinstance(self.C, (int, float)) and self.C > 0):
+        if isinstance(self.C, bool) or not isinstance(self.C, numbers.Real) or not 0 < self.C < math.inf:
             raise InputError(f"C must be a positive number, got {self.C!r}")
         if not 0.0 < self.multilabel_threshold < 1.0:
             raise InputError(f"multilabel_threshold must be in (0, 1), got {self.multilabel_threshold!r}")
-        if not (isinstance(self.lexicon_prior, (int, float)) and self.lexicon_prior >= 0):
-            raise InputError(f"lexicon_prior must be a number >= 0, got {self.lexicon_prior!r}")
+        prior = self.lexicon_prior
+        if isinstance(prior, (bool, np.bool_)) or not isinstance(prior, numbers.Real) or not (0 <= prior < math.inf):
+            raise InputError(f"lexicon_prior must be a finite number >= 0, got {prior!r}")
+        if not isinstance(self.ignore_platform_names, (bool, np.bool_)):
+            raise InputError(f"ignore_platform_names must be True or False, got {self.ignore_platform_names!r}")
         if self.class_weight not in (None, "balanced"):
             raise InputError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
 
@@ -209,7 +216,7 @@ class ThemeClassifier(EstimatorMixin):
         except ValueError as exc:
             raise InputError(
                 f"empty vocabulary: no features in the {len(texts)} training texts ({exc}); "
-                "perhaps they contain only stopwords or punctuation"
+                "perhaps they contain only stopwords, punctuation or platform names"
             ) from None
         model = LogisticRegression(
             C=self.C, max_iter=self.max_iter, class_weight=self.class_weight, random_state=self.random_state
@@ -515,7 +522,9 @@ class ThemeClassifier(EstimatorMixin):
         """The equivalent scikit-learn ``Pipeline`` (TF-IDF + logistic regression, uncalibrated).
 
         Its ``decision_function`` equals ours; its ``predict_proba`` equals ours
-        when ``temperature_`` is 1.
+        when ``temperature_`` is 1, except for paragraphs with no known feature
+        (empty, only stopwords or platform names), which we define as ``other``
+        and the pipeline scores by its intercepts alone.
         """
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression

@@ -111,7 +111,11 @@ def macro_f1_interval(
     the score depends on which paragraphs happened to be in the test set. With
     ``baseline_pred`` it is the interval of the paired difference
     ``macro-F1(y_pred) - macro-F1(baseline_pred)`` on the same resamples.
-    The labels scored are those present in ``y_true`` or any prediction.
+    Each resample averages over the labels present in it, as
+    :func:`score_predictions` does, so on a small set a rare class that drops
+    out of some resamples widens the interval. The interval covers sampling
+    noise only: it cannot correct for choices made while looking at the same
+    test set.
 
     >>> macro_f1_interval(["o2o", "other", "o2o"], ["o2o", "other", "o2o"])
     (1.0, 1.0)
@@ -120,6 +124,8 @@ def macro_f1_interval(
 
     if not 0.0 < confidence < 1.0:
         raise InputError(f"confidence must be in (0, 1), got {confidence!r}")
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 10:
+        raise InputError(f"n_resamples must be an integer >= 10, got {n_resamples!r}")
     columns = [list(y_true), list(y_pred)] + ([list(baseline_pred)] if baseline_pred is not None else [])
     if len({len(c) for c in columns}) != 1:
         raise InputError(f"label sequences differ in length: {[len(c) for c in columns]}")
@@ -141,6 +147,7 @@ def macro_f1_interval(
     with np.errstate(invalid="ignore"):
         result = bootstrap(
             tuple(coded), statistic, paired=True, vectorized=True, n_resamples=n_resamples,
+            batch=max(1, 2_000_000 // len(coded[0])),  # bounds memory: resamples x paragraphs per batch
             confidence_level=confidence, method="percentile", random_state=np.random.default_rng(random_state),
         )  # fmt: skip
     low, high = result.confidence_interval

@@ -194,7 +194,7 @@ def run_job(
         "rows": len(final_rows),
         "by_label": summarize(final_rows)["by_label"],
         "by_lang": summarize(final_rows)["by_lang"],
-        "paths": [_shown_path(p) for p in config.data + config.gold],
+        "paths": [_shown_path(p, (Path.cwd(), Path(store.root).parent)) for p in config.data + config.gold],
     }
     params = {"job": {k: v for k, v in asdict(config).items() if k not in ("data", "gold")}}
     version = store.save(
@@ -237,12 +237,19 @@ def _split(rows: Sequence[LabelledParagraph], holdout: float, seed: int) -> tupl
     return train, test
 
 
-def _shown_path(path: str | Path) -> str:
-    """``path`` relative to the working folder when inside it (model cards name no machine's folders)."""
-    try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
+def _shown_path(path: str | Path, bases: Sequence[Path]) -> str:
+    """``path`` relative to the first of ``bases`` that holds it (cards name no machine's folders).
+
+    >>> _shown_path("/repo/data/authored", [Path("/elsewhere"), Path("/repo")])
+    'data/authored'
+    """
+    resolved = Path(path).resolve()
+    for base in bases:
+        try:
+            return resolved.relative_to(Path(base).resolve()).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 def _classifier_job(
