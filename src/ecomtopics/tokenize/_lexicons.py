@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from importlib import resources
+from pathlib import Path
 
 __all__ = [
     "concept_themes",
@@ -19,11 +19,13 @@ __all__ = [
     "zh_stopwords",
 ]
 
-_PACKAGE = "ecomtopics.tokenize.lexicons"
+# The package is always installed unpacked (wheel or editable), so a plain path
+# works; importlib.resources would add about 3 ms to the first read (and to load_model).
+_FOLDER = Path(__file__).with_name("lexicons")
 
 
 def _read(name: str) -> str:
-    return resources.files(_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    return (_FOLDER / name).read_text(encoding="utf-8")
 
 
 def _lines(name: str) -> list[str]:
