@@ -74,3 +74,22 @@ def test_classify_document(model, seed_texts):
     assert sum(result.label_counts.values()) == len(result.paragraphs)
     empty = et.classify_document("   ", model)
     assert empty.paragraphs == [] and set(empty.shares) == set(model.classes_)
+
+
+def test_a_refitted_stored_model_is_not_reloaded_by_workers(texts):
+    refit = et.load_model("theme-classifier")
+    assert refit.source_["version"]
+    rows = et.read_labelled(ROOT / "data" / "authored" / "channel.jsonl")[:30] + et.read_labelled(
+        ROOT / "data" / "authored" / "o2o.jsonl"
+    )[:30]
+    refit.fit([r.text for r in rows], [r.label for r in rows])  # now a two-theme model, not the stored one
+    assert not hasattr(refit, "source_")
+    labels = [p.label for p in et.classify_many(texts[:40], refit, n_jobs=2, batch_size=20)]
+    assert labels == refit.predict(texts[:40]) and set(labels) <= {"channel", "o2o"}
+    assert not hasattr(et.load_model("theme-classifier").set_params(C=1.0), "source_")
+
+
+def test_a_bad_item_is_named_by_its_position_in_the_stream(model):
+    stream = ["天猫门店"] * 7 + [None]
+    with pytest.raises(TypeError, match=r"texts\[7\] must be str"):
+        list(et.classify_many(stream, model, batch_size=3))

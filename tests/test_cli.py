@@ -201,3 +201,23 @@ def test_bench_and_models_bad_input(tmp_path):
     assert "invalid int value" in err
     code, _, err = run("models", "show", "no-such-model", "--store", str(tmp_path), check_code=1)
     assert "no-such-model" in err and "Traceback" not in err
+
+
+def test_a_failed_classify_leaves_an_existing_output_file_alone(tmp_path):
+    keep = tmp_path / "keep.txt"
+    keep.write_text("earlier results\n", encoding="utf-8")
+    _, _, err = run("classify", str(tmp_path / "missing.txt"), "-o", str(keep), check_code=1)
+    assert "missing.txt" in err and keep.read_text(encoding="utf-8") == "earlier results\n"
+    assert not list(tmp_path.glob("*.tmp"))
+    _, _, err = run("classify", SEED_003, "-o", str(keep), "--resume", check_code=1)
+    assert "--resume is for .jsonl" in err and keep.read_text(encoding="utf-8") == "earlier results\n"
+    run("classify", SEED_003, "-o", str(keep), "--format", "json", check_code=0)
+    assert len(keep.read_text(encoding="utf-8").splitlines()) == 23
+
+
+def test_a_model_of_the_wrong_kind_is_one_line_for_topics_and_report(tmp_path):
+    _, _, err = run("topics", SEED_003, "--stored", "--model", "theme-classifier", check_code=1)
+    assert err.strip().count("\n") == 0 and "needs a topic-model" in err
+    _, _, err = run("report", SEED_003, "-o", str(tmp_path / "r.html"), "--topic-model", "theme-classifier",
+                    check_code=1)  # fmt: skip
+    assert err.strip().count("\n") == 0 and "needs a topic-model" in err and not (tmp_path / "r.html").exists()

@@ -98,6 +98,21 @@ def test_topic_plot_renders_chinese(tmp_path):
     assert pixels.std() > 0.05
 
 
+def test_plotting_leaves_the_callers_matplotlib_backend_alone(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    from ecomtopics.viz import plot_topics
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a machine without a CJK font warns; not what this test checks
+            plot_topics(et.load_model("topic-model"), tmp_path / "t.png", top_n=4)
+        assert matplotlib.get_backend() == "svg" and (tmp_path / "t.png").stat().st_size > 1000
+    finally:
+        matplotlib.use(before)
+
+
 def test_plot_warns_without_a_cjk_font(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     import ecomtopics.viz as viz
@@ -117,3 +132,5 @@ def test_ldavis_export(tmp_path):
     page = path.read_text(encoding="utf-8")
     assert "LDAvis" in page and '"topic.order"' in page
     assert page.count('"Category"') >= 1
+    with pytest.raises(et.InputError, match="nothing to show"):
+        ldavis_html(et.load_model("topic-model"), ["", "的了"], tmp_path / "empty.html")

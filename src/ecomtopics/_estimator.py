@@ -44,7 +44,13 @@ class EstimatorMixin:
             if name not in valid:
                 raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}")
             setattr(self, name, value)
+        self._forget_source()
         return self
+
+    def _forget_source(self) -> None:
+        """Drop ``source_`` (the stored version it was loaded from): after a refit or new
+        parameters the model no longer is that version, so workers must not reload it."""
+        self.__dict__.pop("source_", None)
 
     def __repr__(self) -> str:
         import inspect

@@ -7,6 +7,7 @@ reference, once per process, and rebuild the tokenizer from its settings.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import shutil
@@ -76,11 +77,11 @@ def _resolve(model: Any, store: Any = None) -> Any:
 
         name = model or "theme-classifier"
         loaded = load_model(name, store=store)
-        if not hasattr(loaded, "predict_proba") or not hasattr(loaded, "classes_"):
+        if not hasattr(loaded, "predict_proba_and_labels") or not hasattr(loaded, "classes_"):
             kind = getattr(loaded, "_store_kind", type(loaded).__name__)
             raise InputError(f"model {name!r} is a {kind}; classifying needs a theme-classifier")
         return loaded
-    if not hasattr(model, "predict_proba") or not hasattr(model, "classes_"):
+    if not hasattr(model, "predict_proba_and_labels") or not hasattr(model, "classes_"):
         raise InputError(f"model must be a fitted ThemeClassifier or a model name, got {type(model).__name__}")
     return model
 
@@ -110,10 +111,7 @@ def classify_document(text: str, model: Any = None, *, store: Any = None, thresh
     if not paragraphs:
         return DocumentResult([], {c: 0.0 for c in clf.classes_})
     texts = [p.text for p in paragraphs]
-    if hasattr(clf, "predict_proba_and_labels"):  # one tokenization per paragraph
-        proba, labels = clf.predict_proba_and_labels(texts, threshold=threshold)
-    else:
-        proba, labels = clf.predict_proba(texts), clf.predict_labels(texts, threshold=threshold)
+    proba, labels = clf.predict_proba_and_labels(texts, threshold=threshold)  # one tokenization each
     out = [
         ClassifiedParagraph(p, clf.classes_[int(row.argmax())], {c: float(v) for c, v in zip(clf.classes_, row)}, ls)
         for p, row, ls in zip(paragraphs, proba, labels)
@@ -125,31 +123,30 @@ def classify_document(text: str, model: Any = None, *, store: Any = None, thresh
 
 # -- parallel scoring ---------------------------------------------------------------------
 
-_WORKER_MODELS: dict[tuple[str, str, str], Any] = {}
-
-
+@functools.lru_cache(maxsize=2)  # workers are reused across calls: keep the last models only
 def _worker_model(ref: tuple[str, str, str]) -> Any:
-    model = _WORKER_MODELS.get(ref)
-    if model is None:
-        from ._store import ModelStore
+    from ._store import ModelStore
 
-        root, name, version = ref
-        model = _WORKER_MODELS[ref] = ModelStore(root).load(name, version)
-    return model
+    root, name, version = ref
+    return ModelStore(root).load(name, version)
 
 
-def _score_batch(ref: tuple[str, str, str], texts: list[str]) -> tuple[list[str], np.ndarray]:
-    model = _worker_model(ref)
+def _labels_and_proba(model: Any, texts: list[str]) -> tuple[list[str], np.ndarray]:
     proba = model.predict_proba(texts)
     return [model.classes_[i] for i in proba.argmax(axis=1)], proba
 
 
+def _score_batch(ref: tuple[str, str, str], texts: list[str]) -> tuple[list[str], np.ndarray]:
+    return _labels_and_proba(_worker_model(ref), texts)
+
+
 def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
     iterator = iter(texts)
+    offset = 0
     while batch := list(itertools.islice(iterator, size)):
         for i, t in enumerate(batch):
-            if not isinstance(t, str):
-                raise TypeError(f"texts must be str, got {type(t).__name__} in a batch at position {i}")
+            check_text(t, name=f"texts[{offset + i}]")
+        offset += len(batch)
         yield batch
 
 
@@ -200,6 +197,9 @@ def classify_many(
     backend : {"sequential", "loky", "dask"}
         ``loky`` uses joblib processes on this machine; ``dask`` sends batches
         to a ``dask.distributed`` cluster (``client``, or the current one).
+        Workers load the model from its store folder (an in-memory model is
+        first saved to a temporary one), so on a multi-machine cluster that
+        folder must be reachable from every worker.
     client : dask.distributed.Client, optional
 
     Yields
@@ -227,8 +227,7 @@ def classify_many(
 
     if backend == "sequential" or (backend == "loky" and n_jobs == 1):
         for batch in _batches(texts, batch_size):
-            proba = clf.predict_proba(batch)
-            yield from emit([classes[i] for i in proba.argmax(axis=1)], proba)
+            yield from emit(*_labels_and_proba(clf, batch))
         return
     reference = _Reference(clf)
     try:

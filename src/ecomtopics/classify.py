@@ -193,6 +193,7 @@ class ThemeClassifier(EstimatorMixin):
 
         self._check_params()
         texts = check_texts(X, name="X", allow_empty=False)
+        self._forget_source()
         y = [str(v) for v in y] if not isinstance(y, str) else None
         if y is None:
             raise TypeError("y must be an iterable of labels, not a single string")
@@ -299,7 +300,7 @@ class ThemeClassifier(EstimatorMixin):
         self._other = self.classes_.index(OTHER) if OTHER in self.classes_ else None
         self._coef_t = np.ascontiguousarray(self.coef_.T)
         self._columns = Memo(self._token_columns) if tuple(self.ngram_range) == (1, 1) else None
-        self._py_weights = None
+        self._py_weights = Memo(self._column_weights)
         self._intercept_list = [float(b) for b in self.intercept_]
 
     def _token_columns(self, token: str) -> tuple[int, ...]:
@@ -329,10 +330,8 @@ class ThemeClassifier(EstimatorMixin):
         """Uncalibrated scores of one text in plain Python (no numpy call overhead)."""
         counts = self._counts(text)
         if not counts:
-            return [float(b) for b in self.intercept_], True
+            return list(self._intercept_list), True
         weights = self._py_weights
-        if weights is None:
-            weights = self._py_weights = Memo(self._column_weights)
         acc = [0.0] * len(self.classes_)
         norm2 = 0.0
         log, sublinear = math.log, self.sublinear_tf
@@ -354,18 +353,6 @@ class ThemeClassifier(EstimatorMixin):
         exps = [math.exp((z - top) / temperature) for z in scores]
         total = sum(exps)
         return [e / total for e in exps]
-
-    def _vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(column indices, L2-normalised TF-IDF values) of one text."""
-        counts = self._counts(text)
-        if not counts:
-            return np.empty(0, dtype=np.intp), np.empty(0)
-        cols = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        if self.sublinear_tf:
-            tf = np.log(tf) + 1.0
-        values = tf * self.idf_[cols]
-        return cols, values / math.sqrt(float(values @ values))
 
     def _matrix(self, texts: list[str]) -> Any:
         """TF-IDF rows of ``texts`` (scipy CSR), computed in bulk."""
@@ -398,19 +385,15 @@ class ThemeClassifier(EstimatorMixin):
         """Uncalibrated scores, one column per class (as scikit-learn's)."""
         self._ensure_ready()
         texts = check_texts(X, name="X")
-        if len(texts) <= 4:
-            out = np.empty((len(texts), len(self.classes_)))
-            for i, text in enumerate(texts):
-                cols, values = self._vector(text)
-                out[i] = values @ self._coef_t[cols] + self.intercept_
-            return out
-        return np.asarray(self._matrix(texts) @ self._coef_t) + self.intercept_
+        if len(texts) <= 4:  # plain Python beats numpy's per-call overhead
+            return np.array([self._scores_one(t)[0] for t in texts], dtype=np.float64).reshape(len(texts), -1)
+        return self._scores_of_matrix(self._matrix(texts))
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Calibrated probabilities, columns in the order of ``classes_``.
 
-        A paragraph with no known feature (empty, only stopwords or unseen
-        words) gets probability 1 for ``other`` (uniform if the model has no
+        A paragraph with no known feature (empty, only stopwords, platform
+        names or unseen words) gets probability 1 for ``other`` (uniform if the model has no
         ``other`` class).
         """
         self._ensure_ready()
@@ -425,9 +408,13 @@ class ThemeClassifier(EstimatorMixin):
     def _score_chunk(self, texts: list[str]) -> np.ndarray:
         if len(texts) <= 4:  # one paragraph per call: plain Python beats numpy's per-call overhead
             return np.array([self._proba_one(t) for t in texts], dtype=np.float64).reshape(len(texts), -1)
-        matrix = self._matrix(texts)
-        scores = np.asarray(matrix @ self._coef_t) + self.intercept_
-        return self._softmax(scores, np.diff(matrix.indptr) == 0)
+        return self._proba_of_matrix(self._matrix(texts))
+
+    def _scores_of_matrix(self, matrix: Any) -> np.ndarray:
+        return np.asarray(matrix @ self._coef_t) + self.intercept_
+
+    def _proba_of_matrix(self, matrix: Any) -> np.ndarray:
+        return self._softmax(self._scores_of_matrix(matrix), np.diff(matrix.indptr) == 0)
 
     def _softmax(self, scores: np.ndarray, empty: np.ndarray) -> np.ndarray:
         z = scores / self.temperature_
@@ -463,10 +450,14 @@ class ThemeClassifier(EstimatorMixin):
         none does.
         """
         self._ensure_ready()
+        threshold = self._threshold(threshold)
+        return self._labels_from_matrix(self._matrix(check_texts(X, name="X")), threshold)
+
+    def _threshold(self, threshold: float | None) -> float:
         threshold = self.multilabel_threshold if threshold is None else threshold
         if not 0.0 < threshold < 1.0:
             raise InputError(f"threshold must be in (0, 1), got {threshold!r}")
-        return self._labels_from_matrix(self._matrix(check_texts(X, name="X")), threshold)
+        return threshold
 
     def _labels_from_matrix(self, matrix: Any, threshold: float) -> list[list[str]]:
         scores = np.asarray(matrix @ self.label_coef_.T) + self.label_intercept_
@@ -483,13 +474,9 @@ class ThemeClassifier(EstimatorMixin):
     ) -> tuple[np.ndarray, list[list[str]]]:
         """:meth:`predict_proba` and :meth:`predict_labels` together, tokenizing each text once."""
         self._ensure_ready()
-        threshold = self.multilabel_threshold if threshold is None else threshold
-        if not 0.0 < threshold < 1.0:
-            raise InputError(f"threshold must be in (0, 1), got {threshold!r}")
+        threshold = self._threshold(threshold)
         matrix = self._matrix(check_texts(X, name="X"))
-        scores = np.asarray(matrix @ self._coef_t) + self.intercept_
-        proba = self._softmax(scores, np.diff(matrix.indptr) == 0)
-        return proba, self._labels_from_matrix(matrix, threshold)
+        return self._proba_of_matrix(matrix), self._labels_from_matrix(matrix, threshold)
 
     def explain(self, text: str, top_n: int = 5) -> Explanation:
         """The features that pushed each theme up or down for ``text``.
@@ -503,7 +490,8 @@ class ThemeClassifier(EstimatorMixin):
         if top_n < 1:
             raise InputError(f"top_n must be at least 1, got {top_n}")
         label, proba = self.predict_one(text)
-        cols, values = self._vector(text)
+        row = self._matrix([text])
+        cols, values = row.indices, row.data
         coef = self.coef_[:, cols]
         pushes = (coef - coef.mean(axis=0, keepdims=True)) * values
         terms = {}

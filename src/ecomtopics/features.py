@@ -168,6 +168,7 @@ class Tfidf(EstimatorMixin):
     def fit(self, texts: Iterable[str], y: Any = None) -> Tfidf:
         """Learn the vocabulary and IDF weights from ``texts``."""
         texts = check_texts(texts, allow_empty=False)
+        self._forget_source()
         analyzer = self._analyzer()
         docs = [analyzer(t) for t in texts]
         if not any(docs):

@@ -189,12 +189,14 @@ def run_job(
         model, metrics, report = _topic_job(config, rows, gold)
 
     final_rows = rows + gold if config.include_gold_in_final else rows
+    summary = summarize(final_rows)
     training_data = {
         "sha256": dataset_hash(final_rows),
         "rows": len(final_rows),
-        "by_label": summarize(final_rows)["by_label"],
-        "by_lang": summarize(final_rows)["by_lang"],
-        "paths": [_shown_path(p, (Path.cwd(), Path(store.root).parent)) for p in config.data + config.gold],
+        "by_label": summary["by_label"],
+        "by_lang": summary["by_lang"],
+        # relative to the folder holding the store (the repository for the bundled one), not to where it ran
+        "paths": [_shown_path(p, (Path(store.root).parent, Path.cwd())) for p in config.data + config.gold],
     }
     params = {"job": {k: v for k, v in asdict(config).items() if k not in ("data", "gold")}}
     version = store.save(

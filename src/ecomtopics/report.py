@@ -80,6 +80,9 @@ def render_report(
         f'<span><i class="swatch" style="background:{c}"></i>{html.escape(t)}</span>' for t, c in THEME_COLOURS.items()
     )
     body = [f"<h1>{html.escape(title)}</h1>", f'<p class="legend">{legend}</p>']
+    topic_names = []  # worked out once: "topic k: its three top words"
+    if topic_model is not None:
+        topic_names = [f"topic {k}: {' '.join(w for w, _ in words)}" for k, words in enumerate(topic_model.topics(3))]
     for name, result in results:
         body.append(f"<h2>{html.escape(name)}</h2>")
         if not result.paragraphs:
@@ -92,8 +95,7 @@ def render_report(
             body.append("<h3>Keywords</h3><p>" + "".join(f'<span class="kw">{html.escape(w)}</span>' for w, _ in words) + "</p>")
         if topic_model is not None:
             mix = topic_model.transform([p.text for p in result.paragraphs]).mean(axis=0)
-            topics = topic_model.topics(4)
-            labels = {f"topic {k}: {' '.join(w for w, _ in topics[k][:3])}": float(v) for k, v in enumerate(mix)}
+            labels = {topic_names[k]: float(v) for k, v in enumerate(mix)}
             body.append("<h3>Topic mix</h3>" + _bars(labels))
         body.append("<h3>Paragraphs</h3>")
         for p in result.paragraphs:

@@ -214,6 +214,7 @@ class TopicModel(EstimatorMixin):
         from gensim.models import LdaModel
 
         self._check_params()
+        self._forget_source()
         if isinstance(texts, (str, bytes)):
             raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
         tokenizer = self._tokenizer()

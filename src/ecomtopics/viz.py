@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._errors import InputError
+
 __all__ = ["find_cjk_font", "ldavis_html", "plot_topics"]
 
 logger = logging.getLogger(__name__)
@@ -29,8 +31,7 @@ def _matplotlib() -> Any:
         import matplotlib
     except ImportError:
         raise ImportError('plots need matplotlib: pip install "ecomtopics[viz]"') from None
-    matplotlib.use("Agg", force=False)
-    return matplotlib
+    return matplotlib  # figures are drawn without pyplot, so the caller's backend is left alone
 
 
 def find_cjk_font() -> str | None:
@@ -74,8 +75,8 @@ def plot_topics(model: Any, path: str | Path, *, top_n: int = 10, font: str | No
     install, and Chinese words would show as boxes.
     """
     _matplotlib()
-    import matplotlib.pyplot as plt
     from matplotlib import font_manager
+    from matplotlib.figure import Figure
 
     topics = model.topics(top_n)
     font_path = font or find_cjk_font()
@@ -92,7 +93,8 @@ def plot_topics(model: Any, path: str | Path, *, top_n: int = 10, font: str | No
         )
     columns = min(4, len(topics))
     rows = (len(topics) + columns - 1) // columns
-    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 0.32 * top_n * rows + 0.8), squeeze=False)
+    fig = Figure(figsize=(3.2 * columns, 0.32 * top_n * rows + 0.8))
+    axes = fig.subplots(rows, columns, squeeze=False)
     for k, (ax, topic) in enumerate(zip(axes.flat, topics)):
         words = [w for w, _ in topic][::-1]
         weights = [p for _, p in topic][::-1]
@@ -106,7 +108,6 @@ def plot_topics(model: Any, path: str | Path, *, top_n: int = 10, font: str | No
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -121,6 +122,8 @@ def ldavis_html(model: Any, texts: Sequence[str], path: str | Path) -> Path:
     tokenizer = model._tokenizer()
     index = model._dictionary.token2id
     docs = [[w for w in tokenizer(t) if w in index] for t in texts]
+    if not any(docs):
+        raise InputError(f"no words of the topic model's vocabulary in the {len(docs)} texts: nothing to show")
     frequency = np.zeros(len(model.vocabulary_))
     for doc in docs:
         for w in doc:

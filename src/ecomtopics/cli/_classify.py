@@ -34,7 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="PATH", help="text files, folders, - for stdin, or .jsonl records")
     add_model_options(p)
     add_format(p)
-    p.add_argument("-o", "--output", default=None, help="write JSON Lines here (records mode)")
+    p.add_argument("-o", "--output", default=None,
+                   help="write the output here (documents: written in full or not at all; records: JSON Lines)")
     p.add_argument("--resume", action="store_true", help="skip records whose id is already in --output")
     p.add_argument("--n-jobs", type=int, default=1, help="worker processes for records (default 1)")
     p.add_argument("--batch-size", type=int, default=1000, help="records per batch (default 1000)")
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give either documents or .jsonl record files, not both")
     if args.resume and not args.output:
         raise InputError("--resume needs --output FILE (the file to resume)")
+    if args.resume and not records:
+        raise InputError("--resume is for .jsonl record files; documents are classified in one go")
     model = load(args)
     if records:
         return _records(args, model, [Path(p) for p in records])
@@ -60,7 +63,9 @@ def _documents(args: argparse.Namespace, model: Any) -> int:
     from ..batch import classify_document
 
     rows = []
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    target = Path(args.output) if args.output else None
+    tmp = target.with_name(target.name + ".tmp") if target else None
+    out = open(tmp, "w", encoding="utf-8") if tmp else sys.stdout  # noqa: SIM115
     try:
         for name, text in read_documents(args.inputs):
             result = classify_document(text, model)
@@ -80,9 +85,14 @@ def _documents(args: argparse.Namespace, model: Any) -> int:
                 rows.extend(doc_rows)
         if args.format != "table":
             write_rows(rows, args.format, ["source", "index", "line", "lang", "label", "probability", "labels", "text"], out)
-    finally:
-        if out is not sys.stdout:
+    except BaseException:
+        if tmp:
             out.close()
+            tmp.unlink(missing_ok=True)  # an existing output file stays as it was
+        raise
+    if tmp:
+        out.close()
+        os.replace(tmp, target)
     return 0
 
 

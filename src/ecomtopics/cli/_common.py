@@ -16,15 +16,17 @@ def add_model_options(p: argparse.ArgumentParser, default: str = "theme-classifi
     p.add_argument("--store", default=None, help="model store folder (default: $ECOMTOPICS_MODELS or the bundled one)")
 
 
-def load(args: argparse.Namespace, kind: str = "theme-classifier") -> Any:
-    """Load ``--model``/``--version`` from ``--store``, checking it is a ``kind``."""
+def load(args: argparse.Namespace, kind: str = "theme-classifier", name: str | None = None) -> Any:
+    """Load ``--model``/``--version`` (or the promoted ``name``) from ``--store``, checking it is a ``kind``."""
     from .._errors import InputError
     from .._store import load_model
 
-    model = load_model(args.model, args.version, store=args.store)
+    version = args.version if name is None else None
+    name = args.model if name is None else name
+    model = load_model(name, version, store=args.store)
     found = getattr(model, "_store_kind", type(model).__name__)
     if found != kind:
-        raise InputError(f"model {args.model!r} is a {found}; this command needs a {kind}")
+        raise InputError(f"model {name!r} is a {found}; this command needs a {kind}")
     return model
 
 

@@ -32,12 +32,12 @@ def run(args: argparse.Namespace) -> int:
     from ..text import split_paragraphs
     from ._common import write_rows
 
-    docs = list(read_documents(args.inputs))
-    paragraphs = [p.text for _, text in docs for p in split_paragraphs(text)]
+    docs = [(name, [p.text for p in split_paragraphs(text)]) for name, text in read_documents(args.inputs)]
+    paragraphs = [t for _, ts in docs for t in ts]
     if not paragraphs:
         raise InputError("no paragraphs with text in the inputs")
     tfidf = Tfidf().fit(paragraphs)
-    keywords = tfidf.keywords_many(["\n".join(p.text for p in split_paragraphs(text)) for _, text in docs], args.top_n)
+    keywords = tfidf.keywords_many(["\n".join(ts) for _, ts in docs], args.top_n)
     rows = [{"source": name, "keywords": " ".join(t for t, _ in kw), "scores": kw} for (name, _), kw in zip(docs, keywords)]
     if args.format == "json":
         for row in rows:

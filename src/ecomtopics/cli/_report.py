@@ -6,6 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
+from ._common import add_model_options, load
+
 EXAMPLES = """
 examples:
   ecomtopics report seeds/ -o report.html
@@ -22,22 +24,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument("inputs", nargs="+", metavar="PATH", help="text files, folders, or - for stdin")
     p.add_argument("-o", "--output", required=True, help="the HTML file to write")
-    p.add_argument("--model", default="theme-classifier", help="classifier name in the store")
-    p.add_argument("--topic-model", default="topic-model", help="topic model name in the store")
+    add_model_options(p)
+    p.add_argument("--topic-model", default="topic-model", help="topic model name in the store (its promoted version)")
     p.add_argument("--no-topics", action="store_true", help="leave out the topic mix")
-    p.add_argument("--store", default=None, help="model store folder")
     p.add_argument("--title", default="ecomtopics report", help="page title")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from .._io import read_documents
-    from .._store import load_model
     from ..report import render_report
 
     documents = list(read_documents(args.inputs))
-    classifier = load_model(args.model, store=args.store)
-    topics = None if args.no_topics else load_model(args.topic_model, store=args.store)
+    classifier = load(args)
+    topics = None if args.no_topics else load(args, "topic-model", name=args.topic_model)
     page = render_report(documents, classifier, topics, title=args.title)
     out = Path(args.output)
     tmp = out.with_name(out.name + ".tmp")

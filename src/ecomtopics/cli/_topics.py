@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ._common import add_format, add_model_options, load
+
 EXAMPLES = """
 examples:
   ecomtopics topics seeds/ --n-topics 6
@@ -25,9 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--top-n", type=int, default=10, help="words per topic (default 10)")
     p.add_argument("--seed", type=int, default=0, help="random state (default 0)")
     p.add_argument("--stored", action="store_true", help="use the stored topic model instead of training one")
-    p.add_argument("--model", default="topic-model", help="stored model name (with --stored)")
-    p.add_argument("--store", default=None, help="model store folder")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format (default: table)")
+    add_model_options(p, default="topic-model")
+    add_format(p)
     p.add_argument("--plot", metavar="PNG", help="bar chart of each topic's top words (needs ecomtopics[viz])")
     p.add_argument("--ldavis", metavar="HTML", help="pyLDAvis page of the model (needs ecomtopics[ldavis])")
     p.set_defaults(func=run)
@@ -40,21 +41,16 @@ def run(args: argparse.Namespace) -> int:
     from ..topics import TopicModel
     from ._common import table, write_rows
 
-    docs = list(read_documents(args.inputs))
-    paragraphs = [(name, p.text) for name, text in docs for p in split_paragraphs(text)]
-    if not paragraphs:
+    docs = [(name, [p.text for p in split_paragraphs(text)]) for name, text in read_documents(args.inputs)]
+    texts = [t for _, ts in docs for t in ts]
+    if not texts:
         raise InputError("no paragraphs with text in the inputs")
-    if args.stored:
-        from .._store import load_model
-
-        model = load_model(args.model, store=args.store)
-    else:
-        model = TopicModel(n_topics=args.n_topics, random_state=args.seed).fit([t for _, t in paragraphs])
+    model = load(args, "topic-model") if args.stored else TopicModel(n_topics=args.n_topics, random_state=args.seed).fit(texts)
     described = model.describe(top_n=args.top_n)
-    mixes = {}
-    for name, _ in docs:
-        texts = [t for n, t in paragraphs if n == name]
-        mixes[name] = model.transform(texts).mean(axis=0).round(4).tolist() if texts else []
+    mix, start, mixes = model.transform(texts), 0, {}
+    for name, ts in docs:  # one transform for all paragraphs, sliced per document
+        mixes[name] = mix[start : start + len(ts)].mean(axis=0).round(4).tolist() if ts else []
+        start += len(ts)
     coherence = None if args.stored else round(model.coherence("c_v"), 4)
     if args.format == "json":
         print(json.dumps({"topics": described, "coherence_c_v": coherence, "documents": mixes},
@@ -80,6 +76,6 @@ def run(args: argparse.Namespace) -> int:
     if args.ldavis:
         from ..viz import ldavis_html
 
-        ldavis_html(model, [t for _, t in paragraphs], args.ldavis)
+        ldavis_html(model, texts, args.ldavis)
         print(f"pyLDAvis: {args.ldavis}")
     return 0

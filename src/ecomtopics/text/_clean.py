@@ -10,11 +10,14 @@ from .._typing import LazyPattern, check_text
 
 __all__ = ["clean_for_tokens", "clean_line", "clean_text", "repair_artefacts"]
 
-_SURROGATES = LazyPattern(r"[\ud800-\udfff]")
+_SURROGATE_CHARS = r"\ud800-\udfff"
 # zero-width and bidi marks, BOM, soft hyphen, word joiner, variation selectors
-_INVISIBLE = LazyPattern(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f]")
+_INVISIBLE_CHARS = r"\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f"
 # C0/C1 control characters except tab and newline (handled as white space)
-_CONTROL = LazyPattern(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_CHARS = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
+_SURROGATES = LazyPattern(f"[{_SURROGATE_CHARS}]")
+_INVISIBLE = LazyPattern(f"[{_INVISIBLE_CHARS}]")
+_CONTROL = LazyPattern(f"[{_CONTROL_CHARS}]")
 _BREAK_TAGS = LazyPattern(r"<\s*(?:br|/p|p|/div|div|/li|li|/h[1-6]|h[1-6])\b[^<>]{0,200}>", re.IGNORECASE)
 _TAG = LazyPattern(r"</?[a-zA-Z][a-zA-Z0-9:-]{0,20}(?:\s[^<>]{0,500})?/?>")
 _HORIZONTAL_SPACE = LazyPattern(r"[^\S\n]+")
@@ -50,10 +53,9 @@ def clean_line(text: str) -> str:
 
 
 # Anything clean_line would change, apart from white space and NFKC.
-_NEEDS_CLEANING = LazyPattern(
-    r"[\ud800-\udfff\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f"
-    r"\x00-\x08\x0b-\x1f\x7f-\x9f<&\u2028\u2029]|pan"
-)
+# (built from the same character classes; "[Ss]pan" for span artefacts, not any "pan" as in
+# "company", and without a \b, which would stop the regex engine from skipping ahead)
+_NEEDS_CLEANING = LazyPattern(f"[{_SURROGATE_CHARS}{_INVISIBLE_CHARS}{_CONTROL_CHARS}<&\u2028\u2029]|[Ss]pan")
 
 
 # Full-width ASCII forms and the ideographic space: exactly what NFKC maps them to.
