@@ -40,12 +40,21 @@ def test_empty_or_stopword_paragraphs_are_other(clf, text):
     assert clf.explain(text).terms == {c: [] for c in clf.classes_}
 
 
+def _has_word_features(model, text):
+    return model.transform([text])[:, : len(model.vocabulary_)].nnz > 0
+
+
 def test_lean_path_matches_sklearn(clf, authored):
-    texts = [r.text for r in authored[:200]] + ["天猫", "", "O2O 线下"]
+    texts = [r.text for r in authored[:200]] + ["O2O 线下", "线下 stores 服务商"]
+    assert all(_has_word_features(clf, t) for t in texts)
     pipeline = clf.to_sklearn()
     np.testing.assert_allclose(clf.decision_function(texts), pipeline.decision_function(texts), rtol=0, atol=1e-9)
     one = np.vstack([clf.decision_function([t]) for t in texts[:20]])
     np.testing.assert_allclose(one, pipeline.decision_function(texts[:20]), rtol=0, atol=1e-9)
+    # no word or concept feature: defined as intercepts only (other), whatever the character view says
+    for text in ["天猫", ""]:
+        np.testing.assert_allclose(clf.decision_function([text])[0], clf.intercept_, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(clf.decision_function([text] * 5)[0], clf.intercept_, rtol=0, atol=1e-12)
     uncalibrated = et.ThemeClassifier(calibrate=False).set_params(**{})
     assert uncalibrated.calibrate is False
 
@@ -56,7 +65,7 @@ def test_uncalibrated_probabilities_equal_sklearn(authored):
     texts = [r.text for r in authored[1::7]]
     featureless = ["", "天猫 淘宝", "Tmall and Taobao", "的了", "platform"]  # defined as other, see to_sklearn
     assert model.predict(featureless) == ["other"] * len(featureless)
-    texts = [t for t in texts if model.transform([t]).nnz]  # unseen words only: also featureless here
+    texts = [t for t in texts if _has_word_features(model, t)]  # unseen words only: also featureless here
     assert len(texts) > 150
     np.testing.assert_allclose(model.predict_proba(texts), model.to_sklearn().predict_proba(texts), atol=1e-9)
     assert model.predict(texts) == list(model.to_sklearn().predict(texts))

@@ -36,8 +36,8 @@ def test_authored_counts(authored):
     assert all(r.source == "authored" for r in authored)
 
 
-def test_ids_unique_across_all_files(authored, gold):
-    ids = [r.id for r in authored + gold]
+def test_ids_unique_across_all_files(authored, gold, grounded):
+    ids = [r.id for r in authored + gold + grounded]
     assert len(ids) == len(set(ids))
     read_labelled(DATA)  # reading everything at once also checks uniqueness
 
@@ -146,3 +146,98 @@ def test_hash_is_stable_and_content_sensitive():
 def test_language_field_agrees_with_detection(authored):
     disagreements = Counter(r.lang for r in authored if et.detect_language(r.text) not in (r.lang, "mixed"))
     assert sum(disagreements.values()) == 0, disagreements
+
+
+# -- grounded passages ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def grounded():
+    return read_labelled(DATA / "grounded")
+
+
+def _site(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).netloc.lower()
+    for prefix in ("www.", "m.", "en.", "wap."):
+        host = host.removeprefix(prefix)
+    return host
+
+
+def test_grounded_counts_and_sources(grounded):
+    counts = summarize(grounded)
+    assert counts["rows"] >= 2000
+    for lang in ("en", "zh"):
+        assert counts["by_lang"][lang] / counts["rows"] >= 0.40, lang
+    for theme in ("operations", "o2o", "channel", "merchant_services", "other"):
+        assert counts["by_label"][theme] >= 300, theme
+    pages = {r.source for r in grounded}
+    assert len(pages) >= 300
+    assert all(p.startswith(("http://", "https://")) for p in pages)
+    per_site = Counter(_site(p) for p in pages)
+    assert max(per_site.values()) <= 3, per_site.most_common(3)
+
+
+def test_grounded_passages_are_whole_and_ordered(grounded):
+    passages: dict[str, list] = {}
+    for row in grounded:
+        assert row.doc is not None and row.position is not None and row.register, row.id
+        passages.setdefault(row.doc, []).append(row)
+    for doc, rows in passages.items():
+        assert [r.position for r in rows] == list(range(len(rows))), doc  # in file order, no gaps
+        assert 4 <= len(rows) <= 12, doc
+        assert len({r.source for r in rows}) == 1, doc
+        assert len({r.lang for r in rows}) == 1, doc
+    assert len({r.source for r in grounded}) == len(passages)  # one passage a page
+
+
+def test_grounded_rows_reuse_no_seed_or_gold_sentence(grounded, seed_texts):
+    seed_sentences = set()
+    for text in seed_texts.values():
+        for sentence in re.split(r"[。！？!?.;；\n]", et.clean_text(text)):
+            squashed = re.sub(r"\W", "", sentence.lower())
+            if len(squashed) >= 20:
+                seed_sentences.add(squashed)
+    for row in grounded:
+        body = re.sub(r"\W", "", et.clean_text(row.text).lower())
+        assert not [s for s in seed_sentences if s in body], row.id
+
+
+def test_grounded_reads_match_labels_and_card(grounded):
+    from sklearn.metrics import cohen_kappa_score
+
+    lines = (DATA / "annotation" / "grounded_reads.ndjson").read_text(encoding="utf-8").splitlines()
+    reads = {r["id"]: r for r in map(json.loads, lines)}
+    assert set(reads) == {r.id for r in grounded}
+    for row in grounded:
+        final = reads[row.id]["final"]
+        assert (final["label"], final["labels"]) == (row.label, list(row.labels)), row.id
+        first, second = reads[row.id]["first_read"]["label"], reads[row.id]["second_read"]["label"]
+        if first == second:  # where the blind reads agree, their label is final
+            assert row.label == first, row.id
+    ids = sorted(reads)
+    kappa = cohen_kappa_score([reads[i]["first_read"]["label"] for i in ids],
+                              [reads[i]["second_read"]["label"] for i in ids])  # fmt: skip
+    card = (DATA / "README.md").read_text(encoding="utf-8")
+    assert f"kappa {kappa:.3f}" in card
+    assert f"| grounded | {len(grounded)} |" in card
+
+
+def test_passage_fields_are_validated(tmp_path):
+    good = {"id": "x1", "text": "天猫", "lang": "zh", "label": "other", "labels": [], "source": "https://a.b/c",
+            "doc": "d1", "position": 0, "register": "news"}  # fmt: skip
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps(good, ensure_ascii=False) + "\n", encoding="utf-8")
+    row = read_labelled(path)[0]
+    assert (row.doc, row.position, row.register) == ("d1", 0, "news")
+    assert row.to_json() == good
+    for bad, message in [({"position": -1}, "'position' must be an integer"), ({"position": True}, "'position'"),
+                         ({"doc": ""}, "'doc' must be a non-empty string"), ({"position": None}, "go together"),
+                         ({"register": 3}, "'register' must be a string")]:  # fmt: skip
+        row = {**good, **bad}
+        if row.get("position") is None:
+            row.pop("position")
+        path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+        with pytest.raises(et.DataError, match=message):
+            read_labelled(path)

@@ -12,7 +12,7 @@ import itertools
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ._errors import InputError
-from ._typing import check_text
+from ._typing import check_text, check_texts
 from .text import Paragraph, split_paragraphs
 
 __all__ = ["ClassifiedParagraph", "DocumentResult", "Prediction", "classify_document", "classify_many"]
@@ -57,7 +57,9 @@ class DocumentResult:
     """A classified document.
 
     ``shares`` is the document's theme mix: the mean of the paragraphs'
-    probabilities weighted by their length in characters.
+    probabilities, each paragraph counting once (``weight="paragraph"``, the
+    default) or by its length in characters (``weight="length"``), so a
+    document's mix does not depend on how wordy its language is.
     """
 
     paragraphs: list[ClassifiedParagraph]
@@ -86,39 +88,82 @@ def _resolve(model: Any, store: Any = None) -> Any:
     return model
 
 
-def classify_document(text: str, model: Any = None, *, store: Any = None, threshold: float | None = None) -> DocumentResult:
-    """Split a document, classify each paragraph, and give the document's theme shares.
+Weight = Literal["paragraph", "length"]
+
+
+def classify_document(
+    text: str | Sequence[str],
+    model: Any = None,
+    *,
+    store: Any = None,
+    threshold: float | None = None,
+    context: bool = True,
+    weight: Weight = "paragraph",
+) -> DocumentResult:
+    """Classify each paragraph of a document in the context of the others, and give the theme shares.
 
     Parameters
     ----------
-    text : str
-        The raw document.
+    text : str or list of str
+        The raw document, which is cleaned and split into paragraphs; or
+        its paragraphs, already split (then each is cleaned but not split
+        again, and there is exactly one result per paragraph, in order).
     model : ThemeClassifier or str, optional
         A fitted classifier, or the name of a stored one (default: the
         bundled ``theme-classifier``).
     threshold : float, optional
         Threshold of :meth:`~ecomtopics.ThemeClassifier.predict_labels`.
+    context : bool
+        Label each paragraph using the document around it
+        (:meth:`~ecomtopics.ThemeClassifier.predict_proba_in_context`);
+        ``False`` scores each paragraph alone, as ``predict`` does.
+    weight : {"paragraph", "length"}
+        How paragraphs count in ``shares``: once each, or by length.
 
     Examples
     --------
     >>> result = classify_document("天猫线下门店与线上会员打通。\\n\\nService providers help merchants.")
     >>> [p.label for p in result.paragraphs]
     ['o2o', 'merchant_services']
+    >>> len(classify_document(["门店 stores", "", "服务商"]).paragraphs)
+    3
     """
-    check_text(text)
+    if weight not in ("paragraph", "length"):
+        raise InputError(f"weight must be 'paragraph' or 'length', got {weight!r}")
+    if isinstance(text, (bytes, bytearray)):
+        check_text(text)  # the clear "decode it first" error
     clf = _resolve(model, store)
-    paragraphs = split_paragraphs(text)
+    if isinstance(text, str):
+        paragraphs = split_paragraphs(text)
+    else:
+        paragraphs = _given_paragraphs(text)
     if not paragraphs:
         return DocumentResult([], {c: 0.0 for c in clf.classes_})
     texts = [p.text for p in paragraphs]
     proba, labels = clf.predict_proba_and_labels(texts, threshold=threshold)  # one tokenization each
-    out = [
-        ClassifiedParagraph(p, clf.classes_[int(row.argmax())], {c: float(v) for c, v in zip(clf.classes_, row)}, ls)
-        for p, row, ls in zip(paragraphs, proba, labels)
-    ]
-    weights = np.array([len(t) for t in texts], dtype=np.float64)
-    mix = weights @ proba / weights.sum()
+    if context and hasattr(clf, "predict_proba_in_context"):
+        proba = clf.predict_proba_in_context(texts)
+    out = []
+    for p, row, ls in zip(paragraphs, proba, labels):
+        label = clf.classes_[int(row.argmax())]
+        if label != "other" and label not in ls:  # the context moved the main theme: list it first
+            ls = [label] + [t for t in ls if t != "other"]
+        out.append(ClassifiedParagraph(p, label, {c: float(v) for c, v in zip(clf.classes_, row)}, ls))
+    weights = np.array([len(t) if weight == "length" else 1.0 for t in texts], dtype=np.float64)
+    mix = weights @ proba / max(weights.sum(), 1.0)
     return DocumentResult(out, {c: round(float(v), 6) for c, v in zip(clf.classes_, mix)})
+
+
+def _given_paragraphs(texts: Sequence[str]) -> list[Paragraph]:
+    """Paragraphs a caller has already split: cleaned, never split again, one per input."""
+    from .text import clean_line, detect_language
+
+    items = check_texts(texts, name="paragraphs")
+    out = []
+    for i, raw in enumerate(items):
+        cleaned = clean_line(raw)
+        out.append(Paragraph(text=cleaned, lang=detect_language(cleaned), index=i, line=i + 1))
+    return out
 
 
 # -- parallel scoring ---------------------------------------------------------------------

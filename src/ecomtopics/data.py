@@ -7,6 +7,9 @@ Each line is one object::
 
 ``label`` is the paragraph's main theme; ``labels`` every theme it
 substantially discusses (contains ``label``; empty only for ``other``).
+Paragraphs of a whole passage also carry ``doc`` (the passage's id) and
+``position`` (0, 1, … in reading order), which context-aware training uses,
+and may carry ``register`` (news, forum post, machine-translated …).
 
 >>> rows = parse_labelled_lines(['{"id": "a", "text": "天猫", "lang": "zh", '
 ...     '"label": "other", "labels": [], "source": "authored"}'])
@@ -40,6 +43,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _FIELDS = ("id", "text", "lang", "label", "labels", "source")
+_OPTIONAL = ("doc", "position", "register")
 _LANGS = ("en", "zh")
 
 OnError = Literal["raise", "skip"]
@@ -55,13 +59,20 @@ class LabelledParagraph:
     label: str
     labels: tuple[str, ...]
     source: str
+    doc: str | None = None
+    position: int | None = None
+    register: str | None = None
     path: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        """The row as it is written in the data files."""
-        return {"id": self.id, "text": self.text, "lang": self.lang, "label": self.label,
-                "labels": list(self.labels), "source": self.source}  # fmt: skip
+        """The row as it is written in the data files (optional fields only when set)."""
+        out: dict[str, Any] = {"id": self.id, "text": self.text, "lang": self.lang, "label": self.label,
+                               "labels": list(self.labels), "source": self.source}  # fmt: skip
+        for name in _OPTIONAL:
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out
 
 
 def _validate(obj: Any, path: str, line: int) -> LabelledParagraph:
@@ -73,9 +84,9 @@ def _validate(obj: Any, path: str, line: int) -> LabelledParagraph:
     missing = [f for f in _FIELDS if f not in obj]
     if missing:
         raise fail(f"missing field(s) {missing}; every row needs {list(_FIELDS)}")
-    extra = sorted(set(obj) - set(_FIELDS))
+    extra = sorted(set(obj) - set(_FIELDS) - set(_OPTIONAL))
     if extra:
-        raise fail(f"unknown field(s) {extra}; allowed: {list(_FIELDS)}")
+        raise fail(f"unknown field(s) {extra}; allowed: {list(_FIELDS + _OPTIONAL)}")
     for name in ("id", "text", "lang", "label", "source"):
         if not isinstance(obj[name], str):
             raise fail(f"{name!r} must be a string, got {type(obj[name]).__name__}")
@@ -99,9 +110,19 @@ def _validate(obj: Any, path: str, line: int) -> LabelledParagraph:
         raise fail(f"label 'other' needs empty 'labels', got {labels}")
     if obj["label"] != "other" and obj["label"] not in labels:
         raise fail(f"'labels' {labels} must contain the main label {obj['label']!r}")
+    doc, position, register = obj.get("doc"), obj.get("position"), obj.get("register")
+    if doc is not None and (not isinstance(doc, str) or not doc.strip()):
+        raise fail(f"'doc' must be a non-empty string, got {doc!r}")
+    if position is not None and (isinstance(position, bool) or not isinstance(position, int) or position < 0):
+        raise fail(f"'position' must be an integer >= 0, got {position!r}")
+    if (doc is None) != (position is None):
+        raise fail("'doc' and 'position' go together: give both or neither")
+    if register is not None and not isinstance(register, str):
+        raise fail(f"'register' must be a string, got {type(register).__name__}")
     return LabelledParagraph(
         id=obj["id"], text=obj["text"], lang=obj["lang"], label=obj["label"],
-        labels=tuple(labels), source=obj["source"], path=path, line=line,
+        labels=tuple(labels), source=obj["source"], doc=doc, position=position,
+        register=register, path=path, line=line,
     )  # fmt: skip
 
 
@@ -197,8 +218,15 @@ def summarize(rows: Iterable[LabelledParagraph]) -> dict[str, Any]:
             f"{label}/{lang}": n for (label, lang), n in sorted(Counter((r.label, r.lang) for r in rows).items())
         },
         "multi_label": sum(len(r.labels) > 1 for r in rows),
-        "by_source": dict(sorted(Counter("authored" if r.source == "authored" else "seed" for r in rows).items())),
+        "by_source": dict(sorted(Counter(_source_kind(r.source) for r in rows).items())),
+        "passages": len({r.doc for r in rows if r.doc is not None}),
     }
+
+
+def _source_kind(source: str) -> str:
+    if source == "authored":
+        return "authored"
+    return "web page" if "://" in source else "seed"
 
 
 def dataset_hash(rows: Iterable[LabelledParagraph]) -> str:

@@ -65,6 +65,13 @@ class JobConfig:
     select_n_topics : list of int
         Topic model only: candidates for :func:`~ecomtopics.select_n_topics`
         (reported; empty to skip).
+    grouped_cv : int
+        Theme classifier only: folds of a cross-validation that holds out
+        whole source pages of the passage rows (rows with ``doc``), scored
+        alone and in context against a plain character n-gram baseline
+        (0 to skip; see :func:`~ecomtopics.crossval.grouped_cross_validation`).
+    n_resamples : int
+        Bootstrap resamples of the confidence intervals.
     """
 
     model: ModelKind
@@ -78,6 +85,8 @@ class JobConfig:
     metric: str = ""
     on_bad_row: Literal["fail", "skip"] = "fail"
     select_n_topics: list[int] = field(default_factory=list)
+    grouped_cv: int = 0
+    n_resamples: int = 2000
 
     def __post_init__(self) -> None:
         if self.model not in _DEFAULT_METRIC:
@@ -88,6 +97,11 @@ class JobConfig:
             raise InputError(f"holdout must be between 0 and 0.9, got {self.holdout!r}")
         if self.on_bad_row not in ("fail", "skip"):
             raise InputError(f"on_bad_row must be 'fail' or 'skip', got {self.on_bad_row!r}")
+        if isinstance(self.grouped_cv, bool) or not isinstance(self.grouped_cv, int) or self.grouped_cv in (1,) \
+                or self.grouped_cv < 0:  # fmt: skip
+            raise InputError(f"grouped_cv must be 0 (off) or an integer >= 2, got {self.grouped_cv!r}")
+        if isinstance(self.n_resamples, bool) or not isinstance(self.n_resamples, int) or self.n_resamples < 10:
+            raise InputError(f"n_resamples must be an integer >= 10, got {self.n_resamples!r}")
         self.name = self.name or self.model
         self.metric = self.metric or _DEFAULT_METRIC[self.model]
         if self.model == "theme-classifier" and not self.gold and self.metric.startswith("gold."):
@@ -258,30 +272,48 @@ def _classifier_job(
     config: JobConfig, rows: list[LabelledParagraph], gold: list[LabelledParagraph]
 ) -> tuple[Any, dict[str, Any], str]:
     from .classify import ThemeClassifier
-    from .evaluate import evaluate, format_report
+    from .crossval import format_grouped_cv, grouped_cross_validation
+    from .evaluate import evaluate, format_report, passage_order
 
     def make() -> ThemeClassifier:
         return ThemeClassifier(**{**config.params, "random_state": config.random_state})
 
     def fit(subset: Sequence[LabelledParagraph]) -> ThemeClassifier:
-        return make().fit([r.text for r in subset], [r.label for r in subset], labels=[r.labels for r in subset])
+        subset = passage_order(subset)  # each passage's paragraphs together, in reading order
+        return make().fit([r.text for r in subset], [r.label for r in subset], labels=[r.labels for r in subset],
+                          groups=[r.doc for r in subset])  # fmt: skip
 
-    steps = 3 + (2 if gold else 0) + (1 if gold and config.include_gold_in_final else 0)
+    passages = [r for r in rows if r.doc is not None]
+    steps = 3 + (2 if gold else 0) + (1 if gold and config.include_gold_in_final else 0) + bool(config.grouped_cv)
     metrics: dict[str, Any] = {}
     sections: dict[str, dict[str, Any]] = {}
+    cv_report = ""
     with _progress(steps, f"train {config.name}") as bar:
+        if config.grouped_cv:
+            if not passages:
+                raise InputError("grouped_cv needs passage rows (rows with 'doc' and 'position') in the data")
+            cv = grouped_cross_validation(fit, passages, extra_train=[r for r in rows if r.doc is None],
+                                          n_splits=config.grouped_cv, n_resamples=config.n_resamples,
+                                          random_state=config.random_state)  # fmt: skip
+            metrics["grouped_cv"] = cv
+            cv_report = format_grouped_cv(cv)
+            bar.update(1)
         train, test = _split(rows, config.holdout, config.random_state)
         held = evaluate(fit(train), test, train_rows=train, random_state=config.random_state)
         bar.update(1)
         metrics["holdout"] = {k: v for k, v in held.items() if k != "predictions"}
-        sections[f"Held-out split ({len(test)} of the training rows)"] = held
+        sections[f"Held-out split ({len(test)} of the training rows, each paragraph alone)"] = held
         model = fit(rows)
         bar.update(1)
         if gold:
-            real = evaluate(model, gold, train_rows=rows, random_state=config.random_state)
+            real = evaluate(model, gold, train_rows=rows, random_state=config.random_state, in_context=True)
             metrics["gold"] = {k: v for k, v in real.items() if k != "predictions"}
             metrics["gold_predictions"] = real["predictions"]
-            sections[f"Real text: seed gold set ({len(gold)} paragraphs), model trained on the training rows only"] = real
+            sections[f"Real text: seed gold set ({len(gold)} paragraphs, each read in its document), "
+                     "model trained on the training rows only"] = real  # fmt: skip
+            alone = evaluate(model, gold, random_state=config.random_state)
+            metrics["gold_alone"] = {k: v for k, v in alone.items() if k != "predictions"}
+            sections["Real text: seed gold set, each paragraph alone"] = alone
             bar.update(1)
             metrics["transfer"] = {}
             for source, target in (("en", "zh"), ("zh", "en")):
@@ -298,6 +330,9 @@ def _classifier_job(
     metrics["n_features"] = model.n_features_
     metrics["temperature"] = round(model.temperature_, 6)
     report = format_report(f"{config.name}: evaluation report", sections)
+    if cv_report:
+        title, rest = report.split("\n", 1)
+        report = f"{title}\n\n{cv_report}{rest}"
     if "transfer" in metrics:
         report += "\n## Cross-language transfer (train on one language, test on the other's gold rows)\n\n"
         report += "\n".join(f"- {k}: macro-F1 {v:.3f}" for k, v in metrics["transfer"].items()) + "\n"

@@ -1,0 +1,61 @@
+"""Paragraph context: relabel each paragraph of a document from the document around it.
+
+Real documents are full of paragraphs whose theme comes from their
+surroundings: a short heading naming a tool, a merchant's quote inside a
+dispute story, a lede. The second stage is a multinomial logistic regression
+over, for each paragraph, its own first-stage probabilities (as logs), its
+neighbours' probabilities, the mean probabilities of the rest of the
+document, and its position and length. It is trained on out-of-fold
+first-stage probabilities of whole labelled passages, so it learns how much
+to trust the context where the paragraph itself is unsure.
+
+>>> proba = np.array([[0.9, 0.1], [0.5, 0.5], [0.2, 0.8]])
+>>> context_features(proba, np.array([3, 40, 40])).shape
+(3, 16)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SHORT_TOKENS", "context_features", "n_context_features"]
+
+#: A paragraph of at most this many features reads like a heading, byline or caption.
+SHORT_TOKENS = 6
+_FLOOR = 1e-3  # log-probabilities are taken of max(p, _FLOOR): a sure model does not dominate
+
+
+def n_context_features(n_classes: int) -> int:
+    """Length of a paragraph's context feature vector."""
+    return 5 * n_classes + 6
+
+
+def context_features(proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
+    """Context features of the paragraphs of ONE document, in reading order.
+
+    Parameters
+    ----------
+    proba : ndarray (paragraphs, classes)
+        First-stage probabilities.
+    n_tokens : ndarray (paragraphs,)
+        Number of features of each paragraph (its length as the model sees it).
+    """
+    n, k = proba.shape
+    own = np.log(np.maximum(proba, _FLOOR))
+    previous = np.zeros_like(proba)
+    following = np.zeros_like(proba)
+    if n > 1:
+        previous[1:] = proba[:-1]
+        following[:-1] = proba[1:]
+    others = (proba.sum(axis=0, keepdims=True) - proba) / (n - 1) if n > 1 else np.zeros_like(proba)
+    short = (np.asarray(n_tokens) <= SHORT_TOKENS).astype(np.float64)
+    position = np.arange(n, dtype=np.float64)
+    shape = np.column_stack([
+        position == 0,
+        position == n - 1,
+        position / max(n - 1, 1),
+        np.log1p(np.asarray(n_tokens, dtype=np.float64)) / 5.0,
+        short,
+        np.full(n, float(n > 1)),
+    ])  # fmt: skip
+    return np.hstack([own, previous, following, others, own * short[:, None], shape])
