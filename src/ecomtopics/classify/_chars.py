@@ -13,7 +13,7 @@ calls and no Python loop over characters.
 
 >>> char_ngrams("Tmall 线下", (2, 3))
 [' t', 'tm', 'ma', 'al', 'll', 'l ', ' 线', '线下', '下 ', ' tm', 'tma', 'mal', 'all', 'll ', ' 线下', '线下 ']
->>> vectorizer = CharNgrams((1, 2)).fit(["线下门店", "offline store"])
+>>> vectorizer = CharNgrams((1, 2), min_df=1).fit(["线下门店", "offline store"])
 >>> counts = vectorizer.transform(["线下 offline"])
 >>> sorted(vectorizer.feature_names()[j] for j in counts.indices)[:4]
 [' o', ' 线', 'e', 'e ']
