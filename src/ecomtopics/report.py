@@ -85,7 +85,7 @@ def render_report(
     body = [f"<h1>{html.escape(title)}</h1>", f'<p class="legend">{legend}</p>']
     topic_names = []  # worked out once: "topic k: its three top words"
     if topic_model is not None:
-        topic_names = [f"topic {k}: {' '.join(w for w, _ in words)}" for k, words in enumerate(topic_model.topics(3))]
+        topic_names = topic_model.topic_names(3)  # nearest theme and words in both languages
     for (name, result), source in zip(results, sources):
         body.append(f"<h2>{html.escape(name)}</h2>")
         if not result.paragraphs:
