@@ -52,6 +52,7 @@ _LAZY: dict[str, str] = {
     "evaluate": "ecomtopics.evaluate",
     "load_job_config": "ecomtopics.jobs",
     "load_model": "ecomtopics._store",
+    "original_texts": "ecomtopics.text",
     "read_labelled": "ecomtopics.data",
     "register_kind": "ecomtopics._store",
     "run_job": "ecomtopics.jobs",
@@ -71,7 +72,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .evaluate import evaluate
     from .features import Analyzer, Tfidf
     from .jobs import JobConfig, JobResult, load_job_config, run_job
-    from .text import Paragraph, clean_text, detect_language, split_paragraphs
+    from .text import Paragraph, clean_text, detect_language, original_texts, split_paragraphs
     from .tokenize import Tokenizer
     from .topics import TextStream, TopicModel, select_n_topics
 

@@ -72,6 +72,10 @@ class JobConfig:
         (0 to skip; see :func:`~ecomtopics.crossval.grouped_cross_validation`).
     n_resamples : int
         Bootstrap resamples of the confidence intervals.
+    parallel : str
+        Topic model only: JSON Lines of paragraph pairs (``zh``, ``en``: the
+        same content in both languages), scored by
+        :func:`~ecomtopics.topics.parallel_divergence` (empty to skip).
     """
 
     model: ModelKind
@@ -87,6 +91,7 @@ class JobConfig:
     select_n_topics: list[int] = field(default_factory=list)
     grouped_cv: int = 0
     n_resamples: int = 2000
+    parallel: str = ""
 
     def __post_init__(self) -> None:
         if self.model not in _DEFAULT_METRIC:
@@ -127,6 +132,8 @@ def load_job_config(path: str | Path, **overrides: Any) -> JobConfig:
     for key in ("data", "gold"):
         if key in raw:
             raw[key] = [str((path.parent / p).resolve()) if not Path(p).is_absolute() else p for p in raw[key]]
+    if raw.get("parallel") and not Path(raw["parallel"]).is_absolute():
+        raw["parallel"] = str((path.parent / raw["parallel"]).resolve())
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return JobConfig(**raw)
@@ -212,7 +219,7 @@ def run_job(
         # relative to the folder holding the store (the repository for the bundled one), not to where it ran
         "paths": [_shown_path(p, (Path(store.root).parent, Path.cwd())) for p in config.data + config.gold],
     }
-    params = {"job": {k: v for k, v in asdict(config).items() if k not in ("data", "gold")}}
+    params = {"job": {k: v for k, v in asdict(config).items() if k not in ("data", "gold", "parallel")}}
     version = store.save(
         model,
         config.name,
@@ -342,9 +349,10 @@ def _classifier_job(
 def _topic_job(
     config: JobConfig, rows: list[LabelledParagraph], gold: list[LabelledParagraph]
 ) -> tuple[Any, dict[str, Any], str]:
-    from .topics import TopicModel, plain_gensim_coherence, select_n_topics
+    from .topics import TopicModel, parallel_divergence, plain_gensim_by_language, plain_gensim_coherence, select_n_topics
 
     texts = [r.text for r in rows + gold]
+    langs = [r.lang for r in rows + gold]
     params = {**config.params, "random_state": config.random_state}
     metrics: dict[str, Any] = {}
     with _progress(3 + bool(config.select_n_topics), f"train {config.name}") as bar:
@@ -361,6 +369,15 @@ def _topic_job(
         bar.update(1)
     metrics["topics"] = model.describe()
     metrics["n_texts"] = len(texts)
+    metrics["coherence_by_language"] = model.coherence_by_language(texts, langs)
+    metrics["plain_gensim_by_language"] = plain_gensim_by_language(
+        texts, langs, model.n_topics, random_state=config.random_state, tokenizer_params=model.tokenizer_params)
+    metrics["quality"] = model.topic_quality()
+    if config.parallel:
+        pairs = [json.loads(line) for line in Path(config.parallel).read_text(encoding="utf-8").splitlines() if line.strip()]
+        metrics["parallel"] = parallel_divergence(model, [(p["zh"], p["en"]) for p in pairs])
+        metrics["parallel"]["n_pairs"] = len(pairs)
+        metrics["parallel"]["separation"] = round(1.0 - metrics["parallel"]["ratio"], 4)
     lines = [f"# {config.name}: evaluation report", "",
              f"Trained on {len(texts)} paragraphs, {model.n_topics} topics, {len(model.vocabulary_)} words.", "",
              "| model | c_v | u_mass | c_npmi |", "|---|---|---|---|",
@@ -368,7 +385,24 @@ def _topic_job(
              "| plain gensim LdaModel, same tokens and topics | "
              + " | ".join(f"{metrics['plain_gensim'][m]:.4f}" for m in ("c_v", "u_mass", "c_npmi")) + " |",
              "", "| topic | theme | share | top words |", "|---|---|---|---|"]  # fmt: skip
-    lines += [f"| {t['topic']} | {t['theme']} | {t['share']:.3f} | {' '.join(t['words'])} |" for t in metrics["topics"]]
+    by_lang, plain_by_lang = metrics["coherence_by_language"], metrics["plain_gensim_by_language"]
+    lines[-3:-3] = ["", "Coherence per language (each topic's words in that language, on that language's texts):", "",
+                    "| model | " + " | ".join(f"c_v {lang}" for lang in by_lang) + " |", "|---|" + "---|" * len(by_lang),
+                    "| ours | " + " | ".join(f"{v:.4f}" for v in by_lang.values()) + " |",
+                    "| plain gensim LdaModel on the words as written | "
+                    + " | ".join(f"{plain_by_lang.get(lang, float('nan')):.4f}" for lang in by_lang) + " |"]  # fmt: skip
+    if "parallel" in metrics:
+        par = metrics["parallel"]
+        lines[-3:-3] = ["", f"Parallel paragraphs ({par['n_pairs']} pairs, the same content in Chinese and English): "
+                        f"Jensen-Shannon divergence of paired topic mixes {par['paired']:.4f} against "
+                        f"{par['unrelated']:.4f} for unrelated pairs (ratio {par['ratio']:.3f}); the same top topic "
+                        f"for {par['same_top_topic']:.0%} of pairs."]  # fmt: skip
+    quality = metrics["quality"]
+    lines[-3:-3] = ["", f"Dead topics: {quality['dead'] or 'none'}; duplicate pairs: "
+                    f"{[(a, b) for a, b, _ in quality['duplicates']] or 'none'}."]  # fmt: skip
+    lines[-2:] = ["| topic | theme | share | top words (中文) | top words (English) |", "|---|---|---|---|---|"]
+    lines += [f"| {t['topic']} | {t['theme']} | {t['share']:.3f} | {' '.join(t['words_zh'])} | {' '.join(t['words_en'])} |"
+              for t in metrics["topics"]]  # fmt: skip
     if "select_n_topics" in metrics:
         lines += ["", "Choosing the number of topics (mean over seeds):", "",
                   "| n_topics | c_v | std | stability |", "|---|---|---|---|"]  # fmt: skip

@@ -73,7 +73,10 @@ def render_report(
     """
     from .features import Tfidf
 
+    from .text import original_texts
+
     results = [(name, classify_document(text, classifier)) for name, text in documents]
+    sources = [text for _, text in documents]
     paragraphs = [p.text for _, r in results for p in r.paragraphs]
     tfidf = Tfidf().fit(paragraphs) if paragraphs else None
     legend = "".join(
@@ -82,8 +85,8 @@ def render_report(
     body = [f"<h1>{html.escape(title)}</h1>", f'<p class="legend">{legend}</p>']
     topic_names = []  # worked out once: "topic k: its three top words"
     if topic_model is not None:
-        topic_names = [f"topic {k}: {' '.join(w for w, _ in words)}" for k, words in enumerate(topic_model.topics(3))]
-    for name, result in results:
+        topic_names = topic_model.topic_names(3)  # nearest theme and words in both languages
+    for (name, result), source in zip(results, sources):
         body.append(f"<h2>{html.escape(name)}</h2>")
         if not result.paragraphs:
             body.append("<p>No paragraphs with text.</p>")
@@ -98,13 +101,13 @@ def render_report(
             labels = {topic_names[k]: float(v) for k, v in enumerate(mix)}
             body.append("<h3>Topic mix</h3>" + _bars(labels))
         body.append("<h3>Paragraphs</h3>")
-        for p in result.paragraphs:
+        for p, original in zip(result.paragraphs, original_texts(source, [p.paragraph for p in result.paragraphs])):
             hover = " | ".join(f"{t} {v:.2f}" for t, v in sorted(p.probabilities.items(), key=lambda kv: -kv[1]))
             colour = THEME_COLOURS.get(p.label, "#ccc")
             body.append(
                 f'<div class="para" style="border-color:{colour}" title="{html.escape(hover)}" data-label="{p.label}">'
                 f'<div class="meta">{html.escape(p.label)} ({p.probabilities[p.label]:.0%}) · line {p.paragraph.line}'
-                f" · {p.paragraph.lang}</div>{html.escape(p.text)}</div>"
+                f" · {p.paragraph.lang}</div>{html.escape(original)}</div>"
             )
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'

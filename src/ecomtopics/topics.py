@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,9 +31,17 @@ import numpy as np
 from ._errors import InputError
 from ._estimator import EstimatorMixin
 from ._themes import TOPICAL_THEMES
-from .tokenize import Tokenizer, concept_themes, concepts, topic_stopwords
+from .tokenize import Tokenizer, concept_themes, concepts, platform_names, topic_stopwords
+from .tokenize._lexicons import topic_units, topic_units_hash
 
-__all__ = ["TextStream", "TopicModel", "plain_gensim_coherence", "select_n_topics"]
+__all__ = [
+    "TextStream",
+    "TopicModel",
+    "parallel_divergence",
+    "plain_gensim_by_language",
+    "plain_gensim_coherence",
+    "select_n_topics",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -88,16 +97,34 @@ def _text_of(item: Any) -> str:
     return text
 
 
-class _TokenCorpus:
-    """Tokenized texts kept on disk (JSON Lines in a temporary file), re-iterable."""
+def _script(token: str) -> str:
+    """'zh' for a token with Chinese characters, 'en' for one with Latin letters, else ''."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in token):
+        return "zh"
+    return "en" if any("a" <= ch.lower() <= "z" for ch in token) else ""
 
-    def __init__(self, texts: Iterable[Any], tokenizer: Tokenizer) -> None:
+
+class _TokenCorpus:
+    """Tokenized texts kept on disk (JSON Lines in a temporary file), re-iterable.
+
+    With a ``mapper``, tokens are mapped to shared units; ``surfaces`` counts
+    which written token stood for each unit (to show a unit in either language).
+    """
+
+    def __init__(self, texts: Iterable[Any], tokenizer: Tokenizer, mapper: Any = None) -> None:
         handle, name = tempfile.mkstemp(prefix="ecomtopics-tokens-", suffix=".jsonl")
         self.path = Path(name)
         self.n_docs = 0
+        self.surfaces: Counter[tuple[str, str]] = Counter()
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             for item in texts:
-                out.write(json.dumps(tokenizer(_text_of(item)), ensure_ascii=False) + "\n")
+                tokens = tokenizer(_text_of(item))
+                if mapper is not None:
+                    pairs = [(mapper(t), t) for t in tokens]
+                    pairs = [(u, t) for u, t in pairs if u]
+                    self.surfaces.update(pairs)
+                    tokens = [u for u, _ in pairs]
+                out.write(json.dumps(tokens, ensure_ascii=False) + "\n")
                 self.n_docs += 1
 
     def __iter__(self) -> Iterator[list[str]]:
@@ -110,11 +137,13 @@ class _TokenCorpus:
 
 
 class _BowCorpus:
-    def __init__(self, docs: Iterable[list[str]], dictionary: Any) -> None:
-        self.docs, self.dictionary = docs, dictionary
+    def __init__(self, docs: Iterable[list[str]], dictionary: Any, progress: Any = None) -> None:
+        self.docs, self.dictionary, self.progress = docs, dictionary, progress
 
     def __iter__(self) -> Iterator[list[tuple[int, int]]]:
         for tokens in self.docs:
+            if self.progress is not None:
+                self.progress.update(1)
             yield self.dictionary.doc2bow(tokens)
 
     def __len__(self) -> int:  # gensim counts the stream otherwise (one more pass)
@@ -155,10 +184,24 @@ class TopicModel(EstimatorMixin):
         Settings of the :class:`~ecomtopics.Tokenizer`.
     random_state : int
         Seed of training. Same data and seed give the same model.
+    shared_units : bool or "table"
+        Count Chinese and English words that say the same thing as one unit
+        before LDA (``topic_units.tsv``, a translation table of the domain
+        vocabulary, then the bilingual concept lexicon; ``"table"``: the table
+        only), so that topics are
+        about content whatever the language. Each topic's words can then be
+        shown in both languages (:meth:`topics_bilingual`).
+    untranslated : {"keep", "drop"}
+        With ``shared_units``: what to do with words that have no shared unit.
+    ignore_platform_names : bool
+        Leave platform names (Tmall, 淘宝, "platform" …) out of the
+        vocabulary: real text names a platform whatever it is about.
+    progress : bool or None
+        Progress bar of training passes on stderr (None: only on a terminal).
     """
 
     _store_kind: ClassVar[str] = "topic-model"
-    _store_format: ClassVar[int] = 1
+    _store_format: ClassVar[int] = 2
 
     def __init__(
         self,
@@ -176,6 +219,10 @@ class TopicModel(EstimatorMixin):
         chunksize: int = 2000,
         tokenizer_params: dict[str, Any] | None = None,
         random_state: int | None = 0,
+        shared_units: bool | str = False,
+        untranslated: str = "keep",
+        ignore_platform_names: bool = False,
+        progress: bool | None = None,
     ) -> None:
         self.n_topics = n_topics
         self.passes = passes
@@ -191,6 +238,10 @@ class TopicModel(EstimatorMixin):
         self.chunksize = chunksize
         self.tokenizer_params = tokenizer_params
         self.random_state = random_state
+        self.shared_units = shared_units
+        self.untranslated = untranslated
+        self.ignore_platform_names = ignore_platform_names
+        self.progress = progress
 
     def _check_params(self) -> None:
         if not isinstance(self.n_topics, int) or self.n_topics < 1:
@@ -203,9 +254,50 @@ class TopicModel(EstimatorMixin):
             raise InputError(f"{len(self._anchor_words())} anchor themes but only {self.n_topics} topics")
         if self.passes < 1 or self.iterations < 1:
             raise InputError("passes and iterations must be at least 1")
+        if self.untranslated not in ("keep", "drop"):
+            raise InputError(f"untranslated must be 'keep' or 'drop', got {self.untranslated!r}")
 
     def _tokenizer(self) -> Tokenizer:
         return Tokenizer(**(self.tokenizer_params or {}))
+
+    # -- shared units -----------------------------------------------------------------
+    def _uses_units(self) -> bool:
+        return bool(self.shared_units or self.ignore_platform_names)
+
+    def _build_unit_map(self) -> dict[str, str]:
+        """Token -> unit ("" drops the token), from the lexicons (at fit time)."""
+        table: dict[str, str] = {}
+        if self.shared_units:
+            if self.shared_units != "table":  # the concept lexicon fills what the table leaves out
+                for token, names in concepts().items():
+                    table[token] = "@" + names[0]
+            table.update(topic_units())
+        if self.ignore_platform_names:
+            table.update({name: "" for name in platform_names()})
+        return table
+
+    def _mapper(self) -> Any:
+        table = getattr(self, "_unit_map", None)
+        if table is None:
+            table = self._build_unit_map()
+        drop = self.shared_units and self.untranslated == "drop"
+        units = set(table.values())
+
+        def mapper(token: str) -> str:
+            unit = table.get(token)
+            if unit is not None:
+                return unit
+            return "" if drop and token not in units else token
+
+        return mapper
+
+    def _analyse(self, text: str, tokenizer: Tokenizer | None = None) -> list[str]:
+        """Tokens of ``text`` as this model counts them (shared units, platform names out)."""
+        tokens = (tokenizer or self._tokenizer())(text)
+        if not self._uses_units():
+            return tokens
+        mapper = self._mapper()
+        return [u for u in map(mapper, tokens) if u]
 
     # -- training ---------------------------------------------------------------------
     def fit(self, texts: Iterable[Any], y: Any = None) -> TopicModel:
@@ -218,7 +310,8 @@ class TopicModel(EstimatorMixin):
         if isinstance(texts, (str, bytes)):
             raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
         tokenizer = self._tokenizer()
-        corpus = _TokenCorpus(texts, tokenizer)
+        self._unit_map = self._build_unit_map() if self._uses_units() else None
+        corpus = _TokenCorpus(texts, tokenizer, self._mapper() if self._uses_units() else None)
         try:
             if corpus.n_docs == 0:
                 raise InputError("no texts to learn topics from")
@@ -234,21 +327,48 @@ class TopicModel(EstimatorMixin):
                     f"empty vocabulary after pruning {corpus.n_docs} texts (no_below={self.no_below}, "
                     f"no_above={self.no_above}); perhaps the texts contain only stopwords, or too few texts"
                 )
+            self._warn_if_too_small(corpus.n_docs, len(dictionary))
             eta = self._eta(dictionary)
-            lda = LdaModel(
-                corpus=_BowCorpus(corpus, dictionary), id2word=dictionary, num_topics=self.n_topics,
-                passes=self.passes, iterations=self.iterations, alpha=self.alpha, eta=eta,
-                chunksize=self.chunksize, random_state=self.random_state, eval_every=None,
-                dtype=np.float64,
-            )  # fmt: skip
+            from tqdm.auto import tqdm
+
+            with tqdm(total=corpus.n_docs * self.passes, desc=f"LDA {self.n_topics} topics", unit=" texts",
+                      disable=self.progress if self.progress is None else not self.progress, leave=False) as bar:
+                lda = LdaModel(
+                    corpus=_BowCorpus(corpus, dictionary, bar), id2word=dictionary, num_topics=self.n_topics,
+                    passes=self.passes, iterations=self.iterations, alpha=self.alpha, eta=eta,
+                    chunksize=self.chunksize, random_state=self.random_state, eval_every=None,
+                    dtype=np.float64,
+                )  # fmt: skip
             self._set_state(lda, dictionary)
+            self._set_surfaces(corpus.surfaces)
             self.topic_shares_ = self._shares(_BowCorpus(corpus, dictionary))
             self._train_tokens = corpus  # kept for coherence() until the model is saved or dropped
         except BaseException:
             corpus.close()
             raise
         logger.info("LDA: %d topics over %d texts, %d words", self.n_topics, corpus.n_docs, len(dictionary))
+        quality = self.topic_quality()
+        if quality["dead"] or quality["duplicates"]:
+            found = []
+            if quality["dead"]:
+                found.append(f"dead topics (almost no share of the corpus): {quality['dead']}")
+            if quality["duplicates"]:
+                found.append(f"duplicate topics (same top words): {[(a, b) for a, b, _ in quality['duplicates']]}")
+            logger.warning("%d topics: %s; fewer topics would read better", self.n_topics, "; ".join(found))
         return self
+
+    #: Fewest texts per topic, and words per topic, for topics worth reading.
+    MIN_TEXTS_PER_TOPIC: ClassVar[int] = 10
+    MIN_WORDS_PER_TOPIC: ClassVar[int] = 10
+
+    def _warn_if_too_small(self, n_docs: int, n_words: int) -> None:
+        limit = max(1, min(n_docs // self.MIN_TEXTS_PER_TOPIC, n_words // self.MIN_WORDS_PER_TOPIC))
+        if self.n_topics > limit:
+            logger.warning(
+                "corpus too small for %d topics: %d texts and %d words (about %d texts and %d words a topic "
+                "are needed); expect dead or duplicate topics, or ask for at most %d",
+                self.n_topics, n_docs, n_words, self.MIN_TEXTS_PER_TOPIC, self.MIN_WORDS_PER_TOPIC, limit,
+            )  # fmt: skip
 
     def _anchor_words(self) -> dict[str, list[str]]:
         if self.anchors == "lexicon":
@@ -269,7 +389,7 @@ class TopicModel(EstimatorMixin):
         for topic, (theme, words) in enumerate(sorted(self._anchor_words().items())):
             found = 0
             for word in words:
-                for token in tokenizer(word) or [word]:
+                for token in self._analyse(word, tokenizer) or [word]:
                     if token in dictionary.token2id:
                         eta[topic, dictionary.token2id[token]] += self.anchor_weight
                         found += 1
@@ -283,6 +403,21 @@ class TopicModel(EstimatorMixin):
         lda.random_state = _ConstantStart()
         self.vocabulary_ = [dictionary[i] for i in range(len(dictionary))]
         self.alpha_ = np.asarray(lda.alpha, dtype=np.float64)
+
+    def _set_surfaces(self, counts: Counter[tuple[str, str]] | None) -> None:
+        """For each vocabulary unit, its most frequent written word in Chinese and in English."""
+        best: dict[tuple[str, str], tuple[int, str]] = {}
+        for (unit, token), n in (counts or {}).items():
+            lang = _script(token)
+            key = (unit, lang)
+            if lang and (key not in best or (n, token) > best[key]):
+                best[key] = (n, token)
+        zh, en = [], []
+        for unit in self.vocabulary_:
+            script = _script(unit) if not unit.startswith("@") else ""
+            zh.append(best[(unit, "zh")][1] if (unit, "zh") in best else unit if script == "zh" else "")
+            en.append(best[(unit, "en")][1] if (unit, "en") in best else unit if script == "en" else "")
+        self.words_zh_, self.words_en_ = zh, en
 
     def _check(self) -> None:
         self._check_fitted("vocabulary_")
@@ -314,7 +449,7 @@ class TopicModel(EstimatorMixin):
         if isinstance(texts, (str, bytes)):
             raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
         tokenizer = self._tokenizer()
-        bows = [self._dictionary.doc2bow(tokenizer(_text_of(t))) for t in texts]
+        bows = [self._dictionary.doc2bow(self._analyse(_text_of(t), tokenizer)) for t in texts]
         if not bows:
             return np.empty((0, self.n_topics))
         out = np.empty((len(bows), self.n_topics))
@@ -344,6 +479,83 @@ class TopicModel(EstimatorMixin):
             out.append([(self.vocabulary_[j], round(float(row[j]), 6)) for j in order])
         return out
 
+    def topics_bilingual(self, top_n: int = 10) -> list[list[tuple[str, str, str, float]]]:
+        """Each topic's ``top_n`` units as (unit, Chinese word, English word, probability).
+
+        A word is "" where the unit was never written in that language.
+        """
+        index = {w: j for j, w in enumerate(self.vocabulary_)}
+        return [[(w, self.words_zh_[index[w]], self.words_en_[index[w]], p) for w, p in topic]
+                for topic in self.topics(top_n)]  # fmt: skip
+
+    def topic_words(self, lang: str, top_n: int = 10) -> list[list[str]]:
+        """Each topic's ``top_n`` words written in ``lang`` ("zh" or "en"), best first."""
+        self._check()
+        if lang not in ("zh", "en"):
+            raise InputError(f"lang must be 'zh' or 'en', got {lang!r}")
+        words = self.words_zh_ if lang == "zh" else self.words_en_
+        out = []
+        for row in self.topic_word_matrix():
+            picked: list[str] = []
+            for j in np.lexsort((np.arange(len(row)), -row)):
+                if words[j] and words[j] not in picked:
+                    picked.append(words[j])
+                    if len(picked) == top_n:
+                        break
+            out.append(picked)
+        return out
+
+    def topic_quality(self, top_n: int = 10) -> dict[str, Any]:
+        """Dead topics (share of the corpus under a tenth of an even share) and duplicate pairs.
+
+        Two topics are duplicates when their top-``top_n`` words overlap by at
+        least half (Jaccard) or their word distributions are almost the same
+        (Jensen-Shannon divergence under 0.1 bits).
+        """
+        self._check()
+        shares = np.asarray(self.topic_shares_)
+        dead = [int(k) for k in np.flatnonzero(shares < 0.1 / self.n_topics)]
+        # with a small vocabulary every topic's top words are all the words: compare fewer
+        tops = [set(w for w, _ in t) for t in self.topics(max(1, min(top_n, len(self.vocabulary_) // 2)))]
+        matrix = self.topic_word_matrix()
+        duplicates = []
+        for a in range(self.n_topics):
+            for b in range(a + 1, self.n_topics):
+                jaccard = len(tops[a] & tops[b]) / len(tops[a] | tops[b])
+                if jaccard >= 0.5 or _js(matrix[a], matrix[b]) < 0.1:
+                    duplicates.append((a, b, round(jaccard, 3)))
+        return {"dead": dead, "duplicates": duplicates}
+
+    def topic_names(self, top_n: int = 3) -> list[str]:
+        """A name for each topic: its nearest theme and its top words in both languages.
+
+        e.g. ``"T2 o2o: 门店 线下 会员 / store offline member"``.
+        """
+        out = []
+        for row in self.describe(top_n=max(top_n, 1)):
+            zh = " ".join(row["words_zh"][:top_n])
+            en = " ".join(row["words_en"][:top_n])
+            words = " / ".join(part for part in (zh, en) if part)
+            flag = " (dead)" if row["dead"] else f" (≈T{row['duplicate_of']})" if row["duplicate_of"] is not None else ""
+            out.append(f"T{row['topic']} {row['theme']}{flag}: {words}")
+        return out
+
+    def coherence_by_language(
+        self, texts: Sequence[Any], langs: Sequence[str], measure: str = "c_v", top_n: int = 10
+    ) -> dict[str, float]:
+        """Coherence of each topic's words in each language, on that language's texts.
+
+        The texts are tokenized as written (no shared units), so the score is
+        comparable with a plain LDA's (:func:`plain_gensim_by_language`).
+        """
+        tokenizer = self._tokenizer()
+        out = {}
+        for lang in ("zh", "en"):
+            docs = [tokenizer(_text_of(t)) for t, l in zip(texts, langs) if l == lang]
+            if docs:
+                out[lang] = _coherence_on(self.topic_words(lang, top_n), docs, measure)
+        return out
+
     def coherence(
         self, measure: str = "c_v", texts: Iterable[Any] | None = None, top_n: int = 10
     ) -> float:
@@ -360,7 +572,7 @@ class TopicModel(EstimatorMixin):
             docs = list(corpus)
         else:
             tokenizer = self._tokenizer()
-            docs = [tokenizer(_text_of(t)) for t in texts]
+            docs = [self._analyse(_text_of(t), tokenizer) for t in texts]
         docs = [[w for w in d if w in self._dictionary.token2id] for d in docs]
         if not any(docs):
             raise InputError("no known words in the texts: coherence is undefined")
@@ -390,18 +602,40 @@ class TopicModel(EstimatorMixin):
         for j, word in enumerate(self.vocabulary_):
             for concept in table.get(word, ()):
                 word_theme[j, TOPICAL_THEMES.index(theme_of[concept])] = 1.0
+        members = self._unit_members()
+        for j, word in enumerate(self.vocabulary_):
+            names = set(table.get(word, ()))
+            if word.startswith("@") and word[1:] in theme_of:
+                names.add(word[1:])
+            for token in members.get(word, ()):
+                names.update(table.get(token, ()))
+            for concept in names:
+                word_theme[j, TOPICAL_THEMES.index(theme_of[concept])] = 1.0
         affinity = matrix @ word_theme
+        quality = self.topic_quality(top_n)
+        duplicate_of = {b: a for a, b, _ in reversed(quality["duplicates"])}
         rows = []
-        for k, topic in enumerate(self.topics(top_n)):
+        for k, topic in enumerate(self.topics_bilingual(top_n)):
             best = int(affinity[k].argmax())
             rows.append({
                 "topic": k,
-                "words": [w for w, _ in topic],
+                "words": [w for w, _, _, _ in topic],
+                "words_zh": [zh for _, zh, _, _ in topic if zh],
+                "words_en": [en for _, _, en, _ in topic if en],
                 "share": round(float(self.topic_shares_[k]), 4),
                 "theme": TOPICAL_THEMES[best] if affinity[k, best] >= 0.02 else "other",
                 "affinity": {t: round(float(a), 4) for t, a in zip(TOPICAL_THEMES, affinity[k])},
+                "dead": k in quality["dead"],
+                "duplicate_of": duplicate_of.get(k),
             })  # fmt: skip
         return rows
+
+    def _unit_members(self) -> dict[str, list[str]]:
+        members: dict[str, list[str]] = {}
+        for token, unit in (getattr(self, "_unit_map", None) or {}).items():
+            if unit:
+                members.setdefault(unit, []).append(token)
+        return members
 
     # -- model store ------------------------------------------------------------------
     def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -416,7 +650,15 @@ class TopicModel(EstimatorMixin):
             "eta": np.asarray(self._lda.eta, dtype=np.float64),
             "alpha": self.alpha_,
             "topic_shares": np.asarray(self.topic_shares_, dtype=np.float64),
+            "words_zh": np.asarray(self.words_zh_, dtype=np.str_),
+            "words_en": np.asarray(self.words_en_, dtype=np.str_),
         }
+        params.pop("progress", None)
+        if self._unit_map is not None:  # the model carries its own map: later lexicon edits do not change it
+            pairs = sorted(self._unit_map.items())
+            arrays["unit_tokens"] = np.asarray([t for t, _ in pairs], dtype=np.str_)
+            arrays["unit_names"] = np.asarray([u for _, u in pairs], dtype=np.str_)
+            config["topic_units_sha256"] = topic_units_hash()
         return config, arrays
 
     @classmethod
@@ -425,6 +667,9 @@ class TopicModel(EstimatorMixin):
         from gensim.models import LdaModel
 
         model = cls(**config["params"])
+        model._unit_map = None
+        if "unit_tokens" in arrays:
+            model._unit_map = {str(t): str(u) for t, u in zip(arrays["unit_tokens"], arrays["unit_names"])}
         vocabulary = [str(w) for w in arrays["vocabulary"]]
         dictionary = Dictionary()
         dictionary.token2id = {w: i for i, w in enumerate(vocabulary)}
@@ -441,7 +686,97 @@ class TopicModel(EstimatorMixin):
         lda.sync_state()
         model._set_state(lda, dictionary)
         model.topic_shares_ = np.asarray(arrays["topic_shares"], dtype=np.float64)
+        if "words_zh" in arrays:
+            model.words_zh_ = [str(w) for w in arrays["words_zh"]]
+            model.words_en_ = [str(w) for w in arrays["words_en"]]
+        else:  # format 1: each word is in one language
+            model._set_surfaces(None)
         return model
+
+
+def _js(p: np.ndarray, q: np.ndarray) -> float:
+    """Jensen-Shannon divergence (bits, 0..1) between two distributions."""
+    p = np.asarray(p, dtype=np.float64) / np.sum(p)
+    q = np.asarray(q, dtype=np.float64) / np.sum(q)
+    m = (p + q) / 2
+
+    def kl(a: np.ndarray) -> float:
+        mask = a > 0
+        return float(np.sum(a[mask] * np.log2(a[mask] / m[mask])))
+
+    return max(0.0, (kl(p) + kl(q)) / 2)
+
+
+def _coherence_on(topics: list[list[str]], docs: list[list[str]], measure: str = "c_v") -> float:
+    from gensim.corpora import Dictionary
+    from gensim.models import CoherenceModel
+
+    dictionary = Dictionary(docs)
+    topics = [[w for w in t if w in dictionary.token2id] for t in topics]
+    topics = [t for t in topics if len(t) >= 2]
+    if not topics:
+        raise InputError("no topic has two words in these texts: coherence is undefined")
+    model = CoherenceModel(topics=topics, texts=docs, dictionary=dictionary, coherence=measure,
+                           corpus=[dictionary.doc2bow(d) for d in docs] if measure == "u_mass" else None,
+                           processes=1)  # fmt: skip
+    return round(float(model.get_coherence()), 4)
+
+
+def parallel_divergence(model: TopicModel, pairs: Sequence[tuple[Any, Any]]) -> dict[str, float]:
+    """How alike the topic mixes of the two versions of each pair are, against unrelated pairs.
+
+    ``pairs`` holds the same content written twice (e.g. Chinese, English).
+    Returns the mean Jensen-Shannon divergence (bits) of the paired mixes,
+    the mean over every unrelated combination (first text of one pair with
+    the second of another), their ratio (lower is better: 1 means the model
+    cannot tell a translation from an unrelated text), and the share of pairs
+    whose two versions have the same top topic.
+    """
+    if len(pairs) < 2:
+        raise InputError(f"need at least 2 pairs to compare with unrelated ones, got {len(pairs)}")
+    a = model.transform([x for x, _ in pairs])
+    b = model.transform([y for _, y in pairs])
+    n = len(pairs)
+    paired = [_js(a[i], b[i]) for i in range(n)]
+    unrelated = [_js(a[i], b[j]) for i in range(n) for j in range(n) if i != j]
+    mean_paired, mean_unrelated = float(np.mean(paired)), float(np.mean(unrelated))
+    return {
+        "paired": round(mean_paired, 4),
+        "unrelated": round(mean_unrelated, 4),
+        "ratio": round(mean_paired / mean_unrelated, 4) if mean_unrelated > 0 else float("nan"),
+        "same_top_topic": round(float(np.mean(a.argmax(axis=1) == b.argmax(axis=1))), 4),
+    }
+
+
+def plain_gensim_by_language(
+    texts: Sequence[Any], langs: Sequence[str], n_topics: int, *, random_state: int | None = 0,
+    top_n: int = 10, measure: str = "c_v", tokenizer_params: dict[str, Any] | None = None,
+) -> dict[str, float]:
+    """Coherence per language of a plain gensim ``LdaModel`` (its defaults) on the same bilingual corpus.
+
+    Tokens as written (no shared units), pruned as :class:`TopicModel` prunes;
+    each topic's words are split by language and scored on that language's texts.
+    """
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaModel
+
+    tokenizer = Tokenizer(**(tokenizer_params or {}))
+    docs = [tokenizer(_text_of(t)) for t in texts]
+    dictionary = Dictionary(docs)
+    dictionary.filter_extremes(no_below=2, no_above=0.5, keep_n=50_000)
+    plain = LdaModel([dictionary.doc2bow(d) for d in docs], num_topics=n_topics, id2word=dictionary,
+                     random_state=random_state)  # fmt: skip
+    out = {}
+    for lang in ("zh", "en"):
+        ref = [d for d, l in zip(docs, langs) if l == lang]
+        if not ref:
+            continue
+        topics = []
+        for k in range(n_topics):
+            ranked = [dictionary[i] for i, _ in plain.get_topic_terms(k, topn=len(dictionary))]
+            topics.append([w for w in ranked if _script(w) == lang][:top_n])
+        out[lang] = _coherence_on(topics, ref, measure)
+    return out
 
 
 def _stability(a: list[list[str]], b: list[list[str]]) -> float:
@@ -480,18 +815,24 @@ def select_n_topics(
     candidates = list(candidates)
     if not candidates or any(not isinstance(c, int) or c < 1 for c in candidates):
         raise InputError(f"candidates must be positive integers, got {candidates!r}")
+    from tqdm.auto import tqdm
+
     table = []
+    bar = tqdm(total=len(candidates) * len(seeds), desc="select_n_topics", unit=" models", leave=False,
+               disable=params.get("progress") if params.get("progress") is None else not params["progress"])  # fmt: skip
     for n in candidates:
         scores, word_sets = [], []
         for seed in seeds:
             model = TopicModel(n_topics=n, random_state=seed, **params).fit(texts)
             scores.append(model.coherence(measure, texts=texts, top_n=top_n))
             word_sets.append([[w for w, _ in t] for t in model.topics(top_n)])
+            bar.update(1)
         pairs = [(i, j) for i in range(len(seeds)) for j in range(i + 1, len(seeds))]
         stability = float(np.mean([_stability(word_sets[i], word_sets[j]) for i, j in pairs])) if pairs else 1.0
         table.append({"n_topics": n, "coherence": round(float(np.mean(scores)), 4),
                       "coherence_std": round(float(np.std(scores)), 4), "stability": round(stability, 4)})  # fmt: skip
         logger.info("select_n_topics: %s", table[-1])
+    bar.close()
     best = max(table, key=lambda row: (row["coherence"], row["stability"], -row["n_topics"]))
     return int(best["n_topics"]), table
 
@@ -508,7 +849,7 @@ def plain_gensim_coherence(
 
     model._check()
     tokenizer = model._tokenizer()
-    docs = [[w for w in tokenizer(_text_of(t)) if w in model._dictionary.token2id] for t in texts]
+    docs = [[w for w in model._analyse(_text_of(t), tokenizer) if w in model._dictionary.token2id] for t in texts]
     corpus = [model._dictionary.doc2bow(d) for d in docs]
     plain = LdaModel(corpus, num_topics=model.n_topics, id2word=model._dictionary, random_state=random_state)
     topics = [[model._dictionary[i] for i, _ in plain.get_topic_terms(k, topn=top_n)] for k in range(model.n_topics)]

@@ -67,8 +67,16 @@ def find_cjk_font() -> str | None:
     return None
 
 
-def plot_topics(model: Any, path: str | Path, *, top_n: int = 10, font: str | None = None) -> Path:
+def plot_topics(
+    model: Any, path: str | Path, *, top_n: int = 10, font: str | None = None, title: str | None = None
+) -> Path:
     """Bar chart of each topic's top words, written as PNG (or any format matplotlib knows by suffix).
+
+    Each panel is titled by the topic's name (nearest theme, top words in both
+    languages, :meth:`~ecomtopics.TopicModel.topic_names`); each bar is
+    labelled by the word in Chinese and English where the model has both.
+    The grid has no empty panels: its columns divide the number of topics
+    where they can, and panels left over are removed.
 
     Chinese words need a CJK font: ``font`` (a path), else one found by
     :func:`find_cjk_font`; without one a warning says which package to
@@ -78,7 +86,9 @@ def plot_topics(model: Any, path: str | Path, *, top_n: int = 10, font: str | No
     from matplotlib import font_manager
     from matplotlib.figure import Figure
 
-    topics = model.topics(top_n)
+    topics = [[(" / ".join(x for x in (zh, en) if x) or unit, p) for unit, zh, en, p in topic]
+              for topic in model.topics_bilingual(top_n)]  # fmt: skip
+    names = model.topic_names(3)
     font_path = font or find_cjk_font()
     properties = None
     if font_path is not None:
@@ -91,9 +101,9 @@ def plot_topics(model: Any, path: str | Path, *, top_n: int = 10, font: str | No
             RuntimeWarning,
             stacklevel=2,
         )
-    columns = min(4, len(topics))
+    columns = next((c for c in (4, 3, 5, 2) if len(topics) % c == 0), min(4, len(topics))) if len(topics) > 3 else len(topics)
     rows = (len(topics) + columns - 1) // columns
-    fig = Figure(figsize=(3.2 * columns, 0.32 * top_n * rows + 0.8))
+    fig = Figure(figsize=(4.2 * columns, 0.32 * top_n * rows + 1.4))
     axes = fig.subplots(rows, columns, squeeze=False)
     for k, (ax, topic) in enumerate(zip(axes.flat, topics)):
         words = [w for w, _ in topic][::-1]
@@ -101,14 +111,26 @@ def plot_topics(model: Any, path: str | Path, *, top_n: int = 10, font: str | No
         ax.barh(range(len(words)), weights, color="#4c78a8")
         ax.set_yticks(range(len(words)))
         ax.set_yticklabels(words, fontproperties=properties, fontsize=9)
-        ax.set_title(f"topic {k}", fontsize=10)
+        ax.set_title(_wrap(names[k], 38), fontsize=8, fontproperties=properties)
         ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlabel("probability of the word in the topic", fontsize=7)
     for ax in list(axes.flat)[len(topics) :]:
-        ax.axis("off")
+        fig.delaxes(ax)  # no empty panels
+    fig.suptitle(title or f"Topics of {type(model).__name__} ({len(topics)} topics, top {top_n} words)",
+                 fontsize=11, fontproperties=properties)  # fmt: skip
+    fig.supylabel("word (中文 / English)", fontsize=8, fontproperties=properties)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
     return path
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a long panel title over two lines at the colon."""
+    if len(text) <= width or ": " not in text:
+        return text
+    head, _, tail = text.partition(": ")
+    return head + "\n" + tail
 
 
 def ldavis_html(model: Any, texts: Sequence[str], path: str | Path) -> Path:
@@ -121,7 +143,7 @@ def ldavis_html(model: Any, texts: Sequence[str], path: str | Path) -> Path:
 
     tokenizer = model._tokenizer()
     index = model._dictionary.token2id
-    docs = [[w for w in tokenizer(t) if w in index] for t in texts]
+    docs = [[w for w in model._analyse(t, tokenizer) if w in index] for t in texts]
     if not any(docs):
         raise InputError(f"no words of the topic model's vocabulary in the {len(docs)} texts: nothing to show")
     frequency = np.zeros(len(model.vocabulary_))

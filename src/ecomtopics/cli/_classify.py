@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
 def _documents(args: argparse.Namespace, model: Any) -> int:
     from .._io import read_documents
     from ..batch import classify_document
+    from ..text import original_texts
 
     rows = []
     target = Path(args.output) if args.output else None
@@ -69,11 +70,12 @@ def _documents(args: argparse.Namespace, model: Any) -> int:
     try:
         for name, text in read_documents(args.inputs):
             result = classify_document(text, model)
+            originals = original_texts(text, [p.paragraph for p in result.paragraphs])  # the source wording
             doc_rows = [
                 {"source": name, "index": p.paragraph.index, "line": p.paragraph.line, "lang": p.paragraph.lang,
                  "label": p.label, "probability": round(p.probabilities[p.label], 3), "labels": p.labels,
-                 "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()}, "text": p.text}  # fmt: skip
-                for p in result.paragraphs
+                 "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()}, "text": original}  # fmt: skip
+                for p, original in zip(result.paragraphs, originals)
             ]
             if args.format == "table":
                 shares = ", ".join(f"{k} {v:.0%}" for k, v in sorted(result.shares.items(), key=lambda kv: -kv[1]))

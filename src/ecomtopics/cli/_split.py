@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .._io import read_documents
-    from ..text import split_paragraphs
+    from ..text import original_texts, split_paragraphs
     from ..tokenize import Tokenizer
 
     tok = Tokenizer() if args.tokens or args.format == "json" else None
@@ -39,16 +39,16 @@ def run(args: argparse.Namespace) -> int:
     for name, text in read_documents(args.inputs):
         paragraphs = split_paragraphs(text)
         if args.format == "json":
-            for p in paragraphs:
+            for p, original in zip(paragraphs, original_texts(text, paragraphs)):
                 row = {"source": name, "index": p.index, "line": p.line, "window": p.window,
-                       "lang": p.lang, "text": p.text, "tokens": tok(p.text)}  # fmt: skip
+                       "lang": p.lang, "text": p.text, "original": original, "tokens": tok(p.text)}  # fmt: skip
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             continue
         langs = {lang: sum(p.lang == lang for p in paragraphs) for lang in ("zh", "en", "mixed", "und")}
         summary = ", ".join(f"{n} {lang}" for lang, n in langs.items() if n)
         out.write(f"== {name}: {len(paragraphs)} paragraphs ({summary})\n")
-        for p in paragraphs:
-            text = p.text if len(p.text) <= 70 else p.text[:67] + "..."
+        for p, original in zip(paragraphs, original_texts(text, paragraphs)):  # the source wording
+            text = original if len(original) <= 70 else original[:67] + "..."
             out.write(f"{p.index:4d}  line {p.line:<4d} {p.lang:<5s} {text}\n")
             if tok is not None:
                 out.write(f"      tokens: {' '.join(tok(p.text)[:30])}\n")

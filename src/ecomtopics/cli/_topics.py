@@ -52,22 +52,29 @@ def run(args: argparse.Namespace) -> int:
         mixes[name] = mix[start : start + len(ts)].mean(axis=0).round(4).tolist() if ts else []
         start += len(ts)
     coherence = None if args.stored else round(model.coherence("c_v"), 4)
+    names = model.topic_names(3)
     if args.format == "json":
+        for d, n in zip(described, names):
+            d["name"] = n
         print(json.dumps({"topics": described, "coherence_c_v": coherence, "documents": mixes},
                          ensure_ascii=False, indent=2))  # fmt: skip
     elif args.format == "csv":
-        rows = [{"topic": d["topic"], "theme": d["theme"], "share": d["share"], "words": " ".join(d["words"])}
-                for d in described]  # fmt: skip
-        write_rows(rows, "csv", ["topic", "theme", "share", "words"])
+        rows = [{"topic": d["topic"], "name": n, "theme": d["theme"], "share": d["share"], "words": " ".join(d["words"]),
+                 "words_zh": " ".join(d["words_zh"]), "words_en": " ".join(d["words_en"])}
+                for d, n in zip(described, names)]  # fmt: skip
+        write_rows(rows, "csv", ["topic", "name", "theme", "share", "words", "words_zh", "words_en"])
     else:
-        rows = [{"topic": d["topic"], "theme": d["theme"], "share": f"{d['share']:.2f}", "words": " ".join(d["words"])}
+        rows = [{"topic": d["topic"], "theme": d["theme"] + (" (dead)" if d["dead"] else "")
+                 + (f" (≈{d['duplicate_of']})" if d["duplicate_of"] is not None else ""),
+                 "share": f"{d['share']:.2f}", "中文": " ".join(d["words_zh"]), "English": " ".join(d["words_en"])}
                 for d in described]  # fmt: skip
-        print(table(rows, ["topic", "theme", "share", "words"], max_width=100), end="")
+        print(table(rows, ["topic", "theme", "share", "中文", "English"], max_width=100), end="")
         if coherence is not None:
             print(f"\ncoherence (c_v): {coherence}")
         print("\ntopic mix per document:")
         for name, mix in mixes.items():
-            print(f"  {name}: " + " ".join(f"{k}:{v:.2f}" for k, v in enumerate(mix)))
+            print(f"  {name}: " + ", ".join(f"{names[k]} {v:.0%}" for k, v in sorted(enumerate(mix), key=lambda kv: -kv[1])
+                                            if v >= 0.05))  # fmt: skip
     if args.plot:
         from ..viz import plot_topics
 

@@ -17,6 +17,7 @@ _LAZY = {
     "detect_language": "._lang",
     "is_boilerplate_line": "._boilerplate",
     "is_end_marker": "._boilerplate",
+    "original_texts": "._original",
     "repair_artefacts": "._clean",
     "split_paragraphs": "._segment",
     "split_sentences": "._segment",
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._boilerplate import is_boilerplate_line, is_end_marker
     from ._clean import clean_for_tokens, clean_line, clean_text, repair_artefacts
     from ._lang import Language, detect_language
+    from ._original import original_texts
     from ._segment import Paragraph, split_paragraphs, split_sentences, split_windows
 
 

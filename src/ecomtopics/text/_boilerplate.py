@@ -50,6 +50,25 @@ _PATTERNS = [
         r"点击注册|申请加入|扫码关注|扫描二维码|关注公众号|关注我们|长按识别|点击关注)",
         re.IGNORECASE,
     ),
+    # the same page furniture in English and Chinese alike: dateline with its source,
+    # byline and editor lines, share buttons
+    re.compile(
+        r"^(\d{4}[/\-.年]\d{1,2}[/\-.月]\d{1,2}日?(\s*\d{1,2}:\d{2}(:\d{2})?)?\s*)?"
+        r"(source|来源|出处)\s*[:：]\s*\S.{0,60}$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^(\d{4}[/\-.年]\d{1,2}[/\-.月]\d{1,2}日?(\s*\d{1,2}:\d{2}(:\d{2})?)?\s*)?"
+        r"((responsible |executive |chief )?editors?|edited by|editor in charge|author|reporter|writer|"
+        r"责任编辑|编辑|作者|记者|撰稿|原标题)\s*[:：]\s*\S.{0,40}$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^(share (to|on|this( article)?)|分享到|分享至|分享)\s*[:：]?\s*"
+        r"((wechat|weibo|sina weibo|qq|qzone|douban|facebook|twitter|linkedin|email|moments|"
+        r"微信|微博|新浪微博|朋友圈|qq空间|豆瓣|复制链接)[\s,，、|/·]*)*$",
+        re.IGNORECASE,
+    ),
     # bare URLs
     re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE),
     # page tag lines glued from keywords: "TaobaoCrazyO2OMode"
@@ -82,6 +101,8 @@ def is_boilerplate_line(line: str) -> bool:
     True
     >>> is_boilerplate_line("Tmall will open its O2O mode to 38 festival shoppers.")
     False
+    >>> [is_boilerplate_line(s) for s in ("2024-03-19 09:15 Source: Xinhua", "Share to: WeChat Weibo", "分享到：微信 微博")]
+    [True, True, True]
     """
     stripped = line.strip()
     if not stripped:

@@ -105,7 +105,7 @@ def clean_text(text: str) -> str:
     return _clean(check_text(text), keep_newlines=True)
 
 
-def _clean(text: str, *, keep_newlines: bool) -> str:
+def _clean(text: str, *, keep_newlines: bool, normalise: bool = True) -> str:
     # Each step runs only when its cheap test says it can change something: this
     # is on the hot path of every tokenizer call.
     text = _SURROGATES.sub("", text)
@@ -116,7 +116,7 @@ def _clean(text: str, *, keep_newlines: bool) -> str:
         text = _TAG.sub("", text)
     if "&" in text:
         text = _SURROGATES.sub("", html.unescape(text))  # entities such as &#xD800; decode to surrogates
-    if not unicodedata.is_normalized("NFKC", text):
+    if normalise and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
     if "\u2028" in text or "\u2029" in text:

@@ -15,6 +15,7 @@ __all__ = [
     "lexicon_hashes",
     "platform_names",
     "topic_stopwords",
+    "topic_units",
     "zh_domain_words",
     "zh_stopwords",
 ]
@@ -116,3 +117,22 @@ def concepts() -> dict[str, tuple[str, ...]]:
 def concept_themes() -> dict[str, str]:
     """Concept -> the theme it mostly signals."""
     return {concept: theme for concept, theme, _ in _concept_rows()}
+
+
+@functools.cache
+def topic_units() -> dict[str, str]:
+    """Token (Chinese or English) -> the shared unit the topic model counts it as (``topic_units.tsv``).
+
+    Read by topic models only, never by the theme classifier.
+    """
+    table = {}
+    for line in _lines("topic_units.tsv"):
+        unit, _, terms = line.partition("\t")
+        for term in terms.split():
+            table.setdefault(term, unit.strip())
+    return table
+
+
+def topic_units_hash() -> str:
+    """SHA-256 of ``topic_units.tsv`` (recorded by topic models that use it)."""
+    return hashlib.sha256(_read("topic_units.tsv").encode("utf-8")).hexdigest()
