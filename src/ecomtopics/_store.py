@@ -39,6 +39,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import importlib
+import io
 import json
 import logging
 import math
@@ -55,6 +56,8 @@ from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 import numpy as np
 
 from ._errors import InputError, ModelIntegrityError, ModelNotFoundError, ModelStoreError
+from ._store_files import read_store_file
+from ._store_sanity import check_arrays, check_model
 
 __all__ = [
     "STORE_FORMAT",
@@ -741,11 +744,11 @@ class ModelStore:
         """
         available = self.versions(name)
         pointer = self._model_dir(name) / _PROMOTED
+        fix = f"fix it with: ecomtopics models promote {name} VERSION (available: {', '.join(available)})"
         try:
-            text = pointer.read_text(encoding="utf-8")
+            text = read_store_file(pointer, self.root, fix).decode("utf-8", errors="replace")
         except FileNotFoundError:
             return None
-        fix = f"fix it with: ecomtopics models promote {name} VERSION (available: {', '.join(available)})"
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -939,35 +942,8 @@ class ModelStore:
         >>> clf = store.load("theme-classifier")  # doctest: +SKIP
         """
         version = self._resolve_version(name, version)
-        manifest, cls = self._verified(name, version)
+        model, manifest = self._load_version(name, version, probe=False)
         vdir = self._model_dir(name) / version
-        config_path = vdir / _CONFIG
-        try:
-            config = json.loads(config_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise ModelIntegrityError(
-                f"{config_path}: not valid JSON although its checksum matches ({exc}); the version "
-                f"was written by faulty code: retrain the model"
-            ) from exc
-        arrays: dict[str, np.ndarray] = {}
-        prefix = f"{_ARRAYS}/"
-        for rel in manifest["files"]:
-            if rel.startswith(prefix) and rel.endswith(".npy") and "/" not in rel[len(prefix) :]:
-                try:
-                    arrays[rel[len(prefix) : -4]] = np.load(vdir / rel, allow_pickle=False)
-                except ValueError as exc:
-                    raise ModelIntegrityError(
-                        f"{vdir / rel}: not a plain numpy array file ({exc}); it is never unpickled: "
-                        f"retrain the model or restore it from a backup"
-                    ) from exc
-        try:
-            model = cls._from_store(config, arrays)
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise ModelIntegrityError(
-                f"{vdir}: {cls.__qualname__}._from_store could not rebuild the model "
-                f"({type(exc).__name__}: {exc}); the files match their checksums, so they were written "
-                f"by an incompatible version of {cls.__qualname__}: retrain the model"
-            ) from exc
         _warn_if_lexicons_changed(manifest, vdir)
         try:  # where it came from, so worker processes can load it again instead of unpickling
             model.source_ = {"store": str(self.root), "name": name, "version": version}
@@ -977,7 +953,11 @@ class ModelStore:
         return model
 
     def verify(self, name: str | None = None, version: str | None = None) -> list[tuple[str, str]]:
-        """Check manifests, formats, kinds and every file's sha256.
+        """Check that versions load and are sane: manifests, formats, kinds, every file's sha256, the model.
+
+        Each version is loaded as :meth:`load` would (regular files inside the
+        store only, arrays without pickle, shapes, finite numbers, classes) and,
+        for the built-in kinds, scores a probe text.
 
         Parameters
         ----------
@@ -1017,12 +997,48 @@ class ModelStore:
                 wanted = self.versions(model_name)
                 self.promoted(model_name)
             for ver in wanted:
-                self._verified(model_name, ver)
+                self._load_version(model_name, ver, probe=True)
                 checked.append((model_name, ver))
                 logger.debug("verified %s %s", model_name, ver)
         return checked
 
     # ----------------------------------------------------------------- internals
+
+    def _load_version(self, name: str, version: str, *, probe: bool) -> tuple[Any, dict[str, Any]]:
+        """Verify one version and build its model from the bytes checked; ``probe`` also scores a text."""
+        manifest, cls, contents = self._verified(name, version)
+        vdir = self._model_dir(name) / version
+        fix = f"retrain the model or restore {vdir} from a backup"
+        try:
+            config = json.loads(contents[_CONFIG].decode("utf-8"))
+        except ValueError as exc:
+            raise ModelIntegrityError(
+                f"{vdir / _CONFIG}: not valid JSON although its checksum matches ({exc}); the version "
+                f"was written by faulty code: retrain the model"
+            ) from exc
+        arrays: dict[str, np.ndarray] = {}
+        prefix = f"{_ARRAYS}/"
+        for rel, data in contents.items():
+            if rel.startswith(prefix) and rel.endswith(".npy") and "/" not in rel[len(prefix) :]:
+                try:
+                    arrays[rel[len(prefix) : -4]] = np.load(io.BytesIO(data), allow_pickle=False)
+                except ValueError as exc:
+                    raise ModelIntegrityError(
+                        f"{vdir / rel}: not a plain numpy array file ({exc}); it is never unpickled: "
+                        f"retrain the model or restore it from a backup"
+                    ) from exc
+        check_arrays(manifest["kind"], arrays, vdir, fix)
+        try:
+            model = cls._from_store(config, arrays)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise ModelIntegrityError(
+                f"{vdir}: {cls.__qualname__}._from_store could not rebuild the model "
+                f"({type(exc).__name__}: {exc}); the files match their checksums, so they were written "
+                f"by an incompatible version of {cls.__qualname__}, or an entry was dropped from the "
+                f"manifest: retrain the model"
+            ) from exc
+        check_model(manifest["kind"], model, vdir, fix, probe=probe)
+        return model, manifest
 
     def _model_dir(self, name: str) -> Path:
         return self.root / _check_name(name)
@@ -1145,7 +1161,7 @@ class ModelStore:
         path = vdir / _MANIFEST
         fix = f"restore {vdir} from a backup or retrain the model"
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_store_file(path, self.root, fix).decode("utf-8")
         except FileNotFoundError:
             raise ModelIntegrityError(
                 f"{path}: manifest is missing, so this version cannot be checked or loaded; {fix}"
@@ -1206,8 +1222,8 @@ class ModelStore:
             raise ModelIntegrityError(f"{path}: manifest does not list {_CONFIG}; {fix}")
         return manifest
 
-    def _verified(self, name: str, version: str) -> tuple[dict[str, Any], type]:
-        """Fully check one version; return its manifest and model class."""
+    def _verified(self, name: str, version: str) -> tuple[dict[str, Any], type, dict[str, bytes]]:
+        """Check one version's manifest and files; return its manifest, model class and file contents."""
         manifest = self._read_manifest(name, version)
         vdir = self._model_dir(name) / version
         mpath = vdir / _MANIFEST
@@ -1224,23 +1240,24 @@ class ModelStore:
                 f"{cls.__qualname__} reads (up to {supported}); upgrade ecomtopics: pip install -U ecomtopics"
             )
         fix = f"retrain the model or restore {vdir} from a backup (a stored version never changes)"
+        contents: dict[str, bytes] = {}
         for rel, expected in manifest["files"].items():
             file_path = vdir / rel
             try:
-                actual = _sha256(file_path)
+                data = read_store_file(file_path, self.root, fix)
             except FileNotFoundError:
                 raise ModelIntegrityError(
                     f"{file_path}: file is missing (the manifest lists it); {fix}"
                 ) from None
-            except IsADirectoryError:
-                raise ModelIntegrityError(f"{file_path}: expected a file, found a folder; {fix}") from None
+            actual = hashlib.sha256(data).hexdigest()
             if actual != expected:
                 raise ModelIntegrityError(
                     f"{file_path}: checksum mismatch (manifest sha256 {expected[:12]}..., file "
-                    f"{actual[:12]}..., {file_path.stat().st_size} bytes): the file was changed, "
+                    f"{actual[:12]}..., {len(data)} bytes): the file was changed, "
                     f"truncated or damaged after saving; {fix}"
                 )
-        return manifest, cls
+            contents[rel] = data
+        return manifest, cls, contents
 
 
 # --------------------------------------------------------------------------- defaults
