@@ -55,7 +55,7 @@ from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 import numpy as np
 
-from ._errors import InputError, ModelIntegrityError, ModelNotFoundError, ModelStoreError
+from ._errors import InputError, InputTypeError, ModelIntegrityError, ModelNotFoundError, ModelStoreError
 from ._store_files import read_store_file
 from ._store_sanity import check_arrays, check_model
 
@@ -205,7 +205,7 @@ def register_kind(kind: str, cls: type | str) -> None:
     >>> "doc-dummy" in registered_kinds()
     True
     """
-    if not isinstance(kind, str) or not _NAME_RE.match(kind):
+    if not isinstance(kind, str) or not _NAME_RE.fullmatch(kind):
         raise InputError(
             f"model kind must be lowercase letters, digits, '.', '_' or '-' "
             f"(at most 64, starting with a letter or digit), got {kind!r}"
@@ -297,8 +297,8 @@ def _resolve_kind(kind: str, where: Path) -> type:
 
 
 def _check_name(name: object) -> str:
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise InputError(
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+        raise (InputError if isinstance(name, str) else InputTypeError)(
             f"model name must match ^[a-z0-9][a-z0-9._-]{{0,63}}$ (lowercase letters, digits, "
             f"'.', '_', '-', at most 64, starting with a letter or digit), got {name!r}; "
             f"e.g. 'theme-classifier'"
@@ -309,13 +309,14 @@ def _check_name(name: object) -> str:
 def _check_version(version: object) -> str:
     if isinstance(version, int) and not isinstance(version, bool) and version >= 1:
         return f"v{version}"
-    if isinstance(version, str) and _VERSION_RE.match(version):
+    if isinstance(version, str) and _VERSION_RE.fullmatch(version):
         return version
-    raise InputError(f"version must look like 'v1', 'v2', ... (or None for the default), got {version!r}")
+    error = InputError if isinstance(version, (str, int)) else InputTypeError
+    raise error(f"version must look like 'v1', 'v2', ... (or None for the default), got {version!r}")
 
 
 def _version_number(version: str) -> int:
-    match = _VERSION_RE.match(version)
+    match = _VERSION_RE.fullmatch(version)
     assert match is not None
     return int(match.group(1))
 
@@ -437,7 +438,7 @@ def _check_arrays(arrays: object, model_name: str) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     seen: dict[str, str] = {}
     for key, array in arrays.items():
-        if not isinstance(key, str) or not _ARRAY_KEY_RE.match(key):
+        if not isinstance(key, str) or not _ARRAY_KEY_RE.fullmatch(key):
             raise InputError(
                 f"array name {key!r} from {model_name}._to_store() is not usable as a file name; "
                 f"use letters, digits, '.', '_', '-' (at most 128, not starting with '.' or '-')"
@@ -475,7 +476,7 @@ def _check_files(files: object) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for rel, content in files.items():
         parts = rel.split("/") if isinstance(rel, str) else []
-        if not parts or not all(_FILE_PART_RE.match(p) for p in parts) or ".." in parts:
+        if not parts or not all(_FILE_PART_RE.fullmatch(p) for p in parts) or ".." in parts:
             raise InputError(
                 f"extra file name {rel!r} is not allowed; use a relative path of letters, digits, "
                 f"'.', '_', '-' (folders separated by '/'), e.g. 'report.json'"
@@ -676,6 +677,8 @@ class ModelStore:
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
+        if not isinstance(root, (str, os.PathLike)):
+            raise InputTypeError(f"store root must be a path (str or Path), got {type(root).__name__}: {root!r:.60}")
         self.root = Path(root).expanduser().absolute()
 
     def __repr__(self) -> str:
@@ -697,7 +700,7 @@ class ModelStore:
         return sorted(
             entry.name
             for entry in self.root.iterdir()
-            if _NAME_RE.match(entry.name) and entry.is_dir() and self._version_dirs(entry.name)
+            if _NAME_RE.fullmatch(entry.name) and entry.is_dir() and self._version_dirs(entry.name)
         )
 
     def versions(self, name: str) -> list[str]:
@@ -754,7 +757,7 @@ class ModelStore:
         except ValueError as exc:
             raise ModelIntegrityError(f"{pointer}: not valid JSON ({exc}); {fix}") from exc
         version = data.get("version") if isinstance(data, dict) else None
-        if not isinstance(version, str) or not _VERSION_RE.match(version):
+        if not isinstance(version, str) or not _VERSION_RE.fullmatch(version):
             raise ModelIntegrityError(
                 f'{pointer}: expected {{"version": "vN"}}, found {text.strip()[:80]!r}; {fix}'
             )
@@ -1047,7 +1050,7 @@ class ModelStore:
         model_dir = self.root / name
         if not model_dir.is_dir():
             return []
-        found = [e.name for e in model_dir.iterdir() if _VERSION_RE.match(e.name) and e.is_dir()]
+        found = [e.name for e in model_dir.iterdir() if _VERSION_RE.fullmatch(e.name) and e.is_dir()]
         return sorted(found, key=_version_number)
 
     def _no_name_message(self, name: str) -> str:
@@ -1212,7 +1215,7 @@ class ModelStore:
             if (
                 not isinstance(digest, str)
                 or not re.fullmatch(r"[0-9a-f]{64}", digest)
-                or not all(_FILE_PART_RE.match(p) for p in parts)
+                or not all(_FILE_PART_RE.fullmatch(p) for p in parts)
                 or rel == _MANIFEST
             ):
                 raise ModelIntegrityError(

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._errors import InputError
+from ._errors import InputError, InputTypeError
 from ._typing import check_text
 from .text import Paragraph, split_paragraphs
 
@@ -217,7 +217,9 @@ def classify_many(
     ['o2o', 'merchant_services']
     """
     if isinstance(texts, (str, bytes)):
-        raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+        raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+        raise InputTypeError(f"batch_size must be an int, got {type(batch_size).__name__}: {batch_size!r:.40}")
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
     if backend not in ("sequential", "loky", "dask"):
@@ -267,8 +269,10 @@ def _n_workers(n_jobs: int) -> int:
     """Worker processes for ``n_jobs`` (joblib's convention: -1 all cores, -2 all but one, ...)."""
     from joblib import cpu_count
 
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int):
+        raise InputTypeError(f"n_jobs must be an int, got {type(n_jobs).__name__}: {n_jobs!r:.40}")
     n = n_jobs if n_jobs > 0 else cpu_count() + 1 + n_jobs
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n < 1:
+    if n_jobs == 0 or n < 1:
         raise InputError(f"n_jobs must be a positive number of processes or -1 (all cores), got {n_jobs!r}")
     return n
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 
-from ._errors import InputError
+from ._errors import InputError, InputTypeError
 from ._promotion import Evaluation, decide, normalized_text
 from ._store import ModelStore
 from ._themes import THEMES
@@ -85,6 +85,10 @@ class JobConfig:
     def __post_init__(self) -> None:
         if self.model not in _DEFAULT_METRIC:
             raise InputError(f"model must be one of {sorted(_DEFAULT_METRIC)}, got {self.model!r}")
+        for key in ("data", "gold", "select_n_topics"):
+            if not isinstance(getattr(self, key), list):
+                raise InputTypeError(f"{key} must be a list, got {type(getattr(self, key)).__name__}: "
+                                     f"{getattr(self, key)!r:.60}")  # fmt: skip
         if not self.data:
             raise InputError("a job needs at least one data path")
         if not 0.0 < self.holdout < 0.9:

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._errors import InputError
+from ._errors import InputError, InputTypeError
 from ._estimator import EstimatorMixin
 from ._themes import TOPICAL_THEMES
 from .tokenize import Tokenizer, concept_themes, concepts, topic_stopwords
@@ -60,7 +60,7 @@ class TextStream:
 
     def __iter__(self) -> Iterator[str]:
         for path in self.paths:
-            with path.open(encoding="utf-8") as handle:
+            with path.open(encoding="utf-8-sig") as handle:  # a byte order mark is not text
                 for number, line in enumerate(handle, start=1):
                     if not line.strip():
                         continue
@@ -84,7 +84,7 @@ class _ConstantStart:
 def _text_of(item: Any) -> str:
     text = getattr(item, "text", item)  # a Paragraph, or a str
     if not isinstance(text, str):
-        raise TypeError(f"texts must be str (or Paragraph), got {type(item).__name__}")
+        raise InputTypeError(f"texts must be str (or Paragraph), got {type(item).__name__}")
     return text
 
 
@@ -216,7 +216,7 @@ class TopicModel(EstimatorMixin):
         self._check_params()
         self._forget_source()
         if isinstance(texts, (str, bytes)):
-            raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+            raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
         tokenizer = self._tokenizer()
         corpus = _TokenCorpus(texts, tokenizer)
         try:
@@ -312,7 +312,7 @@ class TopicModel(EstimatorMixin):
         """
         self._check()
         if isinstance(texts, (str, bytes)):
-            raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+            raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
         tokenizer = self._tokenizer()
         bows = [self._dictionary.doc2bow(tokenizer(_text_of(t))) for t in texts]
         if not bows:
@@ -474,6 +474,8 @@ def select_n_topics(
         ``table`` has one row per candidate: ``n_topics``, ``coherence``
         (mean), ``coherence_std``, ``stability``.
     """
+    if isinstance(texts, (str, bytes)):
+        raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
     texts = [_text_of(t) for t in texts]
     if not texts:
         raise InputError("no texts to choose the number of topics on")

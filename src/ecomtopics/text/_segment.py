@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .._errors import InputError, InputTypeError
 from .._typing import check_text
 from ._boilerplate import is_boilerplate_line, is_end_marker
 from ._clean import clean_text
@@ -254,8 +255,11 @@ def split_paragraphs(
     [('天猫双十一线上线下融合。', 'zh', 3), ('Tmall upgrades stores.', 'en', 4)]
     """
     check_text(text, name="text")
+    for name, value in (("max_words", max_words), ("max_chars", max_chars)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InputTypeError(f"{name} must be an int, got {type(value).__name__}: {value!r:.40}")
     if max_words < 1 or max_chars < 1:
-        raise ValueError(f"max_words and max_chars must be positive, got {max_words} and {max_chars}")
+        raise InputError(f"max_words and max_chars must be positive, got {max_words} and {max_chars}")
     lines = clean_text(text).split("\n")
     blocks: list[_Block] = []
     for number, line in enumerate(lines, start=1):
