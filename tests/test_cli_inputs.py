@@ -155,3 +155,13 @@ def test_labelled_jsonl_with_a_utf8_bom_is_accepted(tmp_path):
     _, out, err = run("evaluate", "--data", str(path), check_code=0)
     assert "macro" in out.lower()
     assert list(et.TextStream([path])) == [r.text for r in rows]
+
+
+def test_bench_results_go_through_a_unique_temporary_file(tmp_path):
+    from ecomtopics.bench import write_results
+
+    (tmp_path / "quick.json.tmp").write_text("someone else's file\n")
+    path = write_results({"quick": True, "created": "now"}, tmp_path)
+    assert json.loads(path.read_text())["quick"] is True
+    assert sorted(os.listdir(tmp_path)) == ["quick.json", "quick.json.tmp"]
+    assert (tmp_path / "quick.json.tmp").read_text() == "someone else's file\n"

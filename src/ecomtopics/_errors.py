@@ -11,7 +11,9 @@ so ``except ecomtopics.EcomtopicsError`` catches them all. Hierarchy::
     └── ModelStoreError                     anything wrong in a model store
         ├── ModelNotFoundError (also LookupError)   unknown name or version
         └── ModelIntegrityError             checksum mismatch, truncated or missing
-                                            file, unknown kind, newer format
+                                            file, unknown kind, newer format, a
+                                            special file or a link out of the store,
+                                            NaN weights, a version that cannot load
 
 Messages say what was wrong, the value received, what is allowed, and the likely
 cause.

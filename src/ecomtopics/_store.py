@@ -18,7 +18,10 @@ folder of plain, readable files::
 
 Principles (see DESIGN.md): a version, once written, never changes; writes
 are atomic (a temporary ``.tmp-*`` folder renamed into place, so a crash
-leaves no half version); loading verifies every checksum and never unpickles.
+leaves no half version); loading verifies every checksum and never unpickles,
+reads only regular files inside the store, each once (:mod:`._store_files`),
+and checks the built-in kinds' numbers (:mod:`._store_sanity`); ``verify``
+loads each version the same way.
 
 Models take part through the :class:`StorableModel` protocol; the class that
 rebuilds a stored model is found from the manifest's ``kind`` through a
