@@ -172,3 +172,11 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
 def test_bad_n_jobs_is_an_input_error(model, n_jobs):
     with pytest.raises(et.InputError, match="n_jobs must be"):
         list(et.classify_many(["天猫"], model, n_jobs=n_jobs))
+
+
+def test_joblib_parallel_still_works_after_classify_many(model, texts):
+    from joblib import Parallel, delayed
+
+    list(et.classify_many(texts[:50], model, n_jobs=2, batch_size=10))
+    assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(4)) == [0, 1, 2, 3]
+    list(et.classify_many(texts[:50], model, n_jobs=2, batch_size=10))

@@ -278,13 +278,18 @@ def _n_workers(n_jobs: int) -> int:
 
 
 def _loky_map(ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, n_jobs: int, emit: Any) -> Iterator[Prediction]:
-    """Score batches on loky worker processes, in order, at most two batches a worker in flight."""
-    from joblib.externals.loky import get_reusable_executor
+    """Score batches on loky worker processes, in order, at most two batches a worker in flight.
+
+    The executor is joblib's shared one (what ``joblib.Parallel`` uses, so the
+    two can follow each other in one process), started with
+    :func:`_watch_parent` in every worker.
+    """
+    from joblib.executor import get_memmapping_executor
 
     n = _n_workers(n_jobs)
     threads = str(max(1, (os.cpu_count() or 1) // n))  # as joblib does: no oversubscribed BLAS threads
     env = {var: threads for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    executor = get_reusable_executor(max_workers=n, initializer=_watch_parent, env=env)
+    executor = get_memmapping_executor(n, initializer=_watch_parent, env=env)
     pending: list[Any] = []
     try:
         for batch in _batches(texts, batch_size):
