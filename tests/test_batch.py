@@ -93,3 +93,90 @@ def test_a_bad_item_is_named_by_its_position_in_the_stream(model):
     stream = ["天猫门店"] * 7 + [None]
     with pytest.raises(TypeError, match=r"texts\[7\] must be str"):
         list(et.classify_many(stream, model, batch_size=3))
+
+
+def _children(pid):
+    """Pids of every process descended from ``pid`` (Linux /proc)."""
+    import os
+
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="needs Linux /proc")
+def test_workers_exit_when_the_parent_is_killed(tmp_path):
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rows = et.read_labelled(ROOT / "data" / "authored")
+    records = tmp_path / "archive.jsonl"
+    with records.open("w", encoding="utf-8") as handle:
+        for i in range(40_000):
+            handle.write(json.dumps({"id": i, "text": rows[i % len(rows)].text}, ensure_ascii=False) + "\n")
+    output = tmp_path / "labels.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecomtopics.cli", "-q", "classify", str(records), "-o", str(output),
+         "--n-jobs", "2", "--batch-size", "400"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:  # wait until workers are busy
+            workers = _children(proc.pid)
+            if len(workers) >= 2 and output.exists() and output.stat().st_size > 0:
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None and len(workers) >= 2, "the job never got its workers busy"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 60  # a liveness bound, not a speed target
+        while time.monotonic() < deadline and any(map(_alive, workers)):
+            time.sleep(0.2)
+        left = [pid for pid in workers if _alive(pid)]
+        assert not left, f"processes still running after their parent was killed: {left}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("n_jobs", [0, -10_000, 1.5, True])
+def test_bad_n_jobs_is_an_input_error(model, n_jobs):
+    with pytest.raises(et.InputError, match="n_jobs must be"):
+        list(et.classify_many(["天猫"], model, n_jobs=n_jobs))
+
+
+def test_joblib_parallel_still_works_after_classify_many(model, texts):
+    from joblib import Parallel, delayed
+
+    list(et.classify_many(texts[:50], model, n_jobs=2, batch_size=10))
+    assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(4)) == [0, 1, 2, 3]
+    list(et.classify_many(texts[:50], model, n_jobs=2, batch_size=10))

@@ -112,9 +112,21 @@ def test_list_shows_versions_promoted_marker_kind_and_key_metric(store: ModelSto
 
 
 def test_list_an_empty_store(tmp_path: Path, plugin_dir: Path) -> None:
+    (tmp_path / "nothing").mkdir()
     result = run(plugin_dir, "models", "list", "--store", str(tmp_path / "nothing"))
     assert result.returncode == 0
     assert result.stdout.strip() == f"no models in {tmp_path / 'nothing'}"
+
+
+@pytest.mark.parametrize("action", ["list", "verify"])
+@pytest.mark.parametrize("how", ["--store", "env"])
+def test_a_store_that_does_not_exist_is_an_error(tmp_path: Path, plugin_dir: Path, action: str, how: str) -> None:
+    missing = tmp_path / "mistyped"
+    if how == "--store":
+        result = run(plugin_dir, "models", action, "--store", str(missing))
+    else:
+        result = run(plugin_dir, "models", action, env={"ECOMTOPICS_MODELS": str(missing)})
+    assert_one_line_error(result, f"store {missing} does not exist", "ECOMTOPICS_MODELS" if how == "env" else "--store")
 
 
 def test_store_defaults_to_the_environment_variable(store: ModelStore, plugin_dir: Path) -> None:

@@ -104,3 +104,81 @@ def test_topic_job(small_data, tmp_path):
     assert set(result.metrics["plain_gensim"]) == {"c_v", "u_mass", "c_npmi"}
     mix = et.load_model("topic-model", store=tmp_path).transform(["线下门店"])
     assert mix.shape == (1, 4)
+
+
+@pytest.fixture
+def v4_store(tmp_path):
+    """A store whose promoted theme-classifier is a copy of the shipped v4."""
+    import shutil
+
+    from ecomtopics._store import bundled_store_path
+
+    source = bundled_store_path() / "theme-classifier"
+    shutil.copytree(source / "v4", tmp_path / "store" / "theme-classifier" / "v4")
+    shutil.copy(source / "promoted.json", tmp_path / "store" / "theme-classifier" / "promoted.json")
+    store = et.ModelStore(tmp_path / "store")
+    assert store.promoted("theme-classifier") == "v4"
+    return store
+
+
+def _write_rows(path, rows):
+    path.write_text("".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_a_run_missing_a_theme_is_never_promoted(small_data, v4_store, tmp_path, caplog):
+    rows = [r for r in et.read_labelled(small_data / "train.jsonl") if r.label != "channel"]
+    data = _write_rows(tmp_path / "no-channel.jsonl", rows)
+    with caplog.at_level("WARNING", logger="ecomtopics"):
+        result = run_job(JobConfig(model="theme-classifier", data=[str(data)], params={"C": 10.0}), v4_store)
+    assert "no training row has the theme(s) channel" in caplog.text
+    assert not result.promoted and "classes differ" in result.reason
+    assert v4_store.promoted("theme-classifier") == "v4"
+    assert "channel" in et.load_model("theme-classifier", store=v4_store.root).classes_
+
+
+def test_copied_rows_do_not_win_a_perfect_held_out_score(v4_store, tmp_path, caplog):
+    import dataclasses
+
+    rows = [r for i, r in enumerate(et.read_labelled(AUTHORED)) if i % 11 == 3][:120]
+    copies = [dataclasses.replace(r, id=f"copy{k}-{r.id}") for k in range(4) for r in rows]
+    data = _write_rows(tmp_path / "copies.jsonl", copies)
+    with caplog.at_level("WARNING", logger="ecomtopics"):
+        result = run_job(JobConfig(model="theme-classifier", data=[str(data)], params={"C": 10.0}), v4_store)
+    assert "360 row(s) repeat the text of another row" in caplog.text
+    assert result.metrics["holdout"]["model"]["n"] == 24  # each text held out once, never also trained on
+    assert result.value < 0.95
+    assert not result.promoted and "on the same 24 holdout rows" in result.reason
+    assert result.compared_on == 24 and result.previous_value > result.compared_value
+    assert v4_store.promoted("theme-classifier") == "v4"
+
+
+def test_a_missing_metric_in_the_promoted_manifest_does_not_mean_promote(small_data, v4_store):
+    path = v4_store.path("theme-classifier", "v4") / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["metrics"]
+    path.write_text(json.dumps(manifest))
+    result = run_job(JobConfig(model="theme-classifier", data=[str(small_data / "train.jsonl")], params={"C": 10.0}),
+                     v4_store)  # fmt: skip
+    # v4 was trained on every row of this run, so there is nothing to compare on: not promoted
+    assert not result.promoted and "trained on all" in result.reason
+    assert v4_store.promoted("theme-classifier") == "v4"
+
+
+def test_the_gate_compares_both_models_on_the_same_rows(v4_store):
+    import dataclasses
+
+    from ecomtopics._promotion import Evaluation, decide
+
+    v4 = v4_store.load("theme-classifier")
+    gold = [dataclasses.replace(r, id=f"new-{r.id}") for r in et.read_labelled(ROOT / "data" / "gold")]
+    truth = [r.label for r in gold]
+    worse = decide(v4_store, "theme-classifier", "gold.model.macro_f1", v4, {"gold": Evaluation(gold, ["other"] * len(gold))})
+    assert not worse.promote and worse.compared_on == len(gold) and worse.value < worse.previous_value
+    better = decide(v4_store, "theme-classifier", "gold.model.macro_f1", v4, {"gold": Evaluation(gold, truth)})
+    assert better.promote and better.value == 1.0 and "not worse" in better.reason
+    seen = decide(v4_store, "theme-classifier", "gold.model.macro_f1", v4,
+                  {"gold": Evaluation(et.read_labelled(ROOT / "data" / "gold"), truth)})  # fmt: skip
+    assert not seen.promote and "trained on all 88 gold rows" in seen.reason
+    odd = decide(v4_store, "theme-classifier", "transfer.en_to_zh", v4, {"gold": Evaluation(gold, truth)})
+    assert not odd.promote and "cannot be computed" in odd.reason

@@ -637,3 +637,142 @@ def test_four_processes_saving_at_once_get_distinct_versions(tmp_path: Path) -> 
         loaded = store.load("many", version)
         assert loaded.config == {"seed": seed}
         assert np.array_equal(loaded.arrays["weights"], np.random.default_rng(seed).normal(size=(200, 50)))
+
+
+# --------------------------------------------------------------------------- special files, symlinks, sanity
+
+
+def _finishes(call: Callable[[], Any], seconds: float = 60.0) -> Any:
+    """Run ``call`` in a thread; fail (instead of hanging the suite) if it never returns."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "the store hung on a special file"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("rel", ["arrays/coef_.npy", "config.json", "manifest.json"])
+@pytest.mark.parametrize("special", ["fifo", "dev-zero"])
+def test_special_files_are_refused_not_read(store: ModelStore, rel: str, special: str) -> None:
+    store.save(fitted(), "tiny")
+    target = store.path("tiny", "v1") / rel
+    target.unlink()
+    if special == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    pattern = re.escape(str(target)) + ": .*(FIFO|outside the store)"
+    for call in (lambda: store.load("tiny"), store.verify, lambda: load_model("tiny", store=store.root)):
+        with pytest.raises(ModelIntegrityError, match=pattern):
+            _finishes(call)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_special_promoted_pointer_is_refused(store: ModelStore) -> None:
+    store.save(fitted(), "tiny")
+    os.mkfifo(store.root / "tiny" / "promoted.json")
+    with pytest.raises(ModelIntegrityError, match=r"promoted\.json: expected a regular file, found a FIFO"):
+        _finishes(lambda: store.load("tiny"))
+
+
+@pytest.mark.parametrize("link", ["array", "arrays folder", "version folder"])
+def test_symlinks_leaving_the_store_are_refused(store: ModelStore, tmp_path: Path, link: str) -> None:
+    import shutil
+
+    store.save(fitted(), "tiny")
+    vdir = store.path("tiny", "v1")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    moved = {"array": vdir / "arrays" / "coef_.npy", "arrays folder": vdir / "arrays", "version folder": vdir}[link]
+    shutil.move(str(moved), str(outside / moved.name))
+    moved.symlink_to(outside / moved.name)  # same bytes, same checksums, but outside the store
+    with pytest.raises(ModelIntegrityError, match=r"a symbolic link to .*outside the store"):
+        store.load("tiny")
+    with pytest.raises(ModelIntegrityError, match=r"outside the store"):
+        store.verify()
+
+
+def test_links_inside_the_store_and_a_linked_store_root_still_work(store: ModelStore, tmp_path: Path) -> None:
+    store.save(fitted(), "tiny")
+    linked = tmp_path / "linked-store"
+    linked.symlink_to(store.root)
+    assert isinstance(ModelStore(linked).load("tiny"), TinyClassifier)
+    assert ModelStore(linked).verify() == [("tiny", "v1")]
+
+
+def _replace_array(vdir: Path, key: str, array: np.ndarray, *, allow_pickle: bool = False) -> None:
+    """Write a new array and its checksum into the manifest: only loading can tell it is bad."""
+    path = vdir / "arrays" / f"{key}.npy"
+    path.unlink()
+    with open(path, "wb") as fh:
+        np.save(fh, array, allow_pickle=allow_pickle)
+    manifest = json.loads((vdir / "manifest.json").read_text())
+    manifest["files"][f"arrays/{key}.npy"] = sha(path)
+    (vdir / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.fixture
+def shipped_copy(tmp_path: Path) -> tuple[ModelStore, Path]:
+    """The bundled theme classifier copied into a fresh store."""
+    import shutil
+
+    source = bundled_store_path() / "theme-classifier" / "v4"
+    target = tmp_path / "store" / "theme-classifier" / "v4"
+    shutil.copytree(source, target)
+    return ModelStore(tmp_path / "store"), target
+
+
+def test_verify_means_the_version_loads(store: ModelStore) -> None:
+    store.save(fitted(), "tiny")
+    vdir = store.path("tiny", "v1")
+    _replace_array(vdir, "coef_", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ModelIntegrityError, match=r"coef_\.npy: not a plain numpy array file"):
+        store.verify("tiny")
+    store.save(fitted(), "tiny")
+    vdir = store.path("tiny", "v2")
+    manifest = json.loads((vdir / "manifest.json").read_text())
+    del manifest["files"]["arrays/intercept_.npy"]  # a dropped manifest entry
+    (vdir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelIntegrityError, match=r"could not rebuild the model.*intercept_"):
+        store.verify("tiny", "v2")
+
+
+@pytest.mark.parametrize(
+    ("key", "make", "what"),
+    [
+        ("coef", lambda a: np.full_like(a, np.nan), r"coef\.npy: \d+ of \d+ values are NaN or infinite"),
+        ("intercept", lambda a: np.append(a, np.inf), r"intercept\.npy: 1 of 6 values are NaN or infinite"),
+        ("coef", lambda a: a[:3], r"could not rebuild the model.*coef"),
+        ("idf", lambda a: a.astype(np.float32)[:10], r"could not rebuild the model"),
+    ],
+)
+def test_broken_numbers_with_matching_checksums_are_refused(shipped_copy: Any, key: str, make: Any, what: str) -> None:
+    store, vdir = shipped_copy
+    _replace_array(vdir, key, make(np.load(vdir / "arrays" / f"{key}.npy")))
+    with pytest.raises(ModelIntegrityError, match=what):
+        store.verify()
+    with pytest.raises(ModelIntegrityError, match=what):
+        store.load("theme-classifier")
+
+
+def test_verify_checks_the_classes(shipped_copy: Any) -> None:
+    store, vdir = shipped_copy
+    config = json.loads((vdir / "config.json").read_text())
+    config["classes"] = ["o2o"] * len(config["classes"])
+    (vdir / "config.json").write_text(json.dumps(config))
+    manifest = json.loads((vdir / "manifest.json").read_text())
+    manifest["files"]["config.json"] = sha(vdir / "config.json")
+    (vdir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelIntegrityError, match=r"config\.json: classes .* are not distinct"):
+        store.verify()

@@ -167,3 +167,58 @@ def test_huge_text_without_punctuation():
     paras = et.split_paragraphs(words)
     assert all(len(p.text.split()) <= 250 for p in paras)
     assert sum(len(p.text.split()) for p in paras) == 170_000
+
+
+def _best_time(function, repeat=3):
+    import time
+
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _wrapped_english(n_words):
+    import textwrap
+
+    words = "the merchant opened a store on tmall and sold more goods to buyers in small towns".split()
+    return textwrap.fill(" ".join(words[i % len(words)] for i in range(n_words)), 72) + "\n"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda n: "x\n" * n, _wrapped_english, lambda n: "A. " * n, lambda n: "Mr. Ma said so. " * (n // 4)],
+    ids=["one-letter-lines", "wrapped-72", "initials", "abbreviations"],
+)
+def test_split_paragraphs_scales_linearly(make):
+    # a ratio of times at two sizes, not a time: 8x the input must take well under 64x (quadratic)
+    small, large = make(2_000), make(16_000)
+    et.split_paragraphs(small)  # warm up (regex compilation, lazy imports)
+    ratio = _best_time(lambda: et.split_paragraphs(large)) / _best_time(lambda: et.split_paragraphs(small))
+    assert ratio < 20, f"8x the input took {ratio:.1f}x the time"
+
+
+def _reference_join(lines):
+    """The joining rule as first written (quadratic): ``_join_mixed(block + " " + line)`` per line."""
+    from ecomtopics.text._segment import _join_mixed
+
+    block = lines[0]
+    for line in lines[1:]:
+        block = _join_mixed(block + " " + line)
+    return block
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from("天猫。a Tx”(“.,\u3000\t」『b"), min_size=1, max_size=12), min_size=2, max_size=6))
+def test_linear_joining_gives_the_same_text(raw_lines):
+    from ecomtopics.text._segment import _Block
+
+    lines = [line for line in clean_text("\n".join(raw_lines)).split("\n") if line]
+    if len(lines) < 2:
+        return
+    block = _Block(1, lines[0])
+    for line in lines[1:]:
+        block.append(line)
+    assert block.text() == _reference_join(lines)

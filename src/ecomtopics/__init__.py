@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "EcomtopicsError": "ecomtopics._errors",
     "Explanation": "ecomtopics.classify",
     "InputError": "ecomtopics._errors",
+    "InputTypeError": "ecomtopics._errors",
     "JobConfig": "ecomtopics.jobs",
     "JobResult": "ecomtopics.jobs",
     "LabelledParagraph": "ecomtopics.data",
@@ -63,7 +64,7 @@ _LAZY: dict[str, str] = {
 __all__ = sorted([*_LAZY, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._errors import DataError, EcomtopicsError, InputError, ModelIntegrityError, ModelNotFoundError, ModelStoreError, NotFittedError
+    from ._errors import DataError, EcomtopicsError, InputError, InputTypeError, ModelIntegrityError, ModelNotFoundError, ModelStoreError, NotFittedError
     from ._store import ModelStore, load_model, register_kind
     from ._themes import THEMES
     from .batch import classify_document, classify_many

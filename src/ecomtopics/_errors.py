@@ -5,12 +5,15 @@ so ``except ecomtopics.EcomtopicsError`` catches them all. Hierarchy::
 
     EcomtopicsError
     ├── InputError (also ValueError)        bad text, empty corpus, bad parameter value
+    │   └── InputTypeError (also TypeError) an argument of the wrong type (None, bytes, a lone str)
     ├── DataError (also ValueError)         a labelled-data file has a bad row
     ├── NotFittedError (also AttributeError, like scikit-learn's)
     └── ModelStoreError                     anything wrong in a model store
         ├── ModelNotFoundError (also LookupError)   unknown name or version
         └── ModelIntegrityError             checksum mismatch, truncated or missing
-                                            file, unknown kind, newer format
+                                            file, unknown kind, newer format, a
+                                            special file or a link out of the store,
+                                            NaN weights, a version that cannot load
 
 Messages say what was wrong, the value received, what is allowed, and the likely
 cause.
@@ -22,6 +25,7 @@ __all__ = [
     "DataError",
     "EcomtopicsError",
     "InputError",
+    "InputTypeError",
     "ModelIntegrityError",
     "ModelNotFoundError",
     "ModelStoreError",
@@ -35,6 +39,14 @@ class EcomtopicsError(Exception):
 
 class InputError(EcomtopicsError, ValueError):
     """An argument has a value the library cannot work with."""
+
+
+class InputTypeError(InputError, TypeError):
+    """An argument has the wrong type (``None`` or bytes for a text, one string for a list of texts).
+
+    Also a :class:`TypeError`, which is what these raised before, so both
+    ``except TypeError`` and ``except EcomtopicsError`` catch it.
+    """
 
 
 class DataError(EcomtopicsError, ValueError):

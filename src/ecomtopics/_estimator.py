@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ._errors import NotFittedError
+from ._errors import InputError, NotFittedError
 
 __all__ = ["EstimatorMixin"]
 
@@ -42,7 +42,7 @@ class EstimatorMixin:
         valid = self._param_names()
         for name, value in params.items():
             if name not in valid:
-                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}")
+                raise InputError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}")
             setattr(self, name, value)
         self._forget_source()
         return self

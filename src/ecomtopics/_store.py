@@ -18,7 +18,10 @@ folder of plain, readable files::
 
 Principles (see DESIGN.md): a version, once written, never changes; writes
 are atomic (a temporary ``.tmp-*`` folder renamed into place, so a crash
-leaves no half version); loading verifies every checksum and never unpickles.
+leaves no half version); loading verifies every checksum and never unpickles,
+reads only regular files inside the store, each once (:mod:`._store_files`),
+and checks the built-in kinds' numbers (:mod:`._store_sanity`); ``verify``
+loads each version the same way.
 
 Models take part through the :class:`StorableModel` protocol; the class that
 rebuilds a stored model is found from the manifest's ``kind`` through a
@@ -39,6 +42,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import importlib
+import io
 import json
 import logging
 import math
@@ -54,7 +58,9 @@ from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 import numpy as np
 
-from ._errors import InputError, ModelIntegrityError, ModelNotFoundError, ModelStoreError
+from ._errors import InputError, InputTypeError, ModelIntegrityError, ModelNotFoundError, ModelStoreError
+from ._store_files import read_store_file
+from ._store_sanity import check_arrays, check_model
 
 __all__ = [
     "STORE_FORMAT",
@@ -202,7 +208,7 @@ def register_kind(kind: str, cls: type | str) -> None:
     >>> "doc-dummy" in registered_kinds()
     True
     """
-    if not isinstance(kind, str) or not _NAME_RE.match(kind):
+    if not isinstance(kind, str) or not _NAME_RE.fullmatch(kind):
         raise InputError(
             f"model kind must be lowercase letters, digits, '.', '_' or '-' "
             f"(at most 64, starting with a letter or digit), got {kind!r}"
@@ -294,8 +300,8 @@ def _resolve_kind(kind: str, where: Path) -> type:
 
 
 def _check_name(name: object) -> str:
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise InputError(
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+        raise (InputError if isinstance(name, str) else InputTypeError)(
             f"model name must match ^[a-z0-9][a-z0-9._-]{{0,63}}$ (lowercase letters, digits, "
             f"'.', '_', '-', at most 64, starting with a letter or digit), got {name!r}; "
             f"e.g. 'theme-classifier'"
@@ -306,13 +312,14 @@ def _check_name(name: object) -> str:
 def _check_version(version: object) -> str:
     if isinstance(version, int) and not isinstance(version, bool) and version >= 1:
         return f"v{version}"
-    if isinstance(version, str) and _VERSION_RE.match(version):
+    if isinstance(version, str) and _VERSION_RE.fullmatch(version):
         return version
-    raise InputError(f"version must look like 'v1', 'v2', ... (or None for the default), got {version!r}")
+    error = InputError if isinstance(version, (str, int)) else InputTypeError
+    raise error(f"version must look like 'v1', 'v2', ... (or None for the default), got {version!r}")
 
 
 def _version_number(version: str) -> int:
-    match = _VERSION_RE.match(version)
+    match = _VERSION_RE.fullmatch(version)
     assert match is not None
     return int(match.group(1))
 
@@ -434,7 +441,7 @@ def _check_arrays(arrays: object, model_name: str) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     seen: dict[str, str] = {}
     for key, array in arrays.items():
-        if not isinstance(key, str) or not _ARRAY_KEY_RE.match(key):
+        if not isinstance(key, str) or not _ARRAY_KEY_RE.fullmatch(key):
             raise InputError(
                 f"array name {key!r} from {model_name}._to_store() is not usable as a file name; "
                 f"use letters, digits, '.', '_', '-' (at most 128, not starting with '.' or '-')"
@@ -472,7 +479,7 @@ def _check_files(files: object) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for rel, content in files.items():
         parts = rel.split("/") if isinstance(rel, str) else []
-        if not parts or not all(_FILE_PART_RE.match(p) for p in parts) or ".." in parts:
+        if not parts or not all(_FILE_PART_RE.fullmatch(p) for p in parts) or ".." in parts:
             raise InputError(
                 f"extra file name {rel!r} is not allowed; use a relative path of letters, digits, "
                 f"'.', '_', '-' (folders separated by '/'), e.g. 'report.json'"
@@ -673,6 +680,8 @@ class ModelStore:
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
+        if not isinstance(root, (str, os.PathLike)):
+            raise InputTypeError(f"store root must be a path (str or Path), got {type(root).__name__}: {root!r:.60}")
         self.root = Path(root).expanduser().absolute()
 
     def __repr__(self) -> str:
@@ -694,7 +703,7 @@ class ModelStore:
         return sorted(
             entry.name
             for entry in self.root.iterdir()
-            if _NAME_RE.match(entry.name) and entry.is_dir() and self._version_dirs(entry.name)
+            if _NAME_RE.fullmatch(entry.name) and entry.is_dir() and self._version_dirs(entry.name)
         )
 
     def versions(self, name: str) -> list[str]:
@@ -741,17 +750,17 @@ class ModelStore:
         """
         available = self.versions(name)
         pointer = self._model_dir(name) / _PROMOTED
+        fix = f"fix it with: ecomtopics models promote {name} VERSION (available: {', '.join(available)})"
         try:
-            text = pointer.read_text(encoding="utf-8")
+            text = read_store_file(pointer, self.root, fix).decode("utf-8", errors="replace")
         except FileNotFoundError:
             return None
-        fix = f"fix it with: ecomtopics models promote {name} VERSION (available: {', '.join(available)})"
         try:
             data = json.loads(text)
         except ValueError as exc:
             raise ModelIntegrityError(f"{pointer}: not valid JSON ({exc}); {fix}") from exc
         version = data.get("version") if isinstance(data, dict) else None
-        if not isinstance(version, str) or not _VERSION_RE.match(version):
+        if not isinstance(version, str) or not _VERSION_RE.fullmatch(version):
             raise ModelIntegrityError(
                 f'{pointer}: expected {{"version": "vN"}}, found {text.strip()[:80]!r}; {fix}'
             )
@@ -939,35 +948,8 @@ class ModelStore:
         >>> clf = store.load("theme-classifier")  # doctest: +SKIP
         """
         version = self._resolve_version(name, version)
-        manifest, cls = self._verified(name, version)
+        model, manifest = self._load_version(name, version, probe=False)
         vdir = self._model_dir(name) / version
-        config_path = vdir / _CONFIG
-        try:
-            config = json.loads(config_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise ModelIntegrityError(
-                f"{config_path}: not valid JSON although its checksum matches ({exc}); the version "
-                f"was written by faulty code: retrain the model"
-            ) from exc
-        arrays: dict[str, np.ndarray] = {}
-        prefix = f"{_ARRAYS}/"
-        for rel in manifest["files"]:
-            if rel.startswith(prefix) and rel.endswith(".npy") and "/" not in rel[len(prefix) :]:
-                try:
-                    arrays[rel[len(prefix) : -4]] = np.load(vdir / rel, allow_pickle=False)
-                except ValueError as exc:
-                    raise ModelIntegrityError(
-                        f"{vdir / rel}: not a plain numpy array file ({exc}); it is never unpickled: "
-                        f"retrain the model or restore it from a backup"
-                    ) from exc
-        try:
-            model = cls._from_store(config, arrays)
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise ModelIntegrityError(
-                f"{vdir}: {cls.__qualname__}._from_store could not rebuild the model "
-                f"({type(exc).__name__}: {exc}); the files match their checksums, so they were written "
-                f"by an incompatible version of {cls.__qualname__}: retrain the model"
-            ) from exc
         _warn_if_lexicons_changed(manifest, vdir)
         try:  # where it came from, so worker processes can load it again instead of unpickling
             model.source_ = {"store": str(self.root), "name": name, "version": version}
@@ -977,7 +959,11 @@ class ModelStore:
         return model
 
     def verify(self, name: str | None = None, version: str | None = None) -> list[tuple[str, str]]:
-        """Check manifests, formats, kinds and every file's sha256.
+        """Check that versions load and are sane: manifests, formats, kinds, every file's sha256, the model.
+
+        Each version is loaded as :meth:`load` would (regular files inside the
+        store only, arrays without pickle, shapes, finite numbers, classes) and,
+        for the built-in kinds, scores a probe text.
 
         Parameters
         ----------
@@ -1017,12 +1003,48 @@ class ModelStore:
                 wanted = self.versions(model_name)
                 self.promoted(model_name)
             for ver in wanted:
-                self._verified(model_name, ver)
+                self._load_version(model_name, ver, probe=True)
                 checked.append((model_name, ver))
                 logger.debug("verified %s %s", model_name, ver)
         return checked
 
     # ----------------------------------------------------------------- internals
+
+    def _load_version(self, name: str, version: str, *, probe: bool) -> tuple[Any, dict[str, Any]]:
+        """Verify one version and build its model from the bytes checked; ``probe`` also scores a text."""
+        manifest, cls, contents = self._verified(name, version)
+        vdir = self._model_dir(name) / version
+        fix = f"retrain the model or restore {vdir} from a backup"
+        try:
+            config = json.loads(contents[_CONFIG].decode("utf-8"))
+        except ValueError as exc:
+            raise ModelIntegrityError(
+                f"{vdir / _CONFIG}: not valid JSON although its checksum matches ({exc}); the version "
+                f"was written by faulty code: retrain the model"
+            ) from exc
+        arrays: dict[str, np.ndarray] = {}
+        prefix = f"{_ARRAYS}/"
+        for rel, data in contents.items():
+            if rel.startswith(prefix) and rel.endswith(".npy") and "/" not in rel[len(prefix) :]:
+                try:
+                    arrays[rel[len(prefix) : -4]] = np.load(io.BytesIO(data), allow_pickle=False)
+                except ValueError as exc:
+                    raise ModelIntegrityError(
+                        f"{vdir / rel}: not a plain numpy array file ({exc}); it is never unpickled: "
+                        f"retrain the model or restore it from a backup"
+                    ) from exc
+        check_arrays(manifest["kind"], arrays, vdir, fix)
+        try:
+            model = cls._from_store(config, arrays)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise ModelIntegrityError(
+                f"{vdir}: {cls.__qualname__}._from_store could not rebuild the model "
+                f"({type(exc).__name__}: {exc}); the files match their checksums, so they were written "
+                f"by an incompatible version of {cls.__qualname__}, or an entry was dropped from the "
+                f"manifest: retrain the model"
+            ) from exc
+        check_model(manifest["kind"], model, vdir, fix, probe=probe)
+        return model, manifest
 
     def _model_dir(self, name: str) -> Path:
         return self.root / _check_name(name)
@@ -1031,7 +1053,7 @@ class ModelStore:
         model_dir = self.root / name
         if not model_dir.is_dir():
             return []
-        found = [e.name for e in model_dir.iterdir() if _VERSION_RE.match(e.name) and e.is_dir()]
+        found = [e.name for e in model_dir.iterdir() if _VERSION_RE.fullmatch(e.name) and e.is_dir()]
         return sorted(found, key=_version_number)
 
     def _no_name_message(self, name: str) -> str:
@@ -1145,7 +1167,7 @@ class ModelStore:
         path = vdir / _MANIFEST
         fix = f"restore {vdir} from a backup or retrain the model"
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_store_file(path, self.root, fix).decode("utf-8")
         except FileNotFoundError:
             raise ModelIntegrityError(
                 f"{path}: manifest is missing, so this version cannot be checked or loaded; {fix}"
@@ -1196,7 +1218,7 @@ class ModelStore:
             if (
                 not isinstance(digest, str)
                 or not re.fullmatch(r"[0-9a-f]{64}", digest)
-                or not all(_FILE_PART_RE.match(p) for p in parts)
+                or not all(_FILE_PART_RE.fullmatch(p) for p in parts)
                 or rel == _MANIFEST
             ):
                 raise ModelIntegrityError(
@@ -1206,8 +1228,8 @@ class ModelStore:
             raise ModelIntegrityError(f"{path}: manifest does not list {_CONFIG}; {fix}")
         return manifest
 
-    def _verified(self, name: str, version: str) -> tuple[dict[str, Any], type]:
-        """Fully check one version; return its manifest and model class."""
+    def _verified(self, name: str, version: str) -> tuple[dict[str, Any], type, dict[str, bytes]]:
+        """Check one version's manifest and files; return its manifest, model class and file contents."""
         manifest = self._read_manifest(name, version)
         vdir = self._model_dir(name) / version
         mpath = vdir / _MANIFEST
@@ -1224,23 +1246,24 @@ class ModelStore:
                 f"{cls.__qualname__} reads (up to {supported}); upgrade ecomtopics: pip install -U ecomtopics"
             )
         fix = f"retrain the model or restore {vdir} from a backup (a stored version never changes)"
+        contents: dict[str, bytes] = {}
         for rel, expected in manifest["files"].items():
             file_path = vdir / rel
             try:
-                actual = _sha256(file_path)
+                data = read_store_file(file_path, self.root, fix)
             except FileNotFoundError:
                 raise ModelIntegrityError(
                     f"{file_path}: file is missing (the manifest lists it); {fix}"
                 ) from None
-            except IsADirectoryError:
-                raise ModelIntegrityError(f"{file_path}: expected a file, found a folder; {fix}") from None
+            actual = hashlib.sha256(data).hexdigest()
             if actual != expected:
                 raise ModelIntegrityError(
                     f"{file_path}: checksum mismatch (manifest sha256 {expected[:12]}..., file "
-                    f"{actual[:12]}..., {file_path.stat().st_size} bytes): the file was changed, "
+                    f"{actual[:12]}..., {len(data)} bytes): the file was changed, "
                     f"truncated or damaged after saving; {fix}"
                 )
-        return manifest, cls
+            contents[rel] = data
+        return manifest, cls, contents
 
 
 # --------------------------------------------------------------------------- defaults

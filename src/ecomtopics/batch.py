@@ -10,8 +10,11 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import os
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._errors import InputError
+from ._errors import InputError, InputTypeError
 from ._typing import check_text, check_texts
 from .text import Paragraph, split_paragraphs
 
@@ -237,6 +240,7 @@ def classify_many(
     n_jobs : int
         Worker processes for the ``loky`` backend (-1: all cores). With 1
         (or ``backend="sequential"``) everything runs in this process.
+        Workers exit when this process dies, even by ``kill -9``.
     batch_size : int
         Paragraphs per task.
     backend : {"sequential", "loky", "dask"}
@@ -258,11 +262,15 @@ def classify_many(
     ['o2o', 'merchant_services']
     """
     if isinstance(texts, (str, bytes)):
-        raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+        raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+        raise InputTypeError(f"batch_size must be an int, got {type(batch_size).__name__}: {batch_size!r:.40}")
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
     if backend not in ("sequential", "loky", "dask"):
         raise InputError(f"backend must be 'sequential', 'loky' or 'dask', got {backend!r}")
+    if backend == "loky":
+        _n_workers(n_jobs)
     clf = _resolve(model, store)
     classes = list(clf.classes_)
 
@@ -277,15 +285,67 @@ def classify_many(
     reference = _Reference(clf)
     try:
         if backend == "loky":
-            from joblib import Parallel, delayed
-
-            parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator", pre_dispatch="2*n_jobs")
-            for labels, proba in parallel(delayed(_score_batch)(reference.ref, b) for b in _batches(texts, batch_size)):
-                yield from emit(labels, proba)
+            yield from _loky_map(reference.ref, texts, batch_size, n_jobs, emit)
         else:
             yield from _dask_map(reference.ref, texts, batch_size, client, emit)
     finally:
         reference.close()
+
+
+def _watch_parent(interval: float = 0.5) -> None:
+    """Worker initializer: exit as soon as the process that started this worker is gone.
+
+    A parent killed with ``kill -9`` cannot stop its workers, and loky's idle
+    workers would wait for tasks for minutes: a daemon thread checks the
+    parent every ``interval`` seconds (an orphan is re-parented, so its
+    parent id changes) and ends the worker.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ecomtopics-parent-watch", daemon=True).start()
+
+
+def _n_workers(n_jobs: int) -> int:
+    """Worker processes for ``n_jobs`` (joblib's convention: -1 all cores, -2 all but one, ...)."""
+    from joblib import cpu_count
+
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int):
+        raise InputTypeError(f"n_jobs must be an int, got {type(n_jobs).__name__}: {n_jobs!r:.40}")
+    n = n_jobs if n_jobs > 0 else cpu_count() + 1 + n_jobs
+    if n_jobs == 0 or n < 1:
+        raise InputError(f"n_jobs must be a positive number of processes or -1 (all cores), got {n_jobs!r}")
+    return n
+
+
+def _loky_map(ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, n_jobs: int, emit: Any) -> Iterator[Prediction]:
+    """Score batches on loky worker processes, in order, at most two batches a worker in flight.
+
+    The executor is joblib's shared one (what ``joblib.Parallel`` uses, so the
+    two can follow each other in one process), started with
+    :func:`_watch_parent` in every worker.
+    """
+    from joblib.executor import get_memmapping_executor
+
+    n = _n_workers(n_jobs)
+    threads = str(max(1, (os.cpu_count() or 1) // n))  # as joblib does: no oversubscribed BLAS threads
+    env = {var: threads for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    executor = get_memmapping_executor(n, initializer=_watch_parent, env=env)
+    pending: list[Any] = []
+    try:
+        for batch in _batches(texts, batch_size):
+            pending.append(executor.submit(_score_batch, ref, batch))
+            if len(pending) >= 2 * n:
+                yield from emit(*pending.pop(0).result())
+        while pending:
+            yield from emit(*pending.pop(0).result())
+    finally:
+        for future in pending:  # the caller stopped early, or a batch failed
+            future.cancel()
 
 
 def _dask_map(ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, client: Any, emit: Any) -> Iterator[Prediction]:

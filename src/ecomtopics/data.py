@@ -22,13 +22,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ._errors import DataError, InputError
+from ._errors import DataError, InputError, InputTypeError
 from ._themes import THEMES, TOPICAL_THEMES
 
 __all__ = [
@@ -163,7 +164,7 @@ def iter_labelled(paths: Iterable[str | Path], *, on_error: OnError = "raise") -
     seen: dict[str, str] = {}
     for path in _expand(paths):
         try:
-            handle = path.open(encoding="utf-8")
+            handle = path.open(encoding="utf-8-sig")  # a byte order mark (Windows editors) is not part of the text
         except OSError as exc:
             raise DataError(f"cannot read: {exc.strerror}", path=str(path)) from None
         with handle:
@@ -194,7 +195,13 @@ def read_labelled(paths: str | Path | Iterable[str | Path], *, on_error: OnError
 
 
 def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if not isinstance(paths, Iterable) or isinstance(paths, (bytes, bytearray)):
+        raise InputTypeError(f"paths must be a path or an iterable of paths, got {type(paths).__name__}")
     for raw in paths:
+        if not isinstance(raw, (str, os.PathLike)):
+            raise InputTypeError(f"each path must be a str or a Path, got {type(raw).__name__}: {raw!r:.60}")
         path = Path(raw)
         if path.is_dir():
             files = sorted(path.rglob("*.jsonl"))

@@ -5,8 +5,9 @@ A job is described by a :class:`JobConfig` (or a TOML file, see
 of the training data and on the real-text gold set, writes a new version with
 its metrics and an evaluation report (``report.json``, ``report.md``) into the
 store, and promotes that version only if it is not worse than the promoted one
-on the job's metric (or always with ``promote="force"``). Same data, config
-and seed give identical model files.
+on the job's metric, both scored in this run on the same evaluation rows, and
+has the same classes (see :mod:`ecomtopics._promotion`; ``promote="force"``
+always promotes). Same data, config and seed give identical model files.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 
-from ._errors import InputError, ModelStoreError
+from ._errors import InputError, InputTypeError
+from ._promotion import Evaluation, decide, normalized_text
 from ._store import ModelStore
+from ._themes import THEMES
 from .data import LabelledParagraph, dataset_hash, read_labelled, summarize
 
 __all__ = ["JobConfig", "JobResult", "load_job_config", "run_job"]
@@ -96,6 +99,10 @@ class JobConfig:
     def __post_init__(self) -> None:
         if self.model not in _DEFAULT_METRIC:
             raise InputError(f"model must be one of {sorted(_DEFAULT_METRIC)}, got {self.model!r}")
+        for key in ("data", "gold", "select_n_topics"):
+            if not isinstance(getattr(self, key), list):
+                raise InputTypeError(f"{key} must be a list, got {type(getattr(self, key)).__name__}: "
+                                     f"{getattr(self, key)!r:.60}")  # fmt: skip
         if not self.data:
             raise InputError("a job needs at least one data path")
         if not 0.0 < self.holdout < 0.9:
@@ -143,7 +150,13 @@ def load_job_config(path: str | Path, **overrides: Any) -> JobConfig:
 
 @dataclass
 class JobResult:
-    """What a job did: the new version, its metrics, and whether it was promoted."""
+    """What a job did: the new version, its metrics, and whether it was promoted.
+
+    ``value`` is this run's metric on its whole evaluation set. The promotion
+    compared ``compared_value`` (this run) with ``previous_value`` (the
+    promoted version), both on the same ``compared_on`` rows; ``reason`` says
+    why it promoted or not.
+    """
 
     name: str
     version: str
@@ -154,16 +167,15 @@ class JobResult:
     promoted: bool
     metrics: dict[str, Any]
     report_markdown: str
+    reason: str = ""
+    compared_value: float | None = None
+    compared_on: int | None = None
 
     def summary(self) -> str:
         verdict = "promoted" if self.promoted else "not promoted"
-        before = (
-            f" (promoted {self.previous}: {self.previous_value:.4f})"
-            if self.previous and self.previous_value is not None
-            else ""
-        )
         value = f"{self.value:.4f}" if self.value is not None else "n/a"
-        return f"{self.name} {self.version}: {self.metric} = {value}{before}; {verdict}"
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{self.name} {self.version}: {self.metric} = {value}; {verdict}{why}"
 
 
 def _metric(metrics: dict[str, Any], dotted: str) -> float | None:
@@ -204,8 +216,10 @@ def run_job(
     gold_ids = {r.id for r in gold}
     rows = [r for r in rows if r.id not in gold_ids]  # a folder may hold both: gold never trains the evaluated model
     logger.info("job %s: %d training rows, %d gold rows", config.name, len(rows), len(gold))
+    _warn_about_data(config, rows, gold)
+    evaluations: dict[str, Evaluation] = {}
     if config.model == "theme-classifier":
-        model, metrics, report = _classifier_job(config, rows, gold)
+        model, metrics, report = _classifier_job(config, rows, gold, evaluations)
     else:
         model, metrics, report = _topic_job(config, rows, gold)
 
@@ -233,31 +247,74 @@ def run_job(
     )
     value = _metric(metrics, config.metric)
     previous = store.promoted(config.name)
-    previous_value = None
-    if previous is not None:
-        try:
-            previous_value = _metric(store.manifest(config.name, previous).get("metrics") or {}, config.metric)
-        except ModelStoreError as exc:
-            logger.warning("cannot read the promoted version's metrics: %s", exc)
+    texts = [r.text for r in rows + gold] if config.model == "topic-model" else []
+    verdict = decide(store, config.name, config.metric, model, evaluations, texts) if previous and promote != "never" else None
     if promote == "force":
-        do_promote = True
+        do_promote, reason = True, "forced"
+        if verdict is not None and not verdict.promote:
+            logger.warning("promoting %s %s although the gate would not: %s", config.name, version, verdict.reason)
     elif promote == "never":
-        do_promote = False
+        do_promote, reason = False, "promotion turned off"
+    elif value is None:
+        do_promote, reason = False, f"this run has no value of {config.metric}"
+    elif verdict is None:
+        do_promote, reason = True, "no version was promoted yet"
     else:
-        do_promote = previous is None or previous_value is None or (value is not None and value >= previous_value)
+        do_promote, reason = verdict.promote, verdict.reason
+    if not do_promote and promote == "if-better":
+        logger.warning("%s %s not promoted: %s", config.name, version, reason)
     if do_promote:
         store.promote(config.name, version)
-    result = JobResult(config.name, version, config.metric, value, previous, previous_value, do_promote, metrics, report)
+    result = JobResult(config.name, version, config.metric, value, previous,
+                       verdict.previous_value if verdict else None, do_promote, metrics, report, reason,
+                       verdict.value if verdict else None, verdict.compared_on if verdict else None)  # fmt: skip
     logger.debug(result.summary())
     return result
 
 
 def _split(rows: Sequence[LabelledParagraph], holdout: float, seed: int) -> tuple[list, list]:
+    """Stratified held-out split in which copies of a text never fall on both sides.
+
+    Rows repeating a text (white space and case aside) are split as one: all
+    copies train, or the first one alone is held out. Copies on both sides
+    would score the model on text it learnt word for word (120 rows copied four
+    times scored a perfect, meaningless 1.0). Without duplicates this is the
+    plain stratified split.
+    """
     from sklearn.model_selection import train_test_split
 
-    strata = [f"{r.label}/{r.lang}" for r in rows]
-    train, test = train_test_split(list(rows), test_size=holdout, random_state=seed, stratify=strata)
+    copies: dict[str, list[LabelledParagraph]] = {}
+    for row in rows:
+        copies.setdefault(normalized_text(row.text), []).append(row)
+    unique = [group[0] for group in copies.values()]
+    strata = [f"{r.label}/{r.lang}" for r in unique]
+    train, test = train_test_split(unique, test_size=holdout, random_state=seed, stratify=strata)
+    if len(unique) < len(rows):
+        train = [copy for first in train for copy in copies[normalized_text(first.text)]]
+        logger.warning("held-out split: %d rows repeat another row's text; each text is held out or trained on "
+                       "as one, and held out once", len(rows) - len(unique))  # fmt: skip
     return train, test
+
+
+def _warn_about_data(config: JobConfig, rows: Sequence[LabelledParagraph], gold: Sequence[LabelledParagraph]) -> None:
+    """Warn about duplicate texts and, for a classifier, themes without any row."""
+    first: dict[str, str] = {}
+    duplicates: list[tuple[str, str]] = []
+    for row in [*rows, *gold]:
+        key = normalized_text(row.text)
+        if key in first:
+            duplicates.append((first[key], row.id))
+        else:
+            first[key] = row.id
+    if duplicates:
+        shown = ", ".join(f"{a} = {b}" for a, b in duplicates[:5]) + (", ..." if len(duplicates) > 5 else "")
+        logger.warning("job %s: %d row(s) repeat the text of another row (%s); duplicates inflate evaluation "
+                       "scores and weigh those texts more", config.name, len(duplicates), shown)  # fmt: skip
+    if config.model == "theme-classifier":
+        missing = [t for t in THEMES if t not in {r.label for r in rows}]
+        if missing:
+            logger.warning("job %s: no training row has the theme(s) %s: the model cannot predict them "
+                           "(it will not be promoted over a version that can)", config.name, ", ".join(missing))  # fmt: skip
 
 
 def _shown_path(path: str | Path, bases: Sequence[Path]) -> str:
@@ -276,7 +333,7 @@ def _shown_path(path: str | Path, bases: Sequence[Path]) -> str:
 
 
 def _classifier_job(
-    config: JobConfig, rows: list[LabelledParagraph], gold: list[LabelledParagraph]
+    config: JobConfig, rows: list[LabelledParagraph], gold: list[LabelledParagraph], evaluations: dict[str, Evaluation]
 ) -> tuple[Any, dict[str, Any], str]:
     from .classify import ThemeClassifier
     from .crossval import format_grouped_cv, grouped_cross_validation
@@ -309,6 +366,7 @@ def _classifier_job(
         held = evaluate(fit(train), test, train_rows=train, random_state=config.random_state)
         bar.update(1)
         metrics["holdout"] = {k: v for k, v in held.items() if k != "predictions"}
+        evaluations["holdout"] = Evaluation(test, [p["predicted"] for p in held["predictions"]])
         sections[f"Held-out split ({len(test)} of the training rows, each paragraph alone)"] = held
         model = fit(rows)
         bar.update(1)
@@ -316,6 +374,7 @@ def _classifier_job(
             real = evaluate(model, gold, train_rows=rows, random_state=config.random_state, in_context=True)
             metrics["gold"] = {k: v for k, v in real.items() if k != "predictions"}
             metrics["gold_predictions"] = real["predictions"]
+            evaluations["gold"] = Evaluation(gold, [p["predicted"] for p in real["predictions"]], in_context=True)
             sections[f"Real text: seed gold set ({len(gold)} paragraphs, each read in its document), "
                      "model trained on the training rows only"] = real  # fmt: skip
             alone = evaluate(model, gold, random_state=config.random_state)

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._errors import InputError
+from ._errors import InputError, InputTypeError
 from ._estimator import EstimatorMixin
 from ._themes import TOPICAL_THEMES
 from .tokenize import Tokenizer, concept_themes, concepts, platform_names, topic_stopwords
@@ -69,7 +69,7 @@ class TextStream:
 
     def __iter__(self) -> Iterator[str]:
         for path in self.paths:
-            with path.open(encoding="utf-8") as handle:
+            with path.open(encoding="utf-8-sig") as handle:  # a byte order mark is not text
                 for number, line in enumerate(handle, start=1):
                     if not line.strip():
                         continue
@@ -93,7 +93,7 @@ class _ConstantStart:
 def _text_of(item: Any) -> str:
     text = getattr(item, "text", item)  # a Paragraph, or a str
     if not isinstance(text, str):
-        raise TypeError(f"texts must be str (or Paragraph), got {type(item).__name__}")
+        raise InputTypeError(f"texts must be str (or Paragraph), got {type(item).__name__}")
     return text
 
 
@@ -308,7 +308,7 @@ class TopicModel(EstimatorMixin):
         self._check_params()
         self._forget_source()
         if isinstance(texts, (str, bytes)):
-            raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+            raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
         tokenizer = self._tokenizer()
         self._unit_map = self._build_unit_map() if self._uses_units() else None
         corpus = _TokenCorpus(texts, tokenizer, self._mapper() if self._uses_units() else None)
@@ -447,7 +447,7 @@ class TopicModel(EstimatorMixin):
         """
         self._check()
         if isinstance(texts, (str, bytes)):
-            raise TypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+            raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
         tokenizer = self._tokenizer()
         bows = [self._dictionary.doc2bow(self._analyse(_text_of(t), tokenizer)) for t in texts]
         if not bows:
@@ -809,6 +809,8 @@ def select_n_topics(
         ``table`` has one row per candidate: ``n_topics``, ``coherence``
         (mean), ``coherence_std``, ``stability``.
     """
+    if isinstance(texts, (str, bytes)):
+        raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
     texts = [_text_of(t) for t in texts]
     if not texts:
         raise InputError("no texts to choose the number of topics on")

@@ -3,11 +3,95 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
+import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TextIO
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1 (anything else is a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def n_jobs(text: str) -> int:
+    """An argparse type for ``--n-jobs``: a number of processes, or -1 for all cores."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(f"must be a number of processes (1 or more) or -1 for all cores, got {value}")
+    return value
+
+
+def refuse_folder(path: str | os.PathLike[str], option: str = "-o") -> Path:
+    """``path`` as a Path, refused up front if it is a folder (the output must be a file)."""
+    from .._errors import InputError
+
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; {option} takes the file to write")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str], option: str = "-o") -> Iterator[TextIO]:
+    """Write a text file whole or not at all, through a unique temporary file beside it.
+
+    The temporary file (``.NAME.*.tmp`` in the target's folder, so the final
+    rename stays on one file system) is removed on failure; an existing file
+    at ``path`` stays as it was, and no other file is touched.
+    """
+    target = refuse_folder(path, option)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with open(fd, "w", encoding="utf-8") as handle:
+            yield handle
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class Problems:
+    """Input files a command could not read: one line each on stderr as they happen, the rest go on.
+
+    The command ends with :meth:`exit_code` (1 if any file was bad). With
+    ``--debug`` the first bad file stops the command with its traceback.
+    """
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.command = args.command
+        self.debug = bool(getattr(args, "debug", False))
+        self.count = 0
+
+    def report(self, error: Exception) -> None:
+        if self.debug:
+            raise error
+        self.count += 1
+        print(f"ecomtopics {self.command}: error: {error}", file=sys.stderr, flush=True)
+
+    def documents(self, paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+        """(name, text) of every readable document; each bad one is reported and skipped."""
+        from .._io import read_documents
+
+        return read_documents(paths, on_error=self.report)
+
+    def exit_code(self) -> int:
+        return 1 if self.count else 0
 
 
 def add_model_options(p: argparse.ArgumentParser, default: str = "theme-classifier") -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ._common import Problems, positive_int
+
 EXAMPLES = """
 examples:
   ecomtopics keywords seeds/
@@ -20,20 +22,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     p.add_argument("inputs", nargs="+", metavar="PATH", help="text files, folders, or - for stdin")
-    p.add_argument("--top-n", type=int, default=10, help="keywords per document (default 10)")
+    p.add_argument("--top-n", type=positive_int, default=10, help="keywords per document (default 10)")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from .._errors import InputError
-    from .._io import read_documents
     from ..features import Tfidf
     from ..text import split_paragraphs
     from ._common import write_rows
 
-    docs = [(name, [p.text for p in split_paragraphs(text)]) for name, text in read_documents(args.inputs)]
+    problems = Problems(args)
+    docs = [(name, [p.text for p in split_paragraphs(text)]) for name, text in problems.documents(args.inputs)]
     paragraphs = [t for _, ts in docs for t in ts]
+    if not docs and problems.count:  # each bad input was reported
+        return problems.exit_code()
     if not paragraphs:
         raise InputError("no paragraphs with text in the inputs")
     tfidf = Tfidf().fit(paragraphs)
@@ -44,4 +48,4 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"source": row["source"], "keywords": row["scores"]}, ensure_ascii=False))
     else:
         write_rows(rows, args.format, ["source", "keywords"])
-    return 0
+    return problems.exit_code()

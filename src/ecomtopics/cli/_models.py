@@ -18,7 +18,7 @@ examples:
   ecomtopics models list
   ecomtopics models show theme-classifier          # promoted (or newest) version
   ecomtopics models show theme-classifier v2
-  ecomtopics models verify                         # every file of every version
+  ecomtopics models verify                         # every version loads and is sane
   ecomtopics models promote theme-classifier v2 --store ./models
 """
 
@@ -65,7 +65,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
     p = action(
         "verify",
-        "check every file's checksum, the manifests and formats; exit 1 on the first problem",
+        "check that every version loads and is sane (checksums, manifests, formats, numbers); exit 1 on the first problem",
         "ecomtopics models verify theme-classifier",
     )
     p.add_argument("name", metavar="NAME", nargs="?", default=None, help="only this model")
@@ -84,9 +84,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from .._store import ModelStore, default_store
+    """The store of ``--store`` or the default one; a store that does not exist is an error, not "no models"."""
+    from .._errors import ModelStoreError
+    from .._store import ENV_VAR, ModelStore, default_store
 
-    return ModelStore(args.store) if args.store else default_store()
+    store = ModelStore(args.store) if args.store else default_store()
+    if not store.root.is_dir():
+        source = "--store" if args.store else f"${ENV_VAR}"
+        what = "is not a folder" if store.root.exists() else "does not exist"
+        raise ModelStoreError(f"store {store.root} {what}; check {source}")
+    return store
 
 
 def _list(args: argparse.Namespace) -> int:

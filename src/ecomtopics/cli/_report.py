@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
-from ._common import add_model_options, load
+from ._common import Problems, add_model_options, atomic_output, load, refuse_folder
 
 EXAMPLES = """
 examples:
@@ -32,16 +30,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._io import read_documents
     from ..report import render_report
 
-    documents = list(read_documents(args.inputs))
+    refuse_folder(args.output)
+    problems = Problems(args)
+    documents = list(problems.documents(args.inputs))
+    if not documents:  # each bad input was reported; nothing to write
+        return problems.exit_code()
     classifier = load(args)
     topics = None if args.no_topics else load(args, "topic-model", name=args.topic_model)
     page = render_report(documents, classifier, topics, title=args.title)
-    out = Path(args.output)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out)  # never a half-written page
-    print(f"report: {out} ({len(documents)} documents)")
-    return 0
+    with atomic_output(args.output) as out:  # never a half-written page
+        out.write(page)
+    print(f"report: {args.output} ({len(documents)} documents)")
+    return problems.exit_code()

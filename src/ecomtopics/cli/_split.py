@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from ._common import Problems
+
 EXAMPLES = """
 examples:
   ecomtopics split seeds/
@@ -30,13 +32,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._io import read_documents
     from ..text import original_texts, split_paragraphs
     from ..tokenize import Tokenizer
 
     tok = Tokenizer() if args.tokens or args.format == "json" else None
     out = sys.stdout
-    for name, text in read_documents(args.inputs):
+    problems = Problems(args)
+    for name, text in problems.documents(args.inputs):
         paragraphs = split_paragraphs(text)
         if args.format == "json":
             for p, original in zip(paragraphs, original_texts(text, paragraphs)):
@@ -52,4 +54,4 @@ def run(args: argparse.Namespace) -> int:
             out.write(f"{p.index:4d}  line {p.line:<4d} {p.lang:<5s} {text}\n")
             if tok is not None:
                 out.write(f"      tokens: {' '.join(tok(p.text)[:30])}\n")
-    return 0
+    return problems.exit_code()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._common import add_format, add_model_options, load
+from ._common import Problems, add_format, add_model_options, load, positive_int
 
 EXAMPLES = """
 examples:
@@ -23,8 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     p.add_argument("inputs", nargs="+", metavar="PATH", help="text files, folders, or - for stdin")
-    p.add_argument("--n-topics", type=int, default=8, help="number of topics (default 8)")
-    p.add_argument("--top-n", type=int, default=10, help="words per topic (default 10)")
+    p.add_argument("--n-topics", type=positive_int, default=8, help="number of topics (default 8)")
+    p.add_argument("--top-n", type=positive_int, default=10, help="words per topic (default 10)")
     p.add_argument("--seed", type=int, default=0, help="random state (default 0)")
     p.add_argument("--stored", action="store_true", help="use the stored topic model instead of training one")
     add_model_options(p, default="topic-model")
@@ -36,15 +36,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .._errors import InputError
-    from .._io import read_documents
     from ..text import split_paragraphs
     from ..topics import TopicModel
     from ._common import table, write_rows
 
-    docs = [(name, [p.text for p in split_paragraphs(text)]) for name, text in read_documents(args.inputs)]
+    problems = Problems(args)
+    docs = [(name, [p.text for p in split_paragraphs(text)]) for name, text in problems.documents(args.inputs)]
     texts = [t for _, ts in docs for t in ts]
+    if not docs and problems.count:  # each bad input was reported
+        return problems.exit_code()
     if not texts:
         raise InputError("no paragraphs with text in the inputs")
+    if not args.stored and args.n_topics > len(texts):
+        raise InputError(f"--n-topics {args.n_topics} is more than the {len(texts)} paragraphs of the inputs; "
+                         f"a topic model cannot find more topics than it has paragraphs: give more text "
+                         f"or fewer topics")  # fmt: skip
     model = load(args, "topic-model") if args.stored else TopicModel(n_topics=args.n_topics, random_state=args.seed).fit(texts)
     described = model.describe(top_n=args.top_n)
     mix, start, mixes = model.transform(texts), 0, {}
@@ -85,4 +91,4 @@ def run(args: argparse.Namespace) -> int:
 
         ldavis_html(model, texts, args.ldavis)
         print(f"pyLDAvis: {args.ldavis}")
-    return 0
+    return problems.exit_code()

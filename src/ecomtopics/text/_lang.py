@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from .._errors import InputError
 from .._typing import check_text
 
 __all__ = ["HAN", "LATIN_WORD", "Language", "detect_language"]
@@ -37,7 +38,7 @@ def detect_language(text: str, *, threshold: float = 0.8) -> Language:
     """
     check_text(text)
     if not 0.5 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be between 0.5 and 1.0, got {threshold!r}")
+        raise InputError(f"threshold must be between 0.5 and 1.0, got {threshold!r}")
     han = len(HAN.findall(text)) / 2
     latin = len(LATIN_WORD.findall(text))
     total = han + latin

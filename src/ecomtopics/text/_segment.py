@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .._errors import InputError, InputTypeError
 from .._typing import check_text
 from ._boilerplate import is_boilerplate_line, is_end_marker
 from ._clean import clean_text
@@ -22,6 +23,8 @@ _ABBREVIATIONS = re.compile(
     r"\b(mr|mrs|ms|dr|prof|no|vs|etc|e\.g|i\.e|u\.s|u\.k|inc|ltd|co|corp|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|st)\.$",
     re.IGNORECASE,
 )
+#: Characters before a sentence end that can hold an abbreviation, with room for the "\b" before it.
+_ABBREVIATION_TAIL = 16
 _TERMINAL = re.compile(r"[。!?;:.！？；：…\"'”’」』)]$")
 
 
@@ -85,7 +88,10 @@ def _split_english(text: str) -> list[str]:
     start = 0
     for m in _EN_SENTENCE_END.finditer(text):
         candidate = text[start : m.end(1)]
-        if _ABBREVIATIONS.search(candidate) or re.search(r"\b[A-Z]\.$", candidate):
+        # only the tail can match (both patterns end in "\.$" and are shorter than it); searching
+        # the whole candidate, which grows while abbreviations continue it, was quadratic
+        tail = text[max(start, m.end(1) - _ABBREVIATION_TAIL) : m.end(1)]
+        if _ABBREVIATIONS.search(tail) or re.search(r"\b[A-Z]\.$", tail):
             continue
         out.append(candidate)
         start = m.end()
@@ -160,14 +166,55 @@ def _join_mixed(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _continues(previous: str, line: str) -> bool:
-    """True when ``line`` continues ``previous`` (a hard-wrapped paragraph)."""
-    if _TERMINAL.search(previous):
+def _continues(previous: str, line: str, han: int | None = None) -> bool:
+    """True when ``line`` continues ``previous`` (a hard-wrapped paragraph).
+
+    ``han`` is the number of Han characters in ``previous``, if already known.
+    """
+    if _TERMINAL.search(previous[-1:]):
         return False
     if line[:1].islower():
         return True
-    han = len(HAN.findall(previous))
+    if han is None:
+        han = len(HAN.findall(previous))
     return han >= 40 and HAN.match(line) is not None
+
+
+# Where _join_mixed drops the space between two joined lines.
+_JOIN_LEFT = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\"”’」』)]")
+_JOIN_RIGHT = re.compile(r"[\u4e00-\u9fff“‘「『(]")
+
+
+class _Block:
+    """Cleaned lines joined into one paragraph, in time linear in their length.
+
+    Joining with ``_join_mixed(previous + " " + line)`` again and again copied
+    and rescanned the whole paragraph for every line (quadratic on hard-wrapped
+    text). Cleaned lines hold single spaces only and no leading or trailing
+    white space, so ``_join_mixed`` acts on each line by itself and on the one
+    space between two lines: the same text, built piece by piece.
+    """
+
+    __slots__ = ("han", "line", "parts")
+
+    def __init__(self, line: int, text: str) -> None:
+        self.line = line
+        self.parts = [text]
+        self.han = len(HAN.findall(text))
+
+    def continued_by(self, line: str) -> bool:
+        return _continues(self.parts[-1], line, self.han)
+
+    def append(self, line: str) -> None:
+        if len(self.parts) == 1:
+            self.parts[0] = _join_mixed(self.parts[0])
+        joined = _join_mixed(line)
+        left, right = self.parts[-1][-1:], joined[:1]
+        self.parts.append(joined if _JOIN_LEFT.match(left) and _JOIN_RIGHT.match(right) else " " + joined)
+        self.han += len(HAN.findall(line))
+
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 def split_paragraphs(
@@ -208,10 +255,13 @@ def split_paragraphs(
     [('天猫双十一线上线下融合。', 'zh', 3), ('Tmall upgrades stores.', 'en', 4)]
     """
     check_text(text, name="text")
+    for name, value in (("max_words", max_words), ("max_chars", max_chars)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InputTypeError(f"{name} must be an int, got {type(value).__name__}: {value!r:.40}")
     if max_words < 1 or max_chars < 1:
-        raise ValueError(f"max_words and max_chars must be positive, got {max_words} and {max_chars}")
+        raise InputError(f"max_words and max_chars must be positive, got {max_words} and {max_chars}")
     lines = clean_text(text).split("\n")
-    blocks: list[tuple[int, str]] = []  # (1-based line, text)
+    blocks: list[_Block] = []
     for number, line in enumerate(lines, start=1):
         if not line:
             continue
@@ -219,12 +269,12 @@ def split_paragraphs(
             break
         if drop_boilerplate and is_boilerplate_line(line):
             continue
-        if blocks and lines[number - 2] and _continues(blocks[-1][1], line):
-            blocks[-1] = (blocks[-1][0], _join_mixed(blocks[-1][1] + " " + line))
+        if blocks and lines[number - 2] and blocks[-1].continued_by(line):
+            blocks[-1].append(line)
         else:
-            blocks.append((number, line))
+            blocks.append(_Block(number, line))
     paragraphs: list[Paragraph] = []
-    for line_number, block in blocks:
+    for line_number, block in ((b.line, b.text()) for b in blocks):
         if not re.search(r"\w", block):
             continue
         windows = split_windows(block, max_words, max_chars)

@@ -6,6 +6,7 @@ import logging
 import threading
 from typing import Literal
 
+from .._errors import InputError
 from ._lexicons import zh_domain_words
 
 __all__ = ["ENGINES", "ChineseSegmenter"]
@@ -79,7 +80,7 @@ class ChineseSegmenter:
 
     def __init__(self, engine: Engine = "rjieba", user_dict: bool = True, hmm: bool = True) -> None:
         if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+            raise InputError(f"engine must be one of {ENGINES}, got {engine!r}")
         self.engine = engine
         self.user_dict = user_dict
         self.hmm = hmm

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
+from .._errors import InputError
 from .._typing import LazyPattern, Memo, check_text
 from ..text import clean_for_tokens
 from ._chinese import ENGINES, ChineseSegmenter, Engine
@@ -81,9 +82,9 @@ class Tokenizer:
         normalize: bool = True,
     ) -> None:
         if lang not in ("auto", "zh", "en"):
-            raise ValueError(f"lang must be 'auto', 'zh' or 'en', got {lang!r}")
+            raise InputError(f"lang must be 'auto', 'zh' or 'en', got {lang!r}")
         if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+            raise InputError(f"engine must be one of {ENGINES}, got {engine!r}")
         self.lang = lang
         self.engine = engine
         self.user_dict = user_dict
