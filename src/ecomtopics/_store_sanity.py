@@ -67,6 +67,11 @@ def _probe_classifier(model: Any) -> None:
     proba = np.asarray(model.predict_proba([_PROBE]))
     if proba.shape != (1, len(model.classes_)) or not np.isfinite(proba).all() or abs(proba.sum() - 1) > 1e-6:
         raise ValueError(f"probabilities of shape {proba.shape} summing to {proba.sum():.4g}")
+    if getattr(model, "context_coef_", None) is not None:  # the context stage scores a document too
+        proba = np.asarray(model.predict_proba_in_context([_PROBE, _PROBE]))
+        if proba.shape != (2, len(model.classes_)) or not np.isfinite(proba).all() \
+                or np.abs(proba.sum(axis=1) - 1).max() > 1e-6:  # fmt: skip
+            raise ValueError(f"in-context probabilities of shape {proba.shape}")
 
 
 def _probe_topics(model: Any) -> None:

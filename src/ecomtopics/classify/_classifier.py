@@ -254,7 +254,7 @@ class ThemeClassifier(EstimatorMixin):
         self._forget_source()
         y = [str(v) for v in y] if not isinstance(y, str) else None
         if y is None:
-            from ._errors import InputTypeError  # a TypeError too
+            from .._errors import InputTypeError  # a TypeError too
 
             raise InputTypeError("y must be an iterable of labels, not a single string")
         if len(y) != len(texts):
