@@ -143,9 +143,10 @@ def classify_document(
     if not paragraphs:
         return DocumentResult([], {c: 0.0 for c in clf.classes_})
     texts = [p.text for p in paragraphs]
-    proba, labels = clf.predict_proba_and_labels(texts, threshold=threshold)  # one tokenization each
     if context and hasattr(clf, "predict_proba_in_context"):
-        proba = clf.predict_proba_in_context(texts)
+        proba, labels = clf.predict_proba_and_labels(texts, threshold=threshold, in_context=True)
+    else:
+        proba, labels = clf.predict_proba_and_labels(texts, threshold=threshold)  # one tokenization each
     out = []
     for p, row, ls in zip(paragraphs, proba, labels):
         label = clf.classes_[int(row.argmax())]

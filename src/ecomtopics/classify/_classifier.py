@@ -414,6 +414,9 @@ class ThemeClassifier(EstimatorMixin):
             if keys is not None and len(keys) else None
         )  # fmt: skip
         self._char_index: dict[str, int] | None = None  # built on the first one-paragraph call
+        self._char_idf_by_column = (
+            np.concatenate([np.zeros(len(self.vocabulary_)), self.char_idf_]) if self._chars is not None else None
+        )
         self._feature_names: list[str] | None = None
 
     def _token_columns(self, token: str) -> tuple[int, ...]:
@@ -454,8 +457,8 @@ class ThemeClassifier(EstimatorMixin):
         low, high = self._chars.ngram_range  # type: ignore[union-attr]
         padded = _normalised(text)
         size = len(padded)
-        grams = [padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1)]
-        return Counter(j for j in map(index.get, grams) if j is not None)
+        counts = Counter(padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1))
+        return {index[g]: c for g, c in counts.items() if g in index}
 
     def _column_weights(self, column: int) -> tuple[float, tuple[float, ...]]:
         n_words = len(self.vocabulary_)
@@ -487,8 +490,14 @@ class ThemeClassifier(EstimatorMixin):
         acc = self._block_scores(counts, [0.0] * len(self.classes_), 1.0)
         if self._chars is not None:
             char_counts = self._char_counts(text)
-            if char_counts:
-                acc = self._block_scores(char_counts, acc, float(self.char_weight))
+            if char_counts:  # hundreds of n-grams: one numpy product beats a Python loop
+                columns = np.fromiter(char_counts.keys(), dtype=np.intp, count=len(char_counts))
+                tf = np.fromiter(char_counts.values(), dtype=np.float64, count=len(char_counts))
+                if self.sublinear_tf:
+                    tf = np.log(tf) + 1.0
+                values = tf * self._char_idf_by_column[columns]
+                values *= float(self.char_weight) / math.sqrt(values @ values)
+                acc = [a + c for a, c in zip(acc, (values @ self._coef_t[columns]).tolist())]
         return [a + b for a, b in zip(acc, self._intercept_list)], False
 
     def _proba_one(self, text: str) -> list[float]:
@@ -591,11 +600,7 @@ class ThemeClassifier(EstimatorMixin):
         """
         self._ensure_ready()
         texts = check_texts(paragraphs, name="paragraphs")
-        proba, n_tokens = self._proba_and_tokens(texts)
-        if self.context_coef_ is None or not texts:
-            return proba
-        features = context_features(proba, n_tokens)
-        return _softmax_rows(features @ self.context_coef_.T + self.context_intercept_)
+        return self._in_context(*self._proba_and_tokens(texts))
 
     def _scores_of_matrix(self, matrix: Any) -> np.ndarray:
         return np.asarray(matrix @ self._coef_t) + self.intercept_
@@ -657,13 +662,26 @@ class ThemeClassifier(EstimatorMixin):
         return out
 
     def predict_proba_and_labels(
-        self, X: Iterable[str], threshold: float | None = None
+        self, X: Iterable[str], threshold: float | None = None, *, in_context: bool = False
     ) -> tuple[np.ndarray, list[list[str]]]:
-        """:meth:`predict_proba` and :meth:`predict_labels` together, tokenizing each text once."""
+        """:meth:`predict_proba` and :meth:`predict_labels` together, tokenizing each text once.
+
+        With ``in_context``, ``X`` are the paragraphs of one document and the
+        probabilities are :meth:`predict_proba_in_context`'s.
+        """
         self._ensure_ready()
         threshold = self._threshold(threshold)
         matrix, n_tokens = self._features(check_texts(X, name="X"))
-        return self._proba_of_matrix(matrix, n_tokens == 0), self._labels_from_matrix(matrix, threshold)
+        proba = self._proba_of_matrix(matrix, n_tokens == 0)
+        if in_context:
+            proba = self._in_context(proba, n_tokens)
+        return proba, self._labels_from_matrix(matrix, threshold)
+
+    def _in_context(self, proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
+        if self.context_coef_ is None or not len(proba):
+            return proba
+        features = context_features(proba, n_tokens)
+        return _softmax_rows(features @ self.context_coef_.T + self.context_intercept_)
 
     def explain(self, text: str, top_n: int = 5) -> Explanation:
         """The features that pushed each theme up or down for ``text``.
