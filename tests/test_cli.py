@@ -129,7 +129,7 @@ def test_split_keywords_topics(tmp_path):
     result = json.loads(out)
     assert len(result["topics"]) == 3 and len(result["documents"]) == 5
     _, out, _ = run("topics", str(SEEDS), "--n-topics", "3", "--format", "csv", check_code=0)
-    assert out.splitlines()[0] == "topic,theme,share,words" and len(out.splitlines()) == 4
+    assert out.splitlines()[0] == "topic,name,theme,share,words,words_zh,words_en" and len(out.splitlines()) == 4
     _, out, _ = run("topics", str(SEEDS), "--stored", check_code=0)
     assert "topic mix per document" in out
     code, _, err = run("topics", str(tmp_path), check_code=1)
