@@ -42,7 +42,7 @@ def test_record_ids_keep_their_json_type_and_resume_knows_them(tmp_path):
     rows = _rows(dst)
     assert [r["id"] for r in rows] == [5, "5", "in.jsonl:3"] and not any("error" in r for r in rows)
     _jsonl(src, [*records, {"id": 6, "text": "会员运营"}], bom=True)
-    _, _, err = run("classify", str(src), "-o", str(dst), "--resume", check_code=0)
+    _, _, err = run("-v", "classify", str(src), "-o", str(dst), "--resume", check_code=0)  # the summary is INFO
     assert [r["id"] for r in _rows(dst)] == [5, "5", "in.jsonl:3", 6]
     assert "3 skipped (already done)" in err
 
@@ -120,7 +120,8 @@ def mixed_folder(tmp_path):
 def test_a_bad_file_in_a_folder_is_reported_and_the_rest_done(mixed_folder, command):
     extra = ["--n-topics", "2"] if command == "topics" else []
     _, out, err = run("-q", command, str(mixed_folder), "--format", "json", *extra, check_code=1)
-    assert err.strip().splitlines() == [f"ecomtopics {command}: error: {mixed_folder / 'b.txt'}: looks like a binary "
+    errors = [line for line in err.strip().splitlines() if not line.startswith("WARNING ")]  # e.g. "corpus too small"
+    assert errors == [f"ecomtopics {command}: error: {mixed_folder / 'b.txt'}: looks like a binary "
                                         f"file (it contains NUL bytes); give a text file"]  # fmt: skip
     if command == "topics":
         sources = set(json.loads(out)["documents"])

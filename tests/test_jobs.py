@@ -115,8 +115,8 @@ def v4_store(tmp_path):
 
     source = bundled_store_path() / "theme-classifier"
     shutil.copytree(source / "v4", tmp_path / "store" / "theme-classifier" / "v4")
-    shutil.copy(source / "promoted.json", tmp_path / "store" / "theme-classifier" / "promoted.json")
     store = et.ModelStore(tmp_path / "store")
+    store.promote("theme-classifier", "v4")
     assert store.promoted("theme-classifier") == "v4"
     return store
 
