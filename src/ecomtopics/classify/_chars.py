@@ -29,19 +29,24 @@ import numpy as np
 
 from .._errors import InputError
 
-__all__ = ["CharNgrams", "char_ngrams"]
+__all__ = ["CharNgrams", "char_ngrams", "normalise_for_chars"]
 
 _BITS = 21  # every Unicode code point fits in 21 bits, so 3 characters fit in 63
 _SPACE = 32
 
 
-def _normalise(text: str) -> str:
+def normalise_for_chars(text: str) -> str:
+    """NFKC, lower case, runs of white space to one space, one space at each end.
+
+    >>> normalise_for_chars("  Ｔｍａｌｌ\n天猫 ")
+    ' tmall 天猫 '
+    """
     return " " + " ".join(unicodedata.normalize("NFKC", text).lower().split()) + " "
 
 
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Code points of the normalised texts, concatenated, and the text each belongs to."""
-    joined = [_normalise(t) for t in texts]
+    joined = [normalise_for_chars(t) for t in texts]
     codes = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     owner = np.repeat(np.arange(len(texts), dtype=np.int64), [len(s) for s in joined])
     return codes, owner

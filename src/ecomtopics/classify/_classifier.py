@@ -39,7 +39,7 @@ from .._errors import InputError
 from .._estimator import EstimatorMixin
 from .._typing import Memo, check_text, check_texts
 from ..features import CONCEPT_PREFIX, Analyzer, _identity
-from ._chars import CharNgrams
+from ._chars import CharNgrams, normalise_for_chars
 from ._context import context_features, n_context_features
 
 __all__ = ["Explanation", "ThemeClassifier"]
@@ -449,13 +449,17 @@ class ThemeClassifier(EstimatorMixin):
         return Counter(j for j in map(index.get, self._analyzer_(text)) if j is not None)
 
     def _char_counts(self, text: str) -> dict[int, int]:
-        """Column -> count of the character n-grams of one text, in plain Python (short texts)."""
+        """Column -> count of the character n-grams of one text, in plain Python (one-paragraph calls).
+
+        N-grams with an inner space, and the lone space, are never in the vocabulary, so they
+        drop out in the lookup without a filter here.
+        """
         if self._char_index is None:
             offset = len(self.vocabulary_)
             self._char_index = {g: offset + j for j, g in enumerate(self._chars.feature_names())}  # type: ignore[union-attr]
         index = self._char_index
         low, high = self._chars.ngram_range  # type: ignore[union-attr]
-        padded = _normalised(text)
+        padded = normalise_for_chars(text)
         size = len(padded)
         counts = Counter(padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1))
         return {index[g]: c for g, c in counts.items() if g in index}
@@ -841,12 +845,6 @@ def _check_shapes(model: ThemeClassifier) -> None:
     for name, (got, want) in expected.items():
         if got != want:
             raise InputError(f"stored array {name!r} has shape {got}, expected {want}; the model files disagree")
-
-
-def _normalised(text: str) -> str:
-    from ._chars import _normalise
-
-    return _normalise(text)
 
 
 def _tfidf_values(
