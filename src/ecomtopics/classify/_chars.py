@@ -38,7 +38,7 @@ _SPACE = 32
 def normalise_for_chars(text: str) -> str:
     """NFKC, lower case, runs of white space to one space, one space at each end.
 
-    >>> normalise_for_chars("  Ｔｍａｌｌ\n天猫 ")
+    >>> normalise_for_chars("  Ｔｍａｌｌ   天猫 ")
     ' tmall 天猫 '
     """
     return " " + " ".join(unicodedata.normalize("NFKC", text).lower().split()) + " "
