@@ -46,6 +46,10 @@ def test_classify_table_json_csv():
     assert abs(sum(rows[0]["probabilities"].values()) - 1) < 1e-3
     _, out, _ = run("classify", SEED_003, "--format", "csv", check_code=0)
     assert out.splitlines()[0].startswith("source,index,line,lang,label")
+    import csv
+
+    cells = list(csv.DictReader(out.splitlines()))
+    assert [c["labels"] for c in cells] == [";".join(r["labels"]) for r in rows]  # o2o;channel, not JSON
 
 
 def test_classify_stdin_and_gb18030():

@@ -133,7 +133,10 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], out: Te
 
 
 def _flat(value: Any) -> Any:
-    if isinstance(value, (dict, list)):
+    """A CSV cell: a list of words or themes joined by ";" (``o2o;channel``), a mapping as JSON."""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, ensure_ascii=False)
     return value
 
