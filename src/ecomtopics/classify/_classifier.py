@@ -574,21 +574,16 @@ class ThemeClassifier(EstimatorMixin):
         ``other`` (uniform if the model has no ``other`` class).
         """
         self._ensure_ready()
-        return self._proba_and_tokens(check_texts(X, name="X"))[0]
-
-    def _proba_and_tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        texts = check_texts(X, name="X")
         proba = np.empty((len(texts), len(self.classes_)))
-        n_tokens = np.zeros(len(texts))
         for start in range(0, len(texts), 4096):
             chunk = texts[start : start + 4096]
             if len(chunk) <= 4:  # one paragraph per call: plain Python beats numpy's per-call overhead
                 proba[start : start + len(chunk)] = np.array([self._proba_one(t) for t in chunk]).reshape(len(chunk), -1)
-                n_tokens[start : start + len(chunk)] = [sum(self._counts(t).values()) for t in chunk]
-                continue
-            matrix, tokens = self._features(chunk)
-            proba[start : start + len(chunk)] = self._proba_of_matrix(matrix, tokens == 0)
-            n_tokens[start : start + len(chunk)] = tokens
-        return proba, n_tokens
+            else:
+                matrix, n_tokens = self._features(chunk)
+                proba[start : start + len(chunk)] = self._proba_of_matrix(matrix, n_tokens == 0)
+        return proba
 
     def predict_proba_in_context(self, paragraphs: Iterable[str]) -> np.ndarray:
         """Probabilities of the paragraphs of ONE document, each read in the context of the others.
@@ -603,8 +598,8 @@ class ThemeClassifier(EstimatorMixin):
         (2, 2)
         """
         self._ensure_ready()
-        texts = check_texts(paragraphs, name="paragraphs")
-        return self._in_context(*self._proba_and_tokens(texts))
+        matrix, n_tokens = self._features(check_texts(paragraphs, name="paragraphs"))
+        return self._in_context(self._proba_of_matrix(matrix, n_tokens == 0), n_tokens)
 
     def _scores_of_matrix(self, matrix: Any) -> np.ndarray:
         return np.asarray(matrix @ self._coef_t) + self.intercept_
