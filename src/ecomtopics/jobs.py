@@ -109,8 +109,8 @@ class JobConfig:
             raise InputError(f"holdout must be between 0 and 0.9, got {self.holdout!r}")
         if self.on_bad_row not in ("fail", "skip"):
             raise InputError(f"on_bad_row must be 'fail' or 'skip', got {self.on_bad_row!r}")
-        if isinstance(self.grouped_cv, bool) or not isinstance(self.grouped_cv, int) or self.grouped_cv in (1,) \
-                or self.grouped_cv < 0:  # fmt: skip
+        if isinstance(self.grouped_cv, bool) or not isinstance(self.grouped_cv, int) or self.grouped_cv < 0 \
+                or self.grouped_cv == 1:  # fmt: skip
             raise InputError(f"grouped_cv must be 0 (off) or an integer >= 2, got {self.grouped_cv!r}")
         if isinstance(self.n_resamples, bool) or not isinstance(self.n_resamples, int) or self.n_resamples < 10:
             raise InputError(f"n_resamples must be an integer >= 10, got {self.n_resamples!r}")
