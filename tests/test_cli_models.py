@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from ecomtopics import ModelStore
-from ecomtopics._store import register_kind
+from ecomtopics.store import register_kind
 
 _PLUGIN = '''\
 """A model kind provided by an extension package (for the CLI tests)."""

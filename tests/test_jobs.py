@@ -111,7 +111,7 @@ def v4_store(tmp_path):
     """A store whose promoted theme-classifier is a copy of the shipped v4."""
     import shutil
 
-    from ecomtopics._store import bundled_store_path
+    from ecomtopics.store import bundled_store_path
 
     source = bundled_store_path() / "theme-classifier"
     shutil.copytree(source / "v4", tmp_path / "store" / "theme-classifier" / "v4")

@@ -26,7 +26,7 @@ from hypothesis.extra import numpy as hnp
 
 import ecomtopics
 from ecomtopics import InputError, ModelIntegrityError, ModelNotFoundError, ModelStore, load_model
-from ecomtopics._store import STORE_FORMAT, StorableModel, bundled_store_path, register_kind
+from ecomtopics.store import STORE_FORMAT, StorableModel, bundled_store_path, register_kind
 
 # --------------------------------------------------------------------------- test models
 
@@ -549,7 +549,7 @@ _KILL_SCRIPT = textwrap.dedent(
     """
     import sys
     import numpy as np
-    from ecomtopics._store import ModelStore, register_kind
+    from ecomtopics.store import ModelStore, register_kind
 
     class Bag:
         _store_kind = "test-bag"

@@ -36,7 +36,7 @@ _LAZY: dict[str, str] = {
     "LabelledParagraph": "ecomtopics.data",
     "ModelIntegrityError": "ecomtopics._errors",
     "ModelNotFoundError": "ecomtopics._errors",
-    "ModelStore": "ecomtopics._store",
+    "ModelStore": "ecomtopics.store",
     "ModelStoreError": "ecomtopics._errors",
     "NotFittedError": "ecomtopics._errors",
     "Paragraph": "ecomtopics.text",
@@ -52,10 +52,10 @@ _LAZY: dict[str, str] = {
     "detect_language": "ecomtopics.text",
     "evaluate": "ecomtopics.evaluate",
     "load_job_config": "ecomtopics.jobs",
-    "load_model": "ecomtopics._store",
+    "load_model": "ecomtopics.store",
     "original_texts": "ecomtopics.text",
     "read_labelled": "ecomtopics.data",
-    "register_kind": "ecomtopics._store",
+    "register_kind": "ecomtopics.store",
     "run_job": "ecomtopics.jobs",
     "select_n_topics": "ecomtopics.topics",
     "split_paragraphs": "ecomtopics.text",
@@ -65,7 +65,7 @@ __all__ = sorted([*_LAZY, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._errors import DataError, EcomtopicsError, InputError, InputTypeError, ModelIntegrityError, ModelNotFoundError, ModelStoreError, NotFittedError
-    from ._store import ModelStore, load_model, register_kind
+    from .store import ModelStore, load_model, register_kind
     from ._themes import THEMES
     from .batch import classify_document, classify_many
     from .classify import Explanation, ThemeClassifier

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import EcomtopicsError
-from ._store import ModelStore
-from ._store_files import read_store_file
+from .store import ModelStore
+from .store._files import read_store_file
 from .data import LabelledParagraph
 
 __all__ = ["Evaluation", "Verdict", "decide", "normalized_text"]

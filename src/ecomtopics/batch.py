@@ -78,7 +78,7 @@ class DocumentResult:
 
 def _resolve(model: Any, store: Any = None) -> Any:
     if model is None or isinstance(model, str):
-        from ._store import load_model
+        from .store import load_model
 
         name = model or "theme-classifier"
         loaded = load_model(name, store=store)
@@ -174,7 +174,7 @@ def _given_paragraphs(texts: Sequence[str]) -> list[Paragraph]:
 
 @functools.lru_cache(maxsize=2)  # workers are reused across calls: keep the last models only
 def _worker_model(ref: tuple[str, str, str]) -> Any:
-    from ._store import ModelStore
+    from .store import ModelStore
 
     root, name, version = ref
     return ModelStore(root).load(name, version)
@@ -208,7 +208,7 @@ class _Reference:
         if source:
             self.ref = (source["store"], source["name"], source["version"])
             return
-        from ._store import ModelStore
+        from .store import ModelStore
 
         self.tmp = Path(tempfile.mkdtemp(prefix="ecomtopics-batch-"))
         version = ModelStore(self.tmp).save(model, "batch-model")

@@ -94,7 +94,7 @@ def run_benchmarks(sizes: Sequence[int] = (1000, 10_000, 100_000), *, quick: boo
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from ._store import load_model
+    from .store import load_model
     from .batch import classify_many
     from .data import read_labelled
     from .features import Tfidf

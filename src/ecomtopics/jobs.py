@@ -23,7 +23,8 @@ from typing import Any, Literal
 
 from ._errors import InputError, InputTypeError
 from ._promotion import Evaluation, decide, normalized_text
-from ._store import ModelStore
+from .store import ModelStore
+from .store._kinds import BUILTIN_KINDS
 from ._themes import THEMES
 from .data import LabelledParagraph, dataset_hash, read_labelled, summarize
 
@@ -31,10 +32,11 @@ __all__ = ["JobConfig", "JobResult", "load_job_config", "run_job"]
 
 logger = logging.getLogger(__name__)
 
-ModelKind = Literal["theme-classifier", "topic-model"]
+#: A kind that retraining jobs train: one of ``store._kinds.JOB_KINDS``.
+ModelKind = str
 Promote = Literal["if-better", "force", "never"]
 
-_DEFAULT_METRIC = {"theme-classifier": "gold.model.macro_f1", "topic-model": "coherence.c_v"}
+_DEFAULT_METRIC = {kind: spec.job_metric for kind, spec in BUILTIN_KINDS.items() if spec.job_metric}
 
 
 @dataclass

@@ -103,7 +103,7 @@ def add_model_options(p: argparse.ArgumentParser, default: str = "theme-classifi
 def load(args: argparse.Namespace, kind: str = "theme-classifier", name: str | None = None) -> Any:
     """Load ``--model``/``--version`` (or the promoted ``name``) from ``--store``, checking it is a ``kind``."""
     from .._errors import InputError
-    from .._store import load_model
+    from ..store import load_model
 
     version = args.version if name is None else None
     name = args.model if name is None else name

@@ -86,7 +86,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def _store(args: argparse.Namespace) -> Any:
     """The store of ``--store`` or the default one; a store that does not exist is an error, not "no models"."""
     from .._errors import ModelStoreError
-    from .._store import ENV_VAR, ModelStore, default_store
+    from ..store import ENV_VAR, ModelStore, default_store
 
     store = ModelStore(args.store) if args.store else default_store()
     if not store.root.is_dir():
@@ -98,7 +98,7 @@ def _store(args: argparse.Namespace) -> Any:
 
 def _list(args: argparse.Namespace) -> int:
     from .._errors import ModelStoreError
-    from .._store import key_metric
+    from ..store import key_metric
 
     store = _store(args)
     rows: list[tuple[str, ...]] = []

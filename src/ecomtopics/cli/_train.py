@@ -19,7 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "gold set, save a new version with its report, promote it if it is not worse.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
-    p.add_argument("kind", choices=["theme-classifier", "topic-model"], help="what to train")
+    from ..store._kinds import JOB_KINDS
+
+    p.add_argument("kind", choices=JOB_KINDS, help="what to train")
     p.add_argument("--config", help="job file (TOML); options below override it")
     p.add_argument("--data", nargs="+", help="labelled JSON Lines files or folders")
     p.add_argument("--gold", nargs="*", help="real-text gold set for evaluation")
@@ -37,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .._errors import InputError
-    from .._store import ModelStore, default_store
+    from ..store import ModelStore, default_store
     from ..jobs import JobConfig, load_job_config, run_job
 
     overrides = {"data": args.data, "gold": args.gold, "name": args.name, "random_state": args.random_state,
