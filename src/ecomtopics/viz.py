@@ -141,9 +141,8 @@ def ldavis_html(model: Any, texts: Sequence[str], path: str | Path) -> Path:
         raise ImportError('pyLDAvis export needs pyLDAvis: pip install "ecomtopics[ldavis]"') from None
     import numpy as np
 
-    tokenizer = model._tokenizer()
-    index = model._dictionary.token2id
-    docs = [[w for w in model._analyse(t, tokenizer) if w in index] for t in texts]
+    docs = model.tokens(texts)
+    index = model.dictionary.token2id
     if not any(docs):
         raise InputError(f"no words of the topic model's vocabulary in the {len(docs)} texts: nothing to show")
     frequency = np.zeros(len(model.vocabulary_))

@@ -1,153 +1,37 @@
-"""LDA topic models (gensim) over our bilingual tokens: topics, topic mixes, coherence.
-
-Engine: gensim's ``LdaModel``. It is deterministic for a given ``random_state``
-(``LdaMulticore`` with several workers is not), trains from a re-iterable stream
-so memory stays flat as the corpus grows, computes coherence natively
-(``CoherenceModel``), and its state is plain arrays, so a model is stored
-without pickle. Inference starts every document from the same point (not a
-random draw), so :meth:`TopicModel.transform` gives the same mix on every call,
-whatever the batch.
-
->>> texts = ["天猫线下门店 线上线下 融合 门店", "服务商 商家 培训 服务商", "线下门店 会员 门店"] * 5
->>> lda = TopicModel(n_topics=2, passes=5, random_state=0).fit(texts)
->>> mix = lda.transform(["门店 线下门店"])
->>> mix.shape, bool(abs(mix.sum() - 1) < 1e-9)
-((1, 2), True)
-"""
+"""The :class:`TopicModel`: LDA (gensim) over the bilingual tokens, stored without pickle."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ._errors import InputError, InputTypeError
-from ._estimator import EstimatorMixin
-from ._themes import TOPICAL_THEMES
-from .tokenize import Tokenizer, concept_themes, concepts, platform_names, topic_stopwords
-from .tokenize._lexicons import topic_units, topic_units_hash
+from .._errors import InputError, InputTypeError
+from .._estimator import EstimatorMixin
+from .._themes import TOPICAL_THEMES
+from ..tokenize import Tokenizer, concept_themes, concepts, platform_names, topic_stopwords
+from ..tokenize._lexicons import topic_units, topic_units_hash
+from ._corpus import COHERENCE_MEASURES, _BowCorpus, _ConstantStart, _script, _text_of, _TokenCorpus, coherence_on
 
-__all__ = [
-    "TextStream",
-    "TopicModel",
-    "parallel_divergence",
-    "plain_gensim_by_language",
-    "plain_gensim_coherence",
-    "select_n_topics",
-]
+__all__ = ["TopicModel"]
 
 logger = logging.getLogger(__name__)
 
-COHERENCE_MEASURES = ("c_v", "u_mass", "c_npmi", "c_uci")
 
+def _js(p: np.ndarray, q: np.ndarray) -> float:
+    """Jensen-Shannon divergence (bits, 0..1) between two distributions."""
+    p = np.asarray(p, dtype=np.float64) / np.sum(p)
+    q = np.asarray(q, dtype=np.float64) / np.sum(q)
+    m = (p + q) / 2
 
-class TextStream:
-    """A re-iterable stream of texts read lazily from files: memory stays flat.
+    def kl(a: np.ndarray) -> float:
+        mask = a > 0
+        return float(np.sum(a[mask] * np.log2(a[mask] / m[mask])))
 
-    ``.txt`` files give one text per non-empty line; ``.jsonl`` files one per
-    row (its ``text`` field). Iterating again re-reads the files.
-
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
-    >>> _ = path.write_text("天猫\\n\\nTmall\\n", encoding="utf-8")
-    >>> list(TextStream([path]))
-    ['天猫', 'Tmall']
-    """
-
-    def __init__(self, paths: Iterable[str | Path]) -> None:
-        self.paths = [Path(p) for p in paths]
-        for path in self.paths:
-            if not path.is_file():
-                raise InputError(f"{path}: no such file")
-
-    def __iter__(self) -> Iterator[str]:
-        for path in self.paths:
-            with path.open(encoding="utf-8-sig") as handle:  # a byte order mark is not text
-                for number, line in enumerate(handle, start=1):
-                    if not line.strip():
-                        continue
-                    if path.suffix == ".jsonl":
-                        try:
-                            text = json.loads(line)["text"]
-                        except (ValueError, KeyError, TypeError):
-                            raise InputError(f"{path}:{number}: not a JSON object with a 'text' field") from None
-                        yield text
-                    else:
-                        yield line.rstrip("\n")
-
-
-class _ConstantStart:
-    """Stands in for gensim's random state during inference: every document starts from gamma = 1."""
-
-    def gamma(self, shape: float, scale: float, size: tuple[int, int]) -> np.ndarray:
-        return np.full(size, shape * scale)
-
-
-def _text_of(item: Any) -> str:
-    text = getattr(item, "text", item)  # a Paragraph, or a str
-    if not isinstance(text, str):
-        raise InputTypeError(f"texts must be str (or Paragraph), got {type(item).__name__}")
-    return text
-
-
-def _script(token: str) -> str:
-    """'zh' for a token with Chinese characters, 'en' for one with Latin letters, else ''."""
-    if any("\u4e00" <= ch <= "\u9fff" for ch in token):
-        return "zh"
-    return "en" if any("a" <= ch.lower() <= "z" for ch in token) else ""
-
-
-class _TokenCorpus:
-    """Tokenized texts kept on disk (JSON Lines in a temporary file), re-iterable.
-
-    With a ``mapper``, tokens are mapped to shared units; ``surfaces`` counts
-    which written token stood for each unit (to show a unit in either language).
-    """
-
-    def __init__(self, texts: Iterable[Any], tokenizer: Tokenizer, mapper: Any = None) -> None:
-        handle, name = tempfile.mkstemp(prefix="ecomtopics-tokens-", suffix=".jsonl")
-        self.path = Path(name)
-        self.n_docs = 0
-        self.surfaces: Counter[tuple[str, str]] = Counter()
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            for item in texts:
-                tokens = tokenizer(_text_of(item))
-                if mapper is not None:
-                    pairs = [(mapper(t), t) for t in tokens]
-                    pairs = [(u, t) for u, t in pairs if u]
-                    self.surfaces.update(pairs)
-                    tokens = [u for u, _ in pairs]
-                out.write(json.dumps(tokens, ensure_ascii=False) + "\n")
-                self.n_docs += 1
-
-    def __iter__(self) -> Iterator[list[str]]:
-        with self.path.open(encoding="utf-8") as handle:
-            for line in handle:
-                yield json.loads(line)
-
-    def close(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
-class _BowCorpus:
-    def __init__(self, docs: Iterable[list[str]], dictionary: Any, progress: Any = None) -> None:
-        self.docs, self.dictionary, self.progress = docs, dictionary, progress
-
-    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
-        for tokens in self.docs:
-            if self.progress is not None:
-                self.progress.update(1)
-            yield self.dictionary.doc2bow(tokens)
-
-    def __len__(self) -> int:  # gensim counts the stream otherwise (one more pass)
-        return self.docs.n_docs
+    return max(0.0, (kl(p) + kl(q)) / 2)
 
 
 class TopicModel(EstimatorMixin):
@@ -462,6 +346,28 @@ class TopicModel(EstimatorMixin):
         return self.fit(texts).transform(texts)
 
     # -- inspection -------------------------------------------------------------------
+    @property
+    def dictionary(self) -> Any:
+        """The fitted vocabulary as a gensim ``Dictionary`` (word <-> id, document frequencies).
+
+        Word ``i`` is ``vocabulary_[i]``. For gensim tools such as
+        ``CoherenceModel`` or ``LdaModel(id2word=...)``; treat it as read-only,
+        since the model scores texts through it.
+        """
+        self._check()
+        return self._dictionary
+
+    def tokens(self, texts: Iterable[Any]) -> list[list[str]]:
+        """Tokens of each text as this model counts them, keeping only words of its vocabulary.
+
+        The model's tokenizer settings, shared units and platform-name removal
+        apply, so these are the words LDA sees (e.g. for coherence or pyLDAvis).
+        """
+        self._check()
+        tokenizer = self._tokenizer()
+        index = self._dictionary.token2id
+        return [[w for w in self._analyse(_text_of(t), tokenizer) if w in index] for t in texts]
+
     def topic_word_matrix(self) -> np.ndarray:
         """Topic-word probabilities, shape (n_topics, n_words), rows sum to 1."""
         self._check()
@@ -553,7 +459,7 @@ class TopicModel(EstimatorMixin):
         for lang in ("zh", "en"):
             docs = [tokenizer(_text_of(t)) for t, l in zip(texts, langs) if l == lang]
             if docs:
-                out[lang] = _coherence_on(self.topic_words(lang, top_n), docs, measure)
+                out[lang] = coherence_on(self.topic_words(lang, top_n), docs, measure)
         return out
 
     def coherence(
@@ -692,172 +598,3 @@ class TopicModel(EstimatorMixin):
         else:  # format 1: each word is in one language
             model._set_surfaces(None)
         return model
-
-
-def _js(p: np.ndarray, q: np.ndarray) -> float:
-    """Jensen-Shannon divergence (bits, 0..1) between two distributions."""
-    p = np.asarray(p, dtype=np.float64) / np.sum(p)
-    q = np.asarray(q, dtype=np.float64) / np.sum(q)
-    m = (p + q) / 2
-
-    def kl(a: np.ndarray) -> float:
-        mask = a > 0
-        return float(np.sum(a[mask] * np.log2(a[mask] / m[mask])))
-
-    return max(0.0, (kl(p) + kl(q)) / 2)
-
-
-def _coherence_on(topics: list[list[str]], docs: list[list[str]], measure: str = "c_v") -> float:
-    from gensim.corpora import Dictionary
-    from gensim.models import CoherenceModel
-
-    dictionary = Dictionary(docs)
-    topics = [[w for w in t if w in dictionary.token2id] for t in topics]
-    topics = [t for t in topics if len(t) >= 2]
-    if not topics:
-        raise InputError("no topic has two words in these texts: coherence is undefined")
-    model = CoherenceModel(topics=topics, texts=docs, dictionary=dictionary, coherence=measure,
-                           corpus=[dictionary.doc2bow(d) for d in docs] if measure == "u_mass" else None,
-                           processes=1)  # fmt: skip
-    return round(float(model.get_coherence()), 4)
-
-
-def parallel_divergence(model: TopicModel, pairs: Sequence[tuple[Any, Any]]) -> dict[str, float]:
-    """How alike the topic mixes of the two versions of each pair are, against unrelated pairs.
-
-    ``pairs`` holds the same content written twice (e.g. Chinese, English).
-    Returns the mean Jensen-Shannon divergence (bits) of the paired mixes,
-    the mean over every unrelated combination (first text of one pair with
-    the second of another), their ratio (lower is better: 1 means the model
-    cannot tell a translation from an unrelated text), and the share of pairs
-    whose two versions have the same top topic.
-    """
-    if len(pairs) < 2:
-        raise InputError(f"need at least 2 pairs to compare with unrelated ones, got {len(pairs)}")
-    a = model.transform([x for x, _ in pairs])
-    b = model.transform([y for _, y in pairs])
-    n = len(pairs)
-    paired = [_js(a[i], b[i]) for i in range(n)]
-    unrelated = [_js(a[i], b[j]) for i in range(n) for j in range(n) if i != j]
-    mean_paired, mean_unrelated = float(np.mean(paired)), float(np.mean(unrelated))
-    return {
-        "paired": round(mean_paired, 4),
-        "unrelated": round(mean_unrelated, 4),
-        "ratio": round(mean_paired / mean_unrelated, 4) if mean_unrelated > 0 else float("nan"),
-        "same_top_topic": round(float(np.mean(a.argmax(axis=1) == b.argmax(axis=1))), 4),
-    }
-
-
-def plain_gensim_by_language(
-    texts: Sequence[Any], langs: Sequence[str], n_topics: int, *, random_state: int | None = 0,
-    top_n: int = 10, measure: str = "c_v", tokenizer_params: dict[str, Any] | None = None,
-) -> dict[str, float]:
-    """Coherence per language of a plain gensim ``LdaModel`` (its defaults) on the same bilingual corpus.
-
-    Tokens as written (no shared units), pruned as :class:`TopicModel` prunes;
-    each topic's words are split by language and scored on that language's texts.
-    """
-    from gensim.corpora import Dictionary
-    from gensim.models import LdaModel
-
-    tokenizer = Tokenizer(**(tokenizer_params or {}))
-    docs = [tokenizer(_text_of(t)) for t in texts]
-    dictionary = Dictionary(docs)
-    dictionary.filter_extremes(no_below=2, no_above=0.5, keep_n=50_000)
-    plain = LdaModel([dictionary.doc2bow(d) for d in docs], num_topics=n_topics, id2word=dictionary,
-                     random_state=random_state)  # fmt: skip
-    out = {}
-    for lang in ("zh", "en"):
-        ref = [d for d, l in zip(docs, langs) if l == lang]
-        if not ref:
-            continue
-        topics = []
-        for k in range(n_topics):
-            ranked = [dictionary[i] for i, _ in plain.get_topic_terms(k, topn=len(dictionary))]
-            topics.append([w for w in ranked if _script(w) == lang][:top_n])
-        out[lang] = _coherence_on(topics, ref, measure)
-    return out
-
-
-def _stability(a: list[list[str]], b: list[list[str]]) -> float:
-    """Mean best-match Jaccard similarity between two sets of topics' top words."""
-    scores = []
-    for words in a:
-        s = set(words)
-        scores.append(max(len(s & set(other)) / len(s | set(other)) for other in b))
-    return float(np.mean(scores))
-
-
-def select_n_topics(
-    texts: Iterable[Any],
-    candidates: Sequence[int] = (4, 6, 8, 10, 12),
-    *,
-    seeds: Sequence[int] = (0, 1, 2),
-    measure: str = "c_v",
-    top_n: int = 10,
-    **params: Any,
-) -> tuple[int, list[dict[str, Any]]]:
-    """Choose the number of topics by coherence, with stability across seeds.
-
-    Trains one model per candidate and seed; the best candidate has the
-    highest mean coherence. Stability is the mean best-match Jaccard overlap
-    of top words between the models of different seeds (1 = identical).
-
-    Returns
-    -------
-    (best n_topics, table)
-        ``table`` has one row per candidate: ``n_topics``, ``coherence``
-        (mean), ``coherence_std``, ``stability``.
-    """
-    if isinstance(texts, (str, bytes)):
-        raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
-    texts = [_text_of(t) for t in texts]
-    if not texts:
-        raise InputError("no texts to choose the number of topics on")
-    candidates = list(candidates)
-    if not candidates or any(not isinstance(c, int) or c < 1 for c in candidates):
-        raise InputError(f"candidates must be positive integers, got {candidates!r}")
-    from tqdm.auto import tqdm
-
-    table = []
-    bar = tqdm(total=len(candidates) * len(seeds), desc="select_n_topics", unit=" models", leave=False,
-               disable=params.get("progress") if params.get("progress") is None else not params["progress"])  # fmt: skip
-    for n in candidates:
-        scores, word_sets = [], []
-        for seed in seeds:
-            model = TopicModel(n_topics=n, random_state=seed, **params).fit(texts)
-            scores.append(model.coherence(measure, texts=texts, top_n=top_n))
-            word_sets.append([[w for w, _ in t] for t in model.topics(top_n)])
-            bar.update(1)
-        pairs = [(i, j) for i in range(len(seeds)) for j in range(i + 1, len(seeds))]
-        stability = float(np.mean([_stability(word_sets[i], word_sets[j]) for i, j in pairs])) if pairs else 1.0
-        table.append({"n_topics": n, "coherence": round(float(np.mean(scores)), 4),
-                      "coherence_std": round(float(np.std(scores)), 4), "stability": round(stability, 4)})  # fmt: skip
-        logger.info("select_n_topics: %s", table[-1])
-    bar.close()
-    best = max(table, key=lambda row: (row["coherence"], row["stability"], -row["n_topics"]))
-    return int(best["n_topics"]), table
-
-
-def plain_gensim_coherence(
-    texts: Sequence[Any], model: TopicModel, *, random_state: int | None = 0, top_n: int = 10
-) -> dict[str, float]:
-    """Coherence of a plain gensim ``LdaModel`` (its defaults) on the same tokens and number of topics.
-
-    The baseline a user would write: ``LdaModel(corpus, num_topics=k, id2word=dictionary)``
-    on ``model``'s tokens and vocabulary.
-    """
-    from gensim.models import CoherenceModel, LdaModel
-
-    model._check()
-    tokenizer = model._tokenizer()
-    docs = [[w for w in model._analyse(_text_of(t), tokenizer) if w in model._dictionary.token2id] for t in texts]
-    corpus = [model._dictionary.doc2bow(d) for d in docs]
-    plain = LdaModel(corpus, num_topics=model.n_topics, id2word=model._dictionary, random_state=random_state)
-    topics = [[model._dictionary[i] for i, _ in plain.get_topic_terms(k, topn=top_n)] for k in range(model.n_topics)]
-    out = {}
-    for measure in ("c_v", "u_mass", "c_npmi"):
-        cm = CoherenceModel(topics=topics, texts=docs, dictionary=model._dictionary, coherence=measure,
-                            corpus=corpus if measure == "u_mass" else None, processes=1)  # fmt: skip
-        out[measure] = round(float(cm.get_coherence()), 4)
-    return out
