@@ -8,11 +8,11 @@ multinomial logistic regression over both gives the main theme, with a fixed
 push from the concept lexicon towards each concept's theme (an ensemble with
 the keyword rule), calibrated by a temperature fitted on cross-validated
 scores; one binary logistic regression per theme gives the multi-label view.
-Trained on whole passages, a second stage (:mod:`._context`) relabels each
-paragraph of a document from the paragraphs around it
-(:meth:`ThemeClassifier.predict_proba_in_context`). Scoring runs on the fitted arrays with
-numpy only (no scikit-learn import), which keeps one-paragraph calls fast and
-loading light; :meth:`ThemeClassifier.to_sklearn` rebuilds the equivalent
+Trained on whole passages, a second stage (:mod:`._context`, fitted and
+applied by :mod:`._document`) relabels each paragraph of a document from the
+paragraphs around it (:meth:`ThemeClassifier.predict_proba_in_context`).
+Scoring runs on the fitted arrays with numpy only (no scikit-learn import,
+:mod:`._scorer`), which keeps one-paragraph calls fast and loading light; :meth:`ThemeClassifier.to_sklearn` rebuilds the equivalent
 scikit-learn pipeline.
 
 >>> clf = ThemeClassifier(calibrate=False).fit(
@@ -27,9 +27,7 @@ from __future__ import annotations
 import logging
 import math
 import numbers
-from collections import Counter
 from collections.abc import Iterable
-from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -37,19 +35,16 @@ import numpy as np
 
 from .._errors import InputError
 from .._estimator import EstimatorMixin
-from .._typing import Memo, check_text, check_texts
+from .._typing import check_text, check_texts
 from ..features import CONCEPT_PREFIX, Analyzer, _identity
-from ._chars import CharNgrams, normalise_for_chars
-from ._context import context_features, n_context_features
+from ._chars import CharNgrams
+from ._context import n_context_features
+from ._document import DocumentStage, _check_groups
+from ._scorer import OTHER, _multinomial_form
 
 __all__ = ["Explanation", "ThemeClassifier"]
 
 logger = logging.getLogger(__name__)
-
-OTHER = "other"
-#: Prefix of character n-gram features in :meth:`ThemeClassifier.explain` and ``feature_names_``.
-CHAR_PREFIX = "~"
-
 
 @dataclass(frozen=True)
 class Explanation:
@@ -73,7 +68,7 @@ class Explanation:
     terms: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
 
-class ThemeClassifier(EstimatorMixin):
+class ThemeClassifier(DocumentStage, EstimatorMixin):
     """Label paragraphs by theme, in Chinese or English.
 
     Parameters
@@ -366,23 +361,6 @@ class ThemeClassifier(EstimatorMixin):
             scores[test] = full
         return np.asarray(scores + np.asarray(matrix @ prior.T))
 
-    def _fit_context(self, oof: np.ndarray, y: list[str], n_tokens: np.ndarray, group_of: list[Any]) -> None:
-        """The second stage, on out-of-fold probabilities of the paragraphs that belong to a passage."""
-        from sklearn.linear_model import LogisticRegression
-
-        proba = _softmax_rows(oof / self.temperature_)
-        features, targets = [], []
-        for rows in _passages(group_of):
-            features.append(context_features(proba[rows], n_tokens[rows]))
-            targets.extend(y[i] for i in rows)
-        if len(set(targets)) != len(self.classes_):
-            logger.warning("the passages do not cover every theme; no context stage is trained")
-            return
-        stage = LogisticRegression(C=self.context_C, max_iter=self.max_iter, random_state=self.random_state)
-        stage.fit(np.vstack(features), targets)
-        if [str(c) for c in stage.classes_] != self.classes_:  # pragma: no cover - same themes, sorted alike
-            raise InputError("the context stage learnt other themes than the paragraph model")
-        self.context_coef_, self.context_intercept_ = _multinomial_form(stage.coef_, stage.intercept_)
 
     def _lexicon_prior_matrix(self) -> np.ndarray:
         """(classes, all columns): ``lexicon_prior`` where a concept feature meets its theme, else 0."""
@@ -398,160 +376,6 @@ class ThemeClassifier(EstimatorMixin):
                     prior[row[theme_of[feature[1:]]], j] = self.lexicon_prior
         return prior
 
-    # -- the lean scoring path -------------------------------------------------------------
-    def _prepare(self) -> None:
-        self._index = {term: i for i, term in enumerate(self.vocabulary_)}
-        self._analyzer_ = self._analyzer()
-        self._tokenizer_ = self._analyzer_.tokenizer
-        self._other = self.classes_.index(OTHER) if OTHER in self.classes_ else None
-        self._coef_t = np.ascontiguousarray(self.coef_.T)
-        self._columns = Memo(self._token_columns) if tuple(self.ngram_range) == (1, 1) else None
-        self._py_weights = Memo(self._column_weights)
-        self._intercept_list = [float(b) for b in self.intercept_]
-        keys = getattr(self, "char_keys_", None)
-        self._chars = (
-            CharNgrams.from_keys(tuple(self.char_ngrams), keys, self.char_sizes_)  # type: ignore[arg-type]
-            if keys is not None and len(keys) else None
-        )  # fmt: skip
-        self._char_index: dict[str, int] | None = None  # built on the first one-paragraph call
-        self._char_idf_by_column = (
-            np.concatenate([np.zeros(len(self.vocabulary_)), self.char_idf_]) if self._chars is not None else None
-        )
-        self._feature_names: list[str] | None = None
-
-    def _token_columns(self, token: str) -> tuple[int, ...]:
-        """Columns a token feeds: itself and, with concepts, its concept features."""
-        features = self._analyzer_.features_of_token(token)
-        return tuple(self._index[f] for f in features if f in self._index)
-
-    def _ensure_ready(self) -> None:
-        self._check_fitted("coef_")
-        if getattr(self, "_index", None) is None:
-            self._prepare()
-
-    @property
-    def feature_names_(self) -> list[str]:
-        """Names of the columns of ``coef_``: words and concepts, then ``~`` + character n-gram."""
-        self._ensure_ready()
-        if self._feature_names is None:
-            chars = [CHAR_PREFIX + g for g in self._chars.feature_names()] if self._chars is not None else []
-            self._feature_names = list(self.vocabulary_) + chars
-        return self._feature_names
-
-    def _counts(self, text: str) -> dict[int, int]:
-        """Column -> count of the word and concept features of ``text``."""
-        if self._columns is not None:  # the fast path: per-token memo, counting in C
-            columns = self._columns
-            if len(columns) > 1_000_000:
-                columns.clear()
-            return Counter(chain.from_iterable(map(columns.__getitem__, self._tokenizer_(text))))
-        index = self._index
-        return Counter(j for j in map(index.get, self._analyzer_(text)) if j is not None)
-
-    def _char_counts(self, text: str) -> dict[int, int]:
-        """Column -> count of the character n-grams of one text, in plain Python (one-paragraph calls).
-
-        N-grams with an inner space, and the lone space, are never in the vocabulary, so they
-        drop out in the lookup without a filter here.
-        """
-        if self._char_index is None:
-            offset = len(self.vocabulary_)
-            self._char_index = {g: offset + j for j, g in enumerate(self._chars.feature_names())}  # type: ignore[union-attr]
-        index = self._char_index
-        low, high = self._chars.ngram_range  # type: ignore[union-attr]
-        padded = normalise_for_chars(text)
-        size = len(padded)
-        counts = Counter(padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1))
-        return {index[g]: c for g, c in counts.items() if g in index}
-
-    def _column_weights(self, column: int) -> tuple[float, tuple[float, ...]]:
-        n_words = len(self.vocabulary_)
-        idf = self.idf_[column] if column < n_words else self.char_idf_[column - n_words]
-        return float(idf), tuple(float(w) for w in self._coef_t[column])
-
-    def _block_scores(self, counts: dict[int, int], acc: list[float], scale: float) -> list[float]:
-        """Add one view's TF-IDF row (L2-normalised, times ``scale``) times the coefficients to ``acc``."""
-        weights = self._py_weights
-        log, sublinear = math.log, self.sublinear_tf
-        values = []
-        norm2 = 0.0
-        for column, count in counts.items():
-            idf, w = weights[column]
-            t = ((log(count) + 1.0) if sublinear else count) * idf
-            norm2 += t * t
-            values.append((t, w))
-        factor = scale / math.sqrt(norm2)
-        for t, w in values:
-            t *= factor
-            acc = [a + t * wk for a, wk in zip(acc, w)]
-        return acc
-
-    def _scores_one(self, text: str) -> tuple[list[float], bool]:
-        """Uncalibrated scores of one text in plain Python (no numpy call overhead)."""
-        counts = self._counts(text)
-        if not counts:
-            return list(self._intercept_list), True
-        acc = self._block_scores(counts, [0.0] * len(self.classes_), 1.0)
-        if self._chars is not None:
-            char_counts = self._char_counts(text)
-            if char_counts:  # hundreds of n-grams: one numpy product beats a Python loop
-                columns = np.fromiter(char_counts.keys(), dtype=np.intp, count=len(char_counts))
-                tf = np.fromiter(char_counts.values(), dtype=np.float64, count=len(char_counts))
-                if self.sublinear_tf:
-                    tf = np.log(tf) + 1.0
-                values = tf * self._char_idf_by_column[columns]
-                values *= float(self.char_weight) / math.sqrt(values @ values)
-                acc = [a + c for a, c in zip(acc, (values @ self._coef_t[columns]).tolist())]
-        return [a + b for a, b in zip(acc, self._intercept_list)], False
-
-    def _proba_one(self, text: str) -> list[float]:
-        scores, empty = self._scores_one(text)
-        if empty:
-            k = len(self.classes_)
-            return [1.0 if i == self._other else 0.0 for i in range(k)] if self._other is not None else [1.0 / k] * k
-        temperature = self.temperature_
-        top = max(scores)
-        exps = [math.exp((z - top) / temperature) for z in scores]
-        total = sum(exps)
-        return [e / total for e in exps]
-
-    def _features(self, texts: list[str]) -> tuple[Any, np.ndarray]:
-        """TF-IDF rows of ``texts`` (scipy CSR, both views) and each text's count of word features."""
-        from scipy.sparse import csr_matrix
-
-        row_parts, col_parts, value_parts = [], [], []
-        indices: list[int] = []
-        counts: list[int] = []
-        lengths = np.zeros(len(texts), dtype=np.int64)
-        for i, text in enumerate(texts):
-            c = self._counts(text)
-            indices.extend(c.keys())
-            counts.extend(c.values())
-            lengths[i] = len(c)
-        rows = np.repeat(np.arange(len(texts)), lengths)
-        tf = np.asarray(counts, dtype=np.float64)
-        n_tokens = np.bincount(rows, weights=tf, minlength=len(texts))
-        cols = np.asarray(indices, dtype=np.intp)
-        row_parts.append(rows)
-        col_parts.append(cols)
-        value_parts.append(_tfidf_values(tf, self.idf_[cols], rows, len(texts), self.sublinear_tf, 1.0))
-        n_words = len(self.vocabulary_)
-        if self._chars is not None:
-            char_rows, char_cols, char_tf = self._chars.counts(texts)
-            keep = n_tokens[char_rows] > 0  # a text without word features stays featureless (other)
-            char_rows, char_cols, char_tf = char_rows[keep], char_cols[keep], char_tf[keep]
-            row_parts.append(char_rows)
-            col_parts.append(char_cols + n_words)
-            value_parts.append(_tfidf_values(char_tf, self.char_idf_[char_cols], char_rows, len(texts),
-                                             self.sublinear_tf, float(self.char_weight)))  # fmt: skip
-        shape = (len(texts), n_words + (len(self._chars) if self._chars is not None else 0))
-        matrix = csr_matrix(
-            (np.concatenate(value_parts), (np.concatenate(row_parts), np.concatenate(col_parts))), shape=shape
-        )
-        return matrix, n_tokens
-
-    def _matrix(self, texts: list[str]) -> Any:
-        return self._features(texts)[0]
 
     def transform(self, X: Iterable[str]) -> Any:
         """The TF-IDF feature matrix (scipy CSR) the model scores: words and concepts, then character n-grams."""
@@ -585,40 +409,7 @@ class ThemeClassifier(EstimatorMixin):
                 proba[start : start + len(chunk)] = self._proba_of_matrix(matrix, n_tokens == 0)
         return proba
 
-    def predict_proba_in_context(self, paragraphs: Iterable[str]) -> np.ndarray:
-        """Probabilities of the paragraphs of ONE document, each read in the context of the others.
 
-        The paragraphs must be in reading order. Without a trained context
-        stage (``context_coef_`` is None) this equals :meth:`predict_proba`.
-
-        >>> clf = ThemeClassifier(calibrate=False, char_ngrams=None).fit(
-        ...     ["线下门店与天猫打通", "offline stores join Tmall", "服务商帮助商家", "service providers help"],
-        ...     ["o2o", "o2o", "merchant_services", "merchant_services"])
-        >>> clf.predict_proba_in_context(["线下门店", "服务商"]).shape
-        (2, 2)
-        """
-        self._ensure_ready()
-        matrix, n_tokens = self._features(check_texts(paragraphs, name="paragraphs"))
-        return self._in_context(self._proba_of_matrix(matrix, n_tokens == 0), n_tokens)
-
-    def _scores_of_matrix(self, matrix: Any) -> np.ndarray:
-        return np.asarray(matrix @ self._coef_t) + self.intercept_
-
-    def _proba_of_matrix(self, matrix: Any, empty: np.ndarray) -> np.ndarray:
-        return self._softmax(self._scores_of_matrix(matrix), empty)
-
-    def _softmax(self, scores: np.ndarray, empty: np.ndarray) -> np.ndarray:
-        z = scores / self.temperature_
-        z = z - z.max(axis=1, keepdims=True)
-        proba = np.exp(z)
-        proba /= proba.sum(axis=1, keepdims=True)
-        if empty.any():
-            proba[empty] = 0.0
-            if self._other is not None:
-                proba[empty, self._other] = 1.0
-            else:
-                proba[empty] = 1.0 / len(self.classes_)
-        return proba
 
     def predict(self, X: Iterable[str]) -> list[str]:
         """The main theme of each paragraph."""
@@ -676,11 +467,6 @@ class ThemeClassifier(EstimatorMixin):
             proba = self._in_context(proba, n_tokens)
         return proba, self._labels_from_matrix(matrix, threshold)
 
-    def _in_context(self, proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
-        if self.context_coef_ is None or not len(proba):
-            return proba
-        features = context_features(proba, n_tokens)
-        return _softmax_rows(features @ self.context_coef_.T + self.context_intercept_)
 
     def explain(self, text: str, top_n: int = 5) -> Explanation:
         """The features that pushed each theme up or down for ``text``.
@@ -842,55 +628,10 @@ def _check_shapes(model: ThemeClassifier) -> None:
             raise InputError(f"stored array {name!r} has shape {got}, expected {want}; the model files disagree")
 
 
-def _tfidf_values(
-    tf: np.ndarray, idf: np.ndarray, rows: np.ndarray, n_rows: int, sublinear: bool, scale: float
-) -> np.ndarray:
-    """TF-IDF values of one view, each row L2-normalised and multiplied by ``scale``."""
-    if sublinear:
-        tf = np.log(tf) + 1.0
-    values = tf * idf
-    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
-    return values * (scale / norms[rows]) if len(values) else values
 
 
-def _check_groups(groups: Iterable[Any] | None, n: int) -> list[Any]:
-    """One passage id (or None) per paragraph; a passage's paragraphs must be consecutive."""
-    if groups is None:
-        return [None] * n
-    if isinstance(groups, (str, bytes)):
-        raise InputError("groups must be one passage id per paragraph, not a single string")
-    group_of = list(groups)
-    if len(group_of) != n:
-        raise InputError(f"X has {n} texts but groups has {len(group_of)} entries")
-    seen, previous = set(), object()
-    for i, g in enumerate(group_of):
-        if g is not None and g != previous and g in seen:
-            raise InputError(
-                f"groups: the paragraphs of passage {g!r} are not consecutive (again at position {i}); "
-                "give each passage's paragraphs together, in reading order"
-            )
-        seen.add(g)
-        previous = g
-    return group_of
 
 
-def _passages(group_of: list[Any]) -> list[list[int]]:
-    """Row indices of each passage (consecutive runs of the same id, None excluded)."""
-    out: list[list[int]] = []
-    for i, g in enumerate(group_of):
-        if g is None:
-            continue
-        if out and group_of[out[-1][-1]] == g and out[-1][-1] == i - 1:
-            out[-1].append(i)
-        else:
-            out.append([i])
-    return out
-
-
-def _softmax_rows(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def _fit_temperature(scores: np.ndarray, y: list[str], classes: list[str]) -> float:
@@ -908,11 +649,3 @@ def _fit_temperature(scores: np.ndarray, y: list[str], classes: list[str]) -> fl
     return float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
 
 
-def _multinomial_form(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One row of coefficients per class, also for scikit-learn's binary (one-row) form."""
-    coef = np.asarray(coef, dtype=np.float64)
-    intercept = np.asarray(intercept, dtype=np.float64)
-    if coef.shape[0] == 1:
-        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    return np.ascontiguousarray(coef), intercept

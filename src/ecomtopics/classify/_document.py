@@ -1,0 +1,110 @@
+"""The document level of the theme classifier: passages, and the context stage that reads them.
+
+A document's paragraphs are scored alone first; the second stage
+(:mod:`._context`) then relabels each from the paragraphs around it.
+:class:`DocumentStage` holds the methods that fit and apply that stage; the
+:class:`~ecomtopics.classify.ThemeClassifier` inherits them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .._errors import InputError
+from .._typing import check_texts
+from ._context import context_features
+from ._scorer import LinearScorer, _multinomial_form, _softmax_rows
+
+__all__ = ["DocumentStage"]
+
+logger = logging.getLogger(__name__)
+
+
+class DocumentStage(LinearScorer):
+    """Fit and apply the context stage over the paragraphs of one document."""
+
+    # fitted by the classifier (annotations only: these are not class attributes)
+    context_coef_: np.ndarray | None
+    context_intercept_: np.ndarray | None
+    context_C: float
+    max_iter: int
+    random_state: int | None
+
+    def predict_proba_in_context(self, paragraphs: Iterable[str]) -> np.ndarray:
+        """Probabilities of the paragraphs of ONE document, each read in the context of the others.
+
+        The paragraphs must be in reading order. Without a trained context
+        stage (``context_coef_`` is None) this equals :meth:`predict_proba`.
+
+        >>> from ecomtopics.classify import ThemeClassifier
+        >>> clf = ThemeClassifier(calibrate=False, char_ngrams=None).fit(
+        ...     ["线下门店与天猫打通", "offline stores join Tmall", "服务商帮助商家", "service providers help"],
+        ...     ["o2o", "o2o", "merchant_services", "merchant_services"])
+        >>> clf.predict_proba_in_context(["线下门店", "服务商"]).shape
+        (2, 2)
+        """
+        self._ensure_ready()
+        matrix, n_tokens = self._features(check_texts(paragraphs, name="paragraphs"))
+        return self._in_context(self._proba_of_matrix(matrix, n_tokens == 0), n_tokens)
+
+    def _fit_context(self, oof: np.ndarray, y: list[str], n_tokens: np.ndarray, group_of: list[Any]) -> None:
+        """The second stage, on out-of-fold probabilities of the paragraphs that belong to a passage."""
+        from sklearn.linear_model import LogisticRegression
+
+        proba = _softmax_rows(oof / self.temperature_)
+        features, targets = [], []
+        for rows in _passages(group_of):
+            features.append(context_features(proba[rows], n_tokens[rows]))
+            targets.extend(y[i] for i in rows)
+        if len(set(targets)) != len(self.classes_):
+            logger.warning("the passages do not cover every theme; no context stage is trained")
+            return
+        stage = LogisticRegression(C=self.context_C, max_iter=self.max_iter, random_state=self.random_state)
+        stage.fit(np.vstack(features), targets)
+        if [str(c) for c in stage.classes_] != self.classes_:  # pragma: no cover - same themes, sorted alike
+            raise InputError("the context stage learnt other themes than the paragraph model")
+        self.context_coef_, self.context_intercept_ = _multinomial_form(stage.coef_, stage.intercept_)
+
+    def _in_context(self, proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
+        if self.context_coef_ is None or not len(proba):
+            return proba
+        features = context_features(proba, n_tokens)
+        return _softmax_rows(features @ self.context_coef_.T + self.context_intercept_)
+
+
+def _check_groups(groups: Iterable[Any] | None, n: int) -> list[Any]:
+    """One passage id (or None) per paragraph; a passage's paragraphs must be consecutive."""
+    if groups is None:
+        return [None] * n
+    if isinstance(groups, (str, bytes)):
+        raise InputError("groups must be one passage id per paragraph, not a single string")
+    group_of = list(groups)
+    if len(group_of) != n:
+        raise InputError(f"X has {n} texts but groups has {len(group_of)} entries")
+    seen, previous = set(), object()
+    for i, g in enumerate(group_of):
+        if g is not None and g != previous and g in seen:
+            raise InputError(
+                f"groups: the paragraphs of passage {g!r} are not consecutive (again at position {i}); "
+                "give each passage's paragraphs together, in reading order"
+            )
+        seen.add(g)
+        previous = g
+    return group_of
+
+
+def _passages(group_of: list[Any]) -> list[list[int]]:
+    """Row indices of each passage (consecutive runs of the same id, None excluded)."""
+    out: list[list[int]] = []
+    for i, g in enumerate(group_of):
+        if g is None:
+            continue
+        if out and group_of[out[-1][-1]] == g and out[-1][-1] == i - 1:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
