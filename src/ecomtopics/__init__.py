@@ -15,9 +15,10 @@ libraries (scikit-learn, gensim, jieba) load only when first used.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_getattr as _lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -78,14 +79,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .topics import TextStream, TopicModel, select_n_topics
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ecomtopics' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_getattr(__name__, globals(), _LAZY)

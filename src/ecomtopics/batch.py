@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ._errors import InputError, InputTypeError
-from ._typing import check_text, check_texts
+from ._validation import check_text, check_texts
 from .text import Paragraph, split_paragraphs
 
 __all__ = ["ClassifiedParagraph", "DocumentResult", "Prediction", "classify_document", "classify_many"]

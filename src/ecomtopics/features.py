@@ -15,7 +15,7 @@ import numpy as np
 
 from ._errors import InputError
 from ._estimator import EstimatorMixin
-from ._typing import check_text, check_texts
+from ._validation import check_text, check_texts
 from .tokenize import Tokenizer, concepts, platform_names
 
 __all__ = ["Analyzer", "Tfidf"]

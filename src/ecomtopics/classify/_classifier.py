@@ -35,7 +35,7 @@ import numpy as np
 
 from .._errors import InputError
 from .._estimator import EstimatorMixin
-from .._typing import check_text, check_texts
+from .._validation import check_text, check_texts
 from ..features import CONCEPT_PREFIX, Analyzer, _identity
 from ._chars import CharNgrams
 from ._context import n_context_features

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import InputError
-from .._typing import check_texts
+from .._validation import check_texts
 from ._context import context_features
 from ._scorer import LinearScorer, _multinomial_form, _softmax_rows
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._typing import Memo
+from .._validation import Memo
 from ._chars import CharNgrams, normalise_for_chars
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_getattr
+from .._lazy import lazy_getattr as _lazy_getattr
 
 # public name -> module that defines it; loaded on first use, so reading the
 # kinds table (``ecomtopics.store._kinds``) does not import numpy
@@ -78,4 +78,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._manifest import STORE_FORMAT, key_metric
     from ._store import ENV_VAR, ModelStore
 
-__getattr__, __dir__ = lazy_getattr(__name__, globals(), _LAZY)
+__getattr__, __dir__ = _lazy_getattr(__name__, globals(), _LAZY)

@@ -6,7 +6,7 @@ import html
 import re
 import unicodedata
 
-from .._typing import LazyPattern, check_text
+from .._validation import LazyPattern, check_text
 
 __all__ = ["clean_for_tokens", "clean_line", "clean_text", "repair_artefacts"]
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .._errors import InputError, InputTypeError
-from .._typing import check_text
+from .._validation import check_text
 from ._boilerplate import is_boilerplate_line, is_end_marker
 from ._clean import clean_text
 from ._lang import HAN, LATIN_WORD, Language, detect_language

@@ -12,7 +12,7 @@ import functools
 import itertools
 import re
 
-from .._typing import LazyPattern, Memo
+from .._validation import LazyPattern, Memo
 from ._lexicons import en_mt_artefacts, en_phrases, en_stopwords
 
 __all__ = ["EnglishTokenizer", "singular"]

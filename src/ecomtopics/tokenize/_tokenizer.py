@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from .._errors import InputError
-from .._typing import LazyPattern, Memo, check_text
+from .._validation import LazyPattern, Memo, check_text
 from ..text import clean_for_tokens
 from ._chinese import ENGINES, ChineseSegmenter, Engine
 from ._english import EnglishTokenizer

@@ -1,4 +1,4 @@
-"""Small shared helpers for argument checking."""
+"""Small shared helpers for argument checking (and the small caches they need: ``Memo``, ``LazyPattern``)."""
 
 from __future__ import annotations
 
