@@ -5,6 +5,11 @@ corpus, and reports the ratio, because shared machines are noisy: absolute
 numbers move from run to run, ratios much less. Run it with
 ``ecomtopics bench`` or ``python benchmarks/run.py`` (``--quick`` for a smoke
 run under a minute).
+
+The corpora are made from labelled data (the repository's ``data/`` folder:
+``authored/`` and ``gold/``). From a checkout it is found by itself; from an
+installed wheel, pass it (``ecomtopics bench --data path/to/data``) or run
+from a checkout's root.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["build_corpus", "run_benchmarks"]
+__all__ = ["build_corpus", "default_data_path", "run_benchmarks"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +37,31 @@ BASELINE_CAP = 2000  # the slow baselines are timed on at most this many paragra
 TOPIC_CAP = 20_000  # topic inference is timed on at most this many paragraphs per size
 
 
-def build_corpus(lang: str, size: int, seed: int = 0) -> list[str]:
-    """``size`` distinct paragraphs in ``lang``, made by recombining the sentences of the bundled data."""
+def default_data_path() -> Path:
+    """The labelled data the benchmarks use by default: the checkout's ``data/``, else ``./data``.
+
+    The checkout is the one this module runs from (an editable install);
+    an installed wheel has none, so ``data/`` in the current folder is tried.
+    """
+    checkout = Path(__file__).resolve().parents[2] / "data"
+    return checkout if checkout.is_dir() else Path("data")
+
+
+def build_corpus(lang: str, size: int, seed: int = 0, data: str | Path | None = None) -> list[str]:
+    """``size`` distinct paragraphs in ``lang``, made by recombining the sentences of the labelled data.
+
+    ``data`` is the folder holding ``authored/`` and ``gold/`` (default: :func:`default_data_path`).
+    """
     from .data import read_labelled
     from .text import split_sentences
 
-    root = Path(__file__).resolve().parents[2]
-    paths = [p for p in (root / "data" / "authored", root / "data" / "gold") if p.exists()]
+    root = Path(data) if data is not None else default_data_path()
+    paths = [p for p in (root / "authored", root / "gold") if p.exists()]
     if not paths:
-        raise FileNotFoundError("benchmarks need the repository's data/ folder (run from a checkout)")
+        raise FileNotFoundError(
+            f"benchmarks need the repository's data/ folder (with authored/ and gold/); {root} has neither: "
+            f"pass --data PATH or run from a checkout"
+        )
     sentences = [s for r in read_labelled(paths) if r.lang == lang for s in split_sentences(r.text) if len(s) > 5]
     rng = random.Random(seed)
     joiner = "" if lang == "zh" else " "
@@ -86,8 +107,17 @@ def _peak_rss_mb(code: str) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
-def run_benchmarks(sizes: Sequence[int] = (1000, 10_000, 100_000), *, quick: bool = False, repeats: int = 3) -> dict[str, Any]:
-    """Run every benchmark; returns the results (rows with ours, plain, ratio, target)."""
+def run_benchmarks(
+    sizes: Sequence[int] = (1000, 10_000, 100_000),
+    *,
+    quick: bool = False,
+    repeats: int = 3,
+    data: str | Path | None = None,
+) -> dict[str, Any]:
+    """Run every benchmark; returns the results (rows with ours, plain, ratio, target).
+
+    ``data`` is the labelled data folder (default: :func:`default_data_path`).
+    """
     import jieba
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -115,7 +145,13 @@ def run_benchmarks(sizes: Sequence[int] = (1000, 10_000, 100_000), *, quick: boo
     tok("天猫双十一")
     jieba.lcut("天猫双十一")
     clf = load_model("theme-classifier")
-    labelled = read_labelled(Path(__file__).resolve().parents[2] / "data" / "authored")
+    data = Path(data) if data is not None else default_data_path()
+    if not (data / "authored").is_dir():
+        raise FileNotFoundError(
+            f"benchmarks need the repository's data/ folder (with authored/ and gold/); {data} has no "
+            f"authored/: pass --data PATH or run from a checkout"
+        )
+    labelled = read_labelled(data / "authored")
     plain_en = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=2000)).fit(
         [r.text for r in labelled], [r.label for r in labelled])  # fmt: skip
     plain_zh = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None, lowercase=False),
@@ -140,7 +176,7 @@ def run_benchmarks(sizes: Sequence[int] = (1000, 10_000, 100_000), *, quick: boo
     for size in sizes:
         logger.info("size %d ...", size)
         reps = repeats if size <= 20_000 else 1
-        corpus = {lang: build_corpus(lang, size) for lang in ("zh", "en")}
+        corpus = {lang: build_corpus(lang, size, data=data) for lang in ("zh", "en")}
         capped = {lang: texts[:BASELINE_CAP] for lang, texts in corpus.items()}
         zh_mb = sum(len(t.encode()) for t in corpus["zh"]) / 1e6
         zh_cap_mb = sum(len(t.encode()) for t in capped["zh"]) / 1e6
@@ -173,14 +209,16 @@ def run_benchmarks(sizes: Sequence[int] = (1000, 10_000, 100_000), *, quick: boo
 
     # one paragraph per call
     for lang, pipe in (("en", plain_en), ("zh", plain_zh)):
-        sample = build_corpus(lang, 200 if not quick else 50, seed=1)
+        sample = build_corpus(lang, 200 if not quick else 50, seed=1, data=data)
         ours = _median_latency(lambda t: clf.predict([t]), sample)
         plain = _median_latency(lambda t: pipe.predict([t]), sample)
         add(f"One paragraph per call {lang}: median latency vs Pipeline.predict([x])", 1, "ms", ours * 1e3, plain * 1e3,
             ">= 10x lower", higher_is_better=False)  # fmt: skip
 
     # parallel scoring
-    big = build_corpus("zh", 4000 if quick else 40_000, seed=2) + build_corpus("en", 4000 if quick else 40_000, seed=3)
+    big = build_corpus("zh", 4000 if quick else 40_000, seed=2, data=data) + build_corpus(
+        "en", 4000 if quick else 40_000, seed=3, data=data
+    )
     one = _best_rate(lambda d: sum(1 for _ in classify_many(d, clf, n_jobs=1, batch_size=2000)), big, 1)
     two = _best_rate(lambda d: sum(1 for _ in classify_many(d, clf, n_jobs=2, batch_size=2000)), big, 1)
     add("classify_many n_jobs=2 vs n_jobs=1", len(big), "paragraphs/s", two, one, ">= 1.7x", note=f"{os.cpu_count()} cores")
@@ -200,12 +238,12 @@ def run_benchmarks(sizes: Sequence[int] = (1000, 10_000, 100_000), *, quick: boo
     mem_sizes = (2000, 8000) if quick else (10_000, 100_000)
     for size in mem_sizes:
         code = ("import ecomtopics as et\nfrom ecomtopics.bench import build_corpus\n"
-                f"texts = (t for i in range({size} // 1000) for t in build_corpus('en', 1000, seed=i))\n"
+                f"texts = (t for i in range({size} // 1000) for t in build_corpus('en', 1000, seed=i, data={str(data)!r}))\n"
                 "n = sum(1 for _ in et.classify_many(texts, batch_size=1000))\n")  # fmt: skip
         rows.append({"benchmark": "peak memory, classify_many streaming", "size": size, "unit": "MB",
                      "ours": _peak_rss_mb(code), "plain": None, "ratio": None, "target": "flat", "note": "VmHWM"})  # fmt: skip
         code = ("import ecomtopics as et\nfrom ecomtopics.bench import build_corpus\n"
-                f"texts = (t for i in range({size} // 1000) for t in build_corpus('zh', 1000, seed=i))\n"
+                f"texts = (t for i in range({size} // 1000) for t in build_corpus('zh', 1000, seed=i, data={str(data)!r}))\n"
                 "et.TopicModel(n_topics=8, passes=1, iterations=20).fit(texts)\n")  # fmt: skip
         rows.append({"benchmark": "peak memory, TopicModel.fit on a stream", "size": size, "unit": "MB",
                      "ours": _peak_rss_mb(code), "plain": None, "ratio": None, "target": "flat", "note": "VmHWM"})  # fmt: skip

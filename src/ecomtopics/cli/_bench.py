@@ -23,13 +23,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000], help="paragraphs per language")
     p.add_argument("--repeats", type=int, default=3, help="repeats per measurement (best is kept)")
     p.add_argument("--out", default="benchmarks/results", help="folder for the JSON results")
+    p.add_argument("--data", default=None,
+                   help="labelled data folder with authored/ and gold/ (default: the checkout's data/, else ./data)")  # fmt: skip
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..bench import format_table, run_benchmarks, write_results
 
-    results = run_benchmarks(args.sizes, quick=args.quick, repeats=args.repeats)
+    results = run_benchmarks(args.sizes, quick=args.quick, repeats=args.repeats, data=args.data)
     print(format_table(results), end="")
     path = write_results(results, Path(args.out))
     print(f"results: {path}")
