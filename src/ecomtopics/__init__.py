@@ -65,7 +65,16 @@ _LAZY: dict[str, str] = {
 __all__ = sorted([*_LAZY, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._errors import DataError, EcomtopicsError, InputError, InputTypeError, ModelIntegrityError, ModelNotFoundError, ModelStoreError, NotFittedError
+    from ._errors import (
+        DataError,
+        EcomtopicsError,
+        InputError,
+        InputTypeError,
+        ModelIntegrityError,
+        ModelNotFoundError,
+        ModelStoreError,
+        NotFittedError,
+    )
     from .store import ModelStore, load_model, register_kind
     from ._themes import THEMES
     from .batch import classify_document, classify_many

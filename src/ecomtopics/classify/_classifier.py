@@ -46,6 +46,7 @@ __all__ = ["Explanation", "ThemeClassifier"]
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Explanation:
     """Why a paragraph got its label.
@@ -188,32 +189,60 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
 
     # -- fitting ---------------------------------------------------------------------
     def _analyzer(self) -> Analyzer:
-        return Analyzer(self.tokenizer_params, tuple(self.ngram_range), concepts=self.concepts,
-                        ignore_platform_names=self.ignore_platform_names)  # fmt: skip
+        return Analyzer(
+            self.tokenizer_params,
+            tuple(self.ngram_range),
+            concepts=self.concepts,
+            ignore_platform_names=self.ignore_platform_names,
+        )
 
     def _check_params(self) -> None:
         for name in ("C", "char_weight", "context_C"):
             value = getattr(self, name)
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
+            if (
+                isinstance(value, (bool, np.bool_))
+                or not isinstance(value, numbers.Real)
+                or not 0 < value < math.inf
+            ):
                 raise InputError(f"{name} must be a positive number, got {value!r}")
         if self.char_ngrams is not None:
-            low_high = tuple(self.char_ngrams) if isinstance(self.char_ngrams, (tuple, list)) else ()
-            if len(low_high) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                                             for v in low_high) or not 1 <= low_high[0] <= low_high[1] <= 3:  # fmt: skip
-                raise InputError(f"char_ngrams must be None or (low, high) with 1 <= low <= high <= 3, "
-                                 f"got {self.char_ngrams!r}")  # fmt: skip
-        if isinstance(self.char_min_df, bool) or not isinstance(self.char_min_df, numbers.Integral) \
-                or self.char_min_df < 1:  # fmt: skip
+            low_high = (
+                tuple(self.char_ngrams) if isinstance(self.char_ngrams, (tuple, list)) else ()
+            )
+            if (
+                len(low_high) != 2
+                or not all(
+                    isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in low_high
+                )
+                or not 1 <= low_high[0] <= low_high[1] <= 3
+            ):
+                raise InputError(
+                    f"char_ngrams must be None or (low, high) with 1 <= low <= high <= 3, "
+                    f"got {self.char_ngrams!r}"
+                )
+        if (
+            isinstance(self.char_min_df, bool)
+            or not isinstance(self.char_min_df, numbers.Integral)
+            or self.char_min_df < 1
+        ):
             raise InputError(f"char_min_df must be an integer >= 1, got {self.char_min_df!r}")
         if not isinstance(self.context, (bool, np.bool_)):
             raise InputError(f"context must be True or False, got {self.context!r}")
         if not 0.0 < self.multilabel_threshold < 1.0:
-            raise InputError(f"multilabel_threshold must be in (0, 1), got {self.multilabel_threshold!r}")
+            raise InputError(
+                f"multilabel_threshold must be in (0, 1), got {self.multilabel_threshold!r}"
+            )
         prior = self.lexicon_prior
-        if isinstance(prior, (bool, np.bool_)) or not isinstance(prior, numbers.Real) or not (0 <= prior < math.inf):
+        if (
+            isinstance(prior, (bool, np.bool_))
+            or not isinstance(prior, numbers.Real)
+            or not (0 <= prior < math.inf)
+        ):
             raise InputError(f"lexicon_prior must be a finite number >= 0, got {prior!r}")
         if not isinstance(self.ignore_platform_names, (bool, np.bool_)):
-            raise InputError(f"ignore_platform_names must be True or False, got {self.ignore_platform_names!r}")
+            raise InputError(
+                f"ignore_platform_names must be True or False, got {self.ignore_platform_names!r}"
+            )
         if self.class_weight not in (None, "balanced"):
             raise InputError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
 
@@ -257,22 +286,35 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         classes = sorted(set(y))
         if len(classes) < 2:
             raise InputError(f"need at least two themes to learn from, got {classes}")
-        multi = [list(ls) for ls in labels] if labels is not None else [[v] if v != OTHER else [] for v in y]
+        multi = (
+            [list(ls) for ls in labels]
+            if labels is not None
+            else [[v] if v != OTHER else [] for v in y]
+        )
         if len(multi) != len(texts):
             raise InputError(f"X has {len(texts)} texts but labels has {len(multi)} entries")
         group_of = _check_groups(groups, len(texts))
 
         matrix, n_tokens = self._fit_features(texts)
         model = LogisticRegression(
-            C=self.C, max_iter=self.max_iter, class_weight=self.class_weight, random_state=self.random_state
+            C=self.C,
+            max_iter=self.max_iter,
+            class_weight=self.class_weight,
+            random_state=self.random_state,
         )
         model.fit(matrix, y)
         self.classes_ = [str(c) for c in model.classes_]
         coef, self.intercept_ = _multinomial_form(model.coef_, model.intercept_)
         prior = self._lexicon_prior_matrix()
         self.coef_ = np.ascontiguousarray(coef + prior)
-        oof = self._out_of_fold_scores(matrix, y, prior, group_of) if self.calibrate or self.context else None
-        self.temperature_ = _fit_temperature(oof, y, self.classes_) if self.calibrate and oof is not None else 1.0
+        oof = (
+            self._out_of_fold_scores(matrix, y, prior, group_of)
+            if self.calibrate or self.context
+            else None
+        )
+        self.temperature_ = (
+            _fit_temperature(oof, y, self.classes_) if self.calibrate and oof is not None else 1.0
+        )
         self.context_coef_, self.context_intercept_ = None, None
         if self.context and groups is not None and oof is not None:
             self._fit_context(oof, y, n_tokens, group_of)
@@ -282,8 +324,12 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         for theme in label_classes:
             target = np.array([theme in ls for ls in multi], dtype=int)
             if target.min() == target.max():
-                raise InputError(f"theme {theme!r}: every or no paragraph has it in labels; cannot learn it")
-            binary = LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.random_state)
+                raise InputError(
+                    f"theme {theme!r}: every or no paragraph has it in labels; cannot learn it"
+                )
+            binary = LogisticRegression(
+                C=self.C, max_iter=self.max_iter, random_state=self.random_state
+            )
             binary.fit(matrix, target)
             label_coef.append(binary.coef_[0])
             label_intercept.append(binary.intercept_[0])
@@ -292,9 +338,13 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         self.label_intercept_ = np.asarray(label_intercept, dtype=np.float64)
         self.n_features_ = matrix.shape[1]
         self._prepare()
-        logger.info("trained on %d paragraphs, %d features, temperature %.3f, context stage %s",
-                    len(texts), self.n_features_, self.temperature_,
-                    "on" if self.context_coef_ is not None else "off")  # fmt: skip
+        logger.info(
+            "trained on %d paragraphs, %d features, temperature %.3f, context stage %s",
+            len(texts),
+            self.n_features_,
+            self.temperature_,
+            "on" if self.context_coef_ is not None else "off",
+        )
         return self
 
     def _fit_features(self, texts: list[str]) -> tuple[Any, np.ndarray]:
@@ -305,9 +355,13 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         analyzer = self._analyzer()
         docs = [analyzer(t) for t in texts]
         vectorizer = TfidfVectorizer(
-            analyzer=_identity, token_pattern=None, lowercase=False,
-            min_df=self.min_df, sublinear_tf=self.sublinear_tf, dtype=np.float64,
-        )  # fmt: skip
+            analyzer=_identity,
+            token_pattern=None,
+            lowercase=False,
+            min_df=self.min_df,
+            sublinear_tf=self.sublinear_tf,
+            dtype=np.float64,
+        )
         try:
             matrix = vectorizer.fit_transform(docs)
         except ValueError as exc:
@@ -346,21 +400,28 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
             n_splits=n_splits, shuffle=True, random_state=self.random_state
         )
         codes: dict[Any, int] = {}
-        group_ids = [codes.setdefault(("row", i) if g is None else ("group", g), len(codes))
-                     for i, g in enumerate(group_of)]  # fmt: skip
+        group_ids = [
+            codes.setdefault(("row", i) if g is None else ("group", g), len(codes))
+            for i, g in enumerate(group_of)
+        ]
         target = np.asarray(y)
         scores = np.zeros((len(y), len(self.classes_)))
         for train, test in folds.split(matrix, target, group_ids if grouped else None):
-            model = LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight=self.class_weight,
-                                       random_state=self.random_state).fit(matrix[train], target[train])  # fmt: skip
+            model = LogisticRegression(
+                C=self.C,
+                max_iter=self.max_iter,
+                class_weight=self.class_weight,
+                random_state=self.random_state,
+            ).fit(matrix[train], target[train])
             fold_coef, fold_intercept = _multinomial_form(model.coef_, model.intercept_)
             fold_scores = np.asarray(matrix[test] @ fold_coef.T) + fold_intercept
             # a theme missing from this fold's training passages gets a score well below the others
-            full = np.repeat(fold_scores.min(axis=1, keepdims=True) - 10.0, len(self.classes_), axis=1)
+            full = np.repeat(
+                fold_scores.min(axis=1, keepdims=True) - 10.0, len(self.classes_), axis=1
+            )
             full[:, np.searchsorted(self.classes_, model.classes_)] = fold_scores
             scores[test] = full
         return np.asarray(scores + np.asarray(matrix @ prior.T))
-
 
     def _lexicon_prior_matrix(self) -> np.ndarray:
         """(classes, all columns): ``lexicon_prior`` where a concept feature meets its theme, else 0."""
@@ -376,7 +437,6 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
                     prior[row[theme_of[feature[1:]]], j] = self.lexicon_prior
         return prior
 
-
     def transform(self, X: Iterable[str]) -> Any:
         """The TF-IDF feature matrix (scipy CSR) the model scores: words and concepts, then character n-grams."""
         self._ensure_ready()
@@ -387,7 +447,9 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         self._ensure_ready()
         texts = check_texts(X, name="X")
         if len(texts) <= 4:  # plain Python beats numpy's per-call overhead
-            return np.array([self._scores_one(t)[0] for t in texts], dtype=np.float64).reshape(len(texts), -1)
+            return np.array([self._scores_one(t)[0] for t in texts], dtype=np.float64).reshape(
+                len(texts), -1
+            )
         return self._scores_of_matrix(self._matrix(texts))
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
@@ -402,14 +464,16 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         proba = np.empty((len(texts), len(self.classes_)))
         for start in range(0, len(texts), 4096):
             chunk = texts[start : start + 4096]
-            if len(chunk) <= 4:  # one paragraph per call: plain Python beats numpy's per-call overhead
-                proba[start : start + len(chunk)] = np.array([self._proba_one(t) for t in chunk]).reshape(len(chunk), -1)
+            if (
+                len(chunk) <= 4
+            ):  # one paragraph per call: plain Python beats numpy's per-call overhead
+                proba[start : start + len(chunk)] = np.array(
+                    [self._proba_one(t) for t in chunk]
+                ).reshape(len(chunk), -1)
             else:
                 matrix, n_tokens = self._features(chunk)
                 proba[start : start + len(chunk)] = self._proba_of_matrix(matrix, n_tokens == 0)
         return proba
-
-
 
     def predict(self, X: Iterable[str]) -> list[str]:
         """The main theme of each paragraph."""
@@ -467,7 +531,6 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
             proba = self._in_context(proba, n_tokens)
         return proba, self._labels_from_matrix(matrix, threshold)
 
-
     def explain(self, text: str, top_n: int = 5) -> Explanation:
         """The features that pushed each theme up or down for ``text``.
 
@@ -520,22 +583,31 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
 
         self._ensure_ready()
         vectorizer = TfidfVectorizer(
-            analyzer=self._analyzer(), lowercase=False, token_pattern=None,
-            vocabulary=self.vocabulary_, sublinear_tf=self.sublinear_tf, dtype=np.float64,
-        )  # fmt: skip
+            analyzer=self._analyzer(),
+            lowercase=False,
+            token_pattern=None,
+            vocabulary=self.vocabulary_,
+            sublinear_tf=self.sublinear_tf,
+            dtype=np.float64,
+        )
         vectorizer.fit(["placeholder"])  # fixed vocabulary: sets it up without learning
         vectorizer.idf_ = self.idf_
         features: Any = vectorizer
         if self._chars is not None:
             chars = TfidfVectorizer(
-                analyzer=partial(char_ngrams, ngram_range=self._chars.ngram_range), lowercase=False,
-                token_pattern=None, vocabulary=self._chars.feature_names(), sublinear_tf=self.sublinear_tf,
+                analyzer=partial(char_ngrams, ngram_range=self._chars.ngram_range),
+                lowercase=False,
+                token_pattern=None,
+                vocabulary=self._chars.feature_names(),
+                sublinear_tf=self.sublinear_tf,
                 dtype=np.float64,
-            )  # fmt: skip
+            )
             chars.fit(["placeholder"])
             chars.idf_ = self.char_idf_
-            features = FeatureUnion([("words", vectorizer), ("chars", chars)],
-                                    transformer_weights={"chars": float(self.char_weight)})  # fmt: skip
+            features = FeatureUnion(
+                [("words", vectorizer), ("chars", chars)],
+                transformer_weights={"chars": float(self.char_weight)},
+            )
         model = LogisticRegression(C=self.C)
         model.classes_ = np.asarray(self.classes_)
         if len(self.classes_) == 2:  # scikit-learn's binary form: one row, class 1 vs class 0
@@ -566,9 +638,13 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
             "label_intercept": self.label_intercept_,
         }
         if self.char_keys_ is not None:
-            arrays.update(char_keys=self.char_keys_, char_sizes=self.char_sizes_, char_idf=self.char_idf_)
+            arrays.update(
+                char_keys=self.char_keys_, char_sizes=self.char_sizes_, char_idf=self.char_idf_
+            )
         if self.context_coef_ is not None:
-            arrays.update(context_coef=self.context_coef_, context_intercept=self.context_intercept_)
+            arrays.update(
+                context_coef=self.context_coef_, context_intercept=self.context_intercept_
+            )
         return config, arrays
 
     @classmethod
@@ -601,7 +677,9 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         if "context_coef" in arrays:
             model.context_coef_ = np.asarray(arrays["context_coef"], dtype=np.float64)
             model.context_intercept_ = np.asarray(arrays["context_intercept"], dtype=np.float64)
-        model.n_features_ = len(model.vocabulary_) + (len(model.char_keys_) if model.char_keys_ is not None else 0)
+        model.n_features_ = len(model.vocabulary_) + (
+            len(model.char_keys_) if model.char_keys_ is not None else 0
+        )
         _check_shapes(model)
         model._prepare()
         return model
@@ -621,17 +699,16 @@ def _check_shapes(model: ThemeClassifier) -> None:
         expected["char_sizes"] = (model.char_sizes_.shape, (n_chars,))
         expected["char_idf"] = (model.char_idf_.shape, (n_chars,))
     if model.context_coef_ is not None:
-        expected["context_coef"] = (model.context_coef_.shape, (n_classes, n_context_features(n_classes)))
+        expected["context_coef"] = (
+            model.context_coef_.shape,
+            (n_classes, n_context_features(n_classes)),
+        )
         expected["context_intercept"] = (model.context_intercept_.shape, (n_classes,))
     for name, (got, want) in expected.items():
         if got != want:
-            raise InputError(f"stored array {name!r} has shape {got}, expected {want}; the model files disagree")
-
-
-
-
-
-
+            raise InputError(
+                f"stored array {name!r} has shape {got}, expected {want}; the model files disagree"
+            )
 
 
 def _fit_temperature(scores: np.ndarray, y: list[str], classes: list[str]) -> float:
@@ -647,5 +724,3 @@ def _fit_temperature(scores: np.ndarray, y: list[str], classes: list[str]) -> fl
         return float(-log_p[np.arange(len(y)), target].mean())
 
     return float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
-
-

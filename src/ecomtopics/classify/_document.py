@@ -51,7 +51,9 @@ class DocumentStage(LinearScorer):
         matrix, n_tokens = self._features(check_texts(paragraphs, name="paragraphs"))
         return self._in_context(self._proba_of_matrix(matrix, n_tokens == 0), n_tokens)
 
-    def _fit_context(self, oof: np.ndarray, y: list[str], n_tokens: np.ndarray, group_of: list[Any]) -> None:
+    def _fit_context(
+        self, oof: np.ndarray, y: list[str], n_tokens: np.ndarray, group_of: list[Any]
+    ) -> None:
         """The second stage, on out-of-fold probabilities of the paragraphs that belong to a passage."""
         from sklearn.linear_model import LogisticRegression
 
@@ -63,11 +65,17 @@ class DocumentStage(LinearScorer):
         if len(set(targets)) != len(self.classes_):
             logger.warning("the passages do not cover every theme; no context stage is trained")
             return
-        stage = LogisticRegression(C=self.context_C, max_iter=self.max_iter, random_state=self.random_state)
+        stage = LogisticRegression(
+            C=self.context_C, max_iter=self.max_iter, random_state=self.random_state
+        )
         stage.fit(np.vstack(features), targets)
-        if [str(c) for c in stage.classes_] != self.classes_:  # pragma: no cover - same themes, sorted alike
+        if [
+            str(c) for c in stage.classes_
+        ] != self.classes_:  # pragma: no cover - same themes, sorted alike
             raise InputError("the context stage learnt other themes than the paragraph model")
-        self.context_coef_, self.context_intercept_ = _multinomial_form(stage.coef_, stage.intercept_)
+        self.context_coef_, self.context_intercept_ = _multinomial_form(
+            stage.coef_, stage.intercept_
+        )
 
     def _in_context(self, proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
         if self.context_coef_ is None or not len(proba):

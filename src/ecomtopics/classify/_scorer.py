@@ -71,11 +71,14 @@ class LinearScorer:
         keys = getattr(self, "char_keys_", None)
         self._chars = (
             CharNgrams.from_keys(tuple(self.char_ngrams), keys, self.char_sizes_)  # type: ignore[arg-type]
-            if keys is not None and len(keys) else None
-        )  # fmt: skip
+            if keys is not None and len(keys)
+            else None
+        )
         self._char_index: dict[str, int] | None = None  # built on the first one-paragraph call
         self._char_idf_by_column = (
-            np.concatenate([np.zeros(len(self.vocabulary_)), self.char_idf_]) if self._chars is not None else None
+            np.concatenate([np.zeros(len(self.vocabulary_)), self.char_idf_])
+            if self._chars is not None
+            else None
         )
         self._feature_names: list[str] | None = None
 
@@ -94,7 +97,11 @@ class LinearScorer:
         """Names of the columns of ``coef_``: words and concepts, then ``~`` + character n-gram."""
         self._ensure_ready()
         if self._feature_names is None:
-            chars = [CHAR_PREFIX + g for g in self._chars.feature_names()] if self._chars is not None else []
+            chars = (
+                [CHAR_PREFIX + g for g in self._chars.feature_names()]
+                if self._chars is not None
+                else []
+            )
             self._feature_names = list(self.vocabulary_) + chars
         return self._feature_names
 
@@ -121,7 +128,9 @@ class LinearScorer:
         low, high = self._chars.ngram_range  # type: ignore[union-attr]
         padded = normalise_for_chars(text)
         size = len(padded)
-        counts = Counter(padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1))
+        counts = Counter(
+            padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1)
+        )
         return {index[g]: c for g, c in counts.items() if g in index}
 
     def _column_weights(self, column: int) -> tuple[float, tuple[float, ...]]:
@@ -168,7 +177,11 @@ class LinearScorer:
         scores, empty = self._scores_one(text)
         if empty:
             k = len(self.classes_)
-            return [1.0 if i == self._other else 0.0 for i in range(k)] if self._other is not None else [1.0 / k] * k
+            return (
+                [1.0 if i == self._other else 0.0 for i in range(k)]
+                if self._other is not None
+                else [1.0 / k] * k
+            )
         temperature = self.temperature_
         top = max(scores)
         exps = [math.exp((z - top) / temperature) for z in scores]
@@ -194,7 +207,9 @@ class LinearScorer:
         cols = np.asarray(indices, dtype=np.intp)
         row_parts.append(rows)
         col_parts.append(cols)
-        value_parts.append(_tfidf_values(tf, self.idf_[cols], rows, len(texts), self.sublinear_tf, 1.0))
+        value_parts.append(
+            _tfidf_values(tf, self.idf_[cols], rows, len(texts), self.sublinear_tf, 1.0)
+        )
         n_words = len(self.vocabulary_)
         if self._chars is not None:
             char_rows, char_cols, char_tf = self._chars.counts(texts)
@@ -202,11 +217,20 @@ class LinearScorer:
             char_rows, char_cols, char_tf = char_rows[keep], char_cols[keep], char_tf[keep]
             row_parts.append(char_rows)
             col_parts.append(char_cols + n_words)
-            value_parts.append(_tfidf_values(char_tf, self.char_idf_[char_cols], char_rows, len(texts),
-                                             self.sublinear_tf, float(self.char_weight)))  # fmt: skip
+            value_parts.append(
+                _tfidf_values(
+                    char_tf,
+                    self.char_idf_[char_cols],
+                    char_rows,
+                    len(texts),
+                    self.sublinear_tf,
+                    float(self.char_weight),
+                )
+            )
         shape = (len(texts), n_words + (len(self._chars) if self._chars is not None else 0))
         matrix = csr_matrix(
-            (np.concatenate(value_parts), (np.concatenate(row_parts), np.concatenate(col_parts))), shape=shape
+            (np.concatenate(value_parts), (np.concatenate(row_parts), np.concatenate(col_parts))),
+            shape=shape,
         )
         return matrix, n_tokens
 

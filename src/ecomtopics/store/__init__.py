@@ -47,6 +47,7 @@ Examples
 >>> ModelStore(tempfile.mkdtemp()).names()
 []
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

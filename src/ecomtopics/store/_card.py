@@ -21,7 +21,6 @@ def fmt_value(value: Any) -> str:
     return "null" if value is None else str(value)
 
 
-
 def model_card(manifest: dict[str, Any], file_names: list[str]) -> str:
     """Render the README.md model card of a version from its manifest."""
     name, version, kind = manifest["name"], manifest["version"], manifest["kind"]
@@ -69,7 +68,9 @@ def model_card(manifest: dict[str, Any], file_names: list[str]) -> str:
             lines += ["- files:"] + [f"  - `{p}`" for p in paths]
         if isinstance(by_label, dict) and by_label:
             lines += ["", "| label | rows |", "|---|---|"]
-            lines += [f"| {label} | {fmt_value(count)} |" for label, count in sorted(by_label.items())]
+            lines += [
+                f"| {label} | {fmt_value(count)} |" for label, count in sorted(by_label.items())
+            ]
         lines.append("")
     for title, key in (("Metrics", "metrics"), ("Parameters", "params")):
         lines += [f"## {title}", ""]
@@ -88,7 +89,10 @@ def model_card(manifest: dict[str, Any], file_names: list[str]) -> str:
             break
     lines += ["## Languages", ""]
     if languages:
-        lines += [", ".join(map(str, languages)) if isinstance(languages, list) else str(languages), ""]
+        lines += [
+            ", ".join(map(str, languages)) if isinstance(languages, list) else str(languages),
+            "",
+        ]
     else:
         lines += [
             "Chinese (zh) and English (en), including mixed paragraphs, as tokenized by ecomtopics.",

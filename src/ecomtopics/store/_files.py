@@ -25,7 +25,12 @@ from .._errors import InputError, ModelIntegrityError
 
 __all__ = ["fsync_dir", "read_store_file", "sha256_file", "write_array", "write_bytes"]
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 _KINDS_OF_FILE = {
     stat.S_IFIFO: "a FIFO (named pipe)",
@@ -61,7 +66,9 @@ def read_store_file(path: Path, root: Path, fix: str) -> bytes:
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             raise
-        raise ModelIntegrityError(f"{path}: cannot be opened as a plain file ({exc.strerror}); {fix}") from exc
+        raise ModelIntegrityError(
+            f"{path}: cannot be opened as a plain file ({exc.strerror}); {fix}"
+        ) from exc
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
@@ -111,4 +118,3 @@ def write_array(path: Path, array: np.ndarray, key: str) -> None:
             ) from exc
         fh.flush()
         os.fsync(fh.fileno())
-

@@ -57,12 +57,19 @@ def _probe_classifier(model: Any) -> None:
     import numpy as np
 
     proba = np.asarray(model.predict_proba([_PROBE]))
-    if proba.shape != (1, len(model.classes_)) or not np.isfinite(proba).all() or abs(proba.sum() - 1) > 1e-6:
+    if (
+        proba.shape != (1, len(model.classes_))
+        or not np.isfinite(proba).all()
+        or abs(proba.sum() - 1) > 1e-6
+    ):
         raise ValueError(f"probabilities of shape {proba.shape} summing to {proba.sum():.4g}")
     if getattr(model, "context_coef_", None) is not None:  # the context stage scores a document too
         proba = np.asarray(model.predict_proba_in_context([_PROBE, _PROBE]))
-        if proba.shape != (2, len(model.classes_)) or not np.isfinite(proba).all() \
-                or np.abs(proba.sum(axis=1) - 1).max() > 1e-6:  # fmt: skip
+        if (
+            proba.shape != (2, len(model.classes_))
+            or not np.isfinite(proba).all()
+            or np.abs(proba.sum(axis=1) - 1).max() > 1e-6
+        ):
             raise ValueError(f"in-context probabilities of shape {proba.shape}")
 
 
@@ -232,7 +239,9 @@ def register_kind(kind: str, cls: type | str) -> None:
             )
         check_format_attr(cls)
     else:
-        raise InputError(f"cls must be a class or a 'module:ClassName' string, got {type(cls).__name__}")
+        raise InputError(
+            f"cls must be a class or a 'module:ClassName' string, got {type(cls).__name__}"
+        )
     previous = _KINDS.get(kind)
     if previous is not None and previous is not cls:
         logger.debug("model kind %r re-registered: %r -> %r", kind, previous, cls)
@@ -306,4 +315,3 @@ def resolve_kind(kind: str, where: Path) -> type:
             f"{where}: {target} for model kind {kind!r} is not a class; upgrade ecomtopics"
         )
     return cls
-

@@ -43,7 +43,15 @@ ARRAYS = "arrays"
 
 _LIBRARIES = ("numpy", "scikit-learn", "gensim", "jieba", "rjieba", "ecomtopics")
 
-_PREFERRED_METRICS = ("macro_f1", "f1_macro", "accuracy", "coherence", "c_v", "u_mass", "log_perplexity")
+_PREFERRED_METRICS = (
+    "macro_f1",
+    "f1_macro",
+    "accuracy",
+    "coherence",
+    "c_v",
+    "u_mass",
+    "log_perplexity",
+)
 
 
 # --------------------------------------------------------------------------- names
@@ -65,7 +73,9 @@ def check_version(version: object) -> str:
     if isinstance(version, str) and VERSION_RE.fullmatch(version):
         return version
     error = InputError if isinstance(version, (str, int)) else InputTypeError
-    raise error(f"version must look like 'v1', 'v2', ... (or None for the default), got {version!r}")
+    raise error(
+        f"version must look like 'v1', 'v2', ... (or None for the default), got {version!r}"
+    )
 
 
 def version_number(version: str) -> int:
@@ -74,12 +84,13 @@ def version_number(version: str) -> int:
     return int(match.group(1))
 
 
-
 # --------------------------------------------------------------------------- JSON
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=2, default=json_default) + "\n"
+    return (
+        json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=2, default=json_default) + "\n"
+    )
 
 
 def json_default(obj: Any) -> Any:
@@ -117,7 +128,6 @@ def check_json(value: Any, what: str) -> Any:
         ) from exc
 
 
-
 # --------------------------------------------------------------------------- what a model gives to save
 
 
@@ -149,6 +159,7 @@ def unpack_model(model: Any) -> tuple[str, int, dict[str, Any], dict[str, np.nda
         )
     check_json(config, f"{label} config")
     return kind, kind_format, dict(config), check_saved_arrays(arrays, label)
+
 
 def default_params(model: Any) -> dict[str, Any] | None:
     try:
@@ -207,7 +218,9 @@ def check_files(files: object) -> dict[str, bytes]:
     if files is None:
         return {}
     if not isinstance(files, Mapping):
-        raise InputError(f"files must be a dict of file name -> str or bytes, got {type(files).__name__}")
+        raise InputError(
+            f"files must be a dict of file name -> str or bytes, got {type(files).__name__}"
+        )
     reserved = {MANIFEST, CONFIG, CARD}
     out: dict[str, bytes] = {}
     for rel, content in files.items():
@@ -228,9 +241,10 @@ def check_files(files: object) -> dict[str, bytes]:
         elif isinstance(content, (bytes, bytearray, memoryview)):
             out[rel] = bytes(content)
         else:
-            raise InputError(f"extra file {rel!r} must be str or bytes, got {type(content).__name__}")
+            raise InputError(
+                f"extra file {rel!r} must be str or bytes, got {type(content).__name__}"
+            )
     return out
-
 
 
 def library_versions() -> dict[str, str | None]:
@@ -262,12 +276,13 @@ def warn_if_lexicons_changed(manifest: Mapping[str, Any], vdir: Path) -> None:
     if changed:
         logger.warning(
             "%s was trained with other versions of the lexicons %s; it loads, but its scores may "
-            "differ from its report: retrain it with this ecomtopics", vdir, ", ".join(changed)
+            "differ from its report: retrain it with this ecomtopics",
+            vdir,
+            ", ".join(changed),
         )
 
 
 # --------------------------------------------------------------------------- reading a manifest
-
 
 
 def read_manifest(root: Path, name: str, version: str) -> dict[str, Any]:
@@ -349,7 +364,6 @@ def flatten(tree: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, tree
 
 
-
 def key_metric(metrics: Any, prefer: str | None = None) -> tuple[str, Any] | None:
     """Return the headline ``(name, value)`` of a manifest's metrics, or None.
 
@@ -364,7 +378,11 @@ def key_metric(metrics: Any, prefer: str | None = None) -> tuple[str, Any] | Non
     """
     if not isinstance(metrics, dict):
         return None
-    flat = [(k, v) for k, v in flatten(metrics) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    flat = [
+        (k, v)
+        for k, v in flatten(metrics)
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+    ]
     if prefer:
         for k, v in flat:
             if k == prefer:
@@ -374,4 +392,3 @@ def key_metric(metrics: Any, prefer: str | None = None) -> tuple[str, Any] | Non
             if k == preferred:
                 return k, v
     return flat[0] if flat else None
-

@@ -23,6 +23,7 @@ from ._kinds import BUILTIN_KINDS
 
 __all__ = ["check_arrays", "check_model"]
 
+
 def check_arrays(kind: str, arrays: Mapping[str, np.ndarray], vdir: Path, fix: str) -> None:
     """Refuse non-finite real-valued arrays of a built-in kind, naming the array file."""
     spec = BUILTIN_KINDS.get(kind)
@@ -37,7 +38,9 @@ def check_arrays(kind: str, arrays: Mapping[str, np.ndarray], vdir: Path, fix: s
                 f"the model was saved broken: {fix}"
             )
         if array.dtype.kind not in "biufcU":
-            raise ModelIntegrityError(f"{where}: dtype {array.dtype} is not a plain number or text array; {fix}")
+            raise ModelIntegrityError(
+                f"{where}: dtype {array.dtype} is not a plain number or text array; {fix}"
+            )
 
 
 def check_model(kind: str, model: Any, vdir: Path, fix: str, *, probe: bool) -> None:
@@ -46,8 +49,14 @@ def check_model(kind: str, model: Any, vdir: Path, fix: str, *, probe: bool) -> 
     classes = getattr(model, "classes_", None) if spec is not None and spec.has_classes else None
     if classes is not None:
         labels = list(classes)
-        if not labels or len(set(labels)) != len(labels) or not all(isinstance(c, str) and c for c in labels):
-            raise ModelIntegrityError(f"{vdir / 'config.json'}: classes {labels!r:.120} are not distinct names; {fix}")
+        if (
+            not labels
+            or len(set(labels)) != len(labels)
+            or not all(isinstance(c, str) and c for c in labels)
+        ):
+            raise ModelIntegrityError(
+                f"{vdir / 'config.json'}: classes {labels!r:.120} are not distinct names; {fix}"
+            )
     if not probe or spec is None or spec.probe is None:
         return
     try:
@@ -58,4 +67,3 @@ def check_model(kind: str, model: Any, vdir: Path, fix: str, *, probe: bool) -> 
         raise ModelIntegrityError(
             f"{vdir}: the model loads but cannot score a probe text ({type(exc).__name__}: {exc}); {fix}"
         ) from exc
-

@@ -32,7 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import InputError, InputTypeError, ModelIntegrityError, ModelNotFoundError, ModelStoreError
+from .._errors import (
+    InputError,
+    InputTypeError,
+    ModelIntegrityError,
+    ModelNotFoundError,
+    ModelStoreError,
+)
 from ._card import model_card
 from ._files import fsync_dir, read_store_file, sha256_file, write_array, write_bytes
 from ._kinds import NAME_RE, StorableModel, resolve_kind
@@ -111,7 +117,9 @@ class ModelStore:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         if not isinstance(root, (str, os.PathLike)):
-            raise InputTypeError(f"store root must be a path (str or Path), got {type(root).__name__}: {root!r:.60}")
+            raise InputTypeError(
+                f"store root must be a path (str or Path), got {type(root).__name__}: {root!r:.60}"
+            )
         self.root = Path(root).expanduser().absolute()
 
     def __repr__(self) -> str:
@@ -195,7 +203,9 @@ class ModelStore:
                 f'{pointer}: expected {{"version": "vN"}}, found {text.strip()[:80]!r}; {fix}'
             )
         if version not in available:
-            raise ModelIntegrityError(f"{pointer}: promoted version {version!r} does not exist; {fix}")
+            raise ModelIntegrityError(
+                f"{pointer}: promoted version {version!r} does not exist; {fix}"
+            )
         return version
 
     def manifest(self, name: str, version: str | None = None) -> dict[str, Any]:
@@ -298,7 +308,9 @@ class ModelStore:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 write_bytes(target, content)
             # checksums of what is on disk, read back outside the lock (arrays can be large)
-            hashes = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in tmp.rglob("*") if p.is_file()}
+            hashes = {
+                p.relative_to(tmp).as_posix(): sha256_file(p) for p in tmp.rglob("*") if p.is_file()
+            }
             versions = library_versions()
             # only the version number, the card, the manifest and the rename happen under the lock
             with self._lock(model_dir):
@@ -309,7 +321,9 @@ class ModelStore:
                     "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                     "library_versions": versions,
                 }
-                write_bytes(tmp / CARD, model_card(manifest, sorted([*hashes, CARD])).encode("utf-8"))
+                write_bytes(
+                    tmp / CARD, model_card(manifest, sorted([*hashes, CARD])).encode("utf-8")
+                )
                 hashes[CARD] = sha256_file(tmp / CARD)
                 manifest["files"] = dict(sorted(hashes.items()))
                 write_bytes(tmp / MANIFEST, dumps(manifest).encode("utf-8"))
@@ -317,13 +331,17 @@ class ModelStore:
                     fsync_dir(folder)
                 target = model_dir / version
                 if target.exists():  # pragma: no cover - guarded by the lock and _next_version
-                    raise ModelStoreError(f"{target} already exists; refusing to overwrite a stored version")
+                    raise ModelStoreError(
+                        f"{target} already exists; refusing to overwrite a stored version"
+                    )
                 os.rename(tmp, target)
                 fsync_dir(model_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        logger.info("saved %s %s (%s, %d arrays) in %s", name, version, kind, len(arrays), self.root)
+        logger.info(
+            "saved %s %s (%s, %d arrays) in %s", name, version, kind, len(arrays), self.root
+        )
         return version
 
     def promote(self, name: str, version: str) -> None:
@@ -421,7 +439,9 @@ class ModelStore:
         """
         if name is None:
             if version is not None:
-                raise InputError(f"verify got version {version!r} without a name; give both, or neither")
+                raise InputError(
+                    f"verify got version {version!r} without a name; give both, or neither"
+                )
             names = self.names()
         else:
             names = [check_name(name)]
@@ -546,7 +566,6 @@ class ModelStore:
             else:
                 with contextlib.suppress(OSError):
                     entry.unlink()
-
 
     def _verified(self, name: str, version: str) -> tuple[dict[str, Any], type, dict[str, bytes]]:
         """Check one version's manifest and files; return its manifest, model class and file contents."""

@@ -22,7 +22,12 @@ whatever the batch.
 
 from ._corpus import TextStream
 from ._model import TopicModel
-from ._selection import parallel_divergence, plain_gensim_by_language, plain_gensim_coherence, select_n_topics
+from ._selection import (
+    parallel_divergence,
+    plain_gensim_by_language,
+    plain_gensim_coherence,
+    select_n_topics,
+)
 
 __all__ = [
     "TextStream",

@@ -55,7 +55,9 @@ class TextStream:
                         try:
                             text = json.loads(line)["text"]
                         except (ValueError, KeyError, TypeError):
-                            raise InputError(f"{path}:{number}: not a JSON object with a 'text' field") from None
+                            raise InputError(
+                                f"{path}:{number}: not a JSON object with a 'text' field"
+                            ) from None
                         yield text
                     else:
                         yield line.rstrip("\n")
@@ -138,7 +140,12 @@ def coherence_on(topics: list[list[str]], docs: list[list[str]], measure: str = 
     topics = [t for t in topics if len(t) >= 2]
     if not topics:
         raise InputError("no topic has two words in these texts: coherence is undefined")
-    model = CoherenceModel(topics=topics, texts=docs, dictionary=dictionary, coherence=measure,
-                           corpus=[dictionary.doc2bow(d) for d in docs] if measure == "u_mass" else None,
-                           processes=1)  # fmt: skip
+    model = CoherenceModel(
+        topics=topics,
+        texts=docs,
+        dictionary=dictionary,
+        coherence=measure,
+        corpus=[dictionary.doc2bow(d) for d in docs] if measure == "u_mass" else None,
+        processes=1,
+    )
     return round(float(model.get_coherence()), 4)

@@ -14,7 +14,15 @@ from .._estimator import EstimatorMixin
 from .._themes import TOPICAL_THEMES
 from ..tokenize import Tokenizer, concept_themes, concepts, platform_names, topic_stopwords
 from ..tokenize._lexicons import topic_units, topic_units_hash
-from ._corpus import COHERENCE_MEASURES, _BowCorpus, _ConstantStart, _script, _text_of, _TokenCorpus, coherence_on
+from ._corpus import (
+    COHERENCE_MEASURES,
+    _BowCorpus,
+    _ConstantStart,
+    _script,
+    _text_of,
+    _TokenCorpus,
+    coherence_on,
+)
 
 __all__ = ["TopicModel"]
 
@@ -131,11 +139,17 @@ class TopicModel(EstimatorMixin):
         if not isinstance(self.n_topics, int) or self.n_topics < 1:
             raise InputError(f"n_topics must be a positive integer, got {self.n_topics!r}")
         if self.alpha not in ("symmetric", "asymmetric", "auto"):
-            raise InputError(f"alpha must be 'symmetric', 'asymmetric' or 'auto', got {self.alpha!r}")
+            raise InputError(
+                f"alpha must be 'symmetric', 'asymmetric' or 'auto', got {self.alpha!r}"
+            )
         if isinstance(self.anchors, str) and self.anchors != "lexicon":
-            raise InputError(f"anchors must be a dict of theme -> words or 'lexicon', got {self.anchors!r}")
+            raise InputError(
+                f"anchors must be a dict of theme -> words or 'lexicon', got {self.anchors!r}"
+            )
         if self.anchors is not None and len(self._anchor_words()) > self.n_topics:
-            raise InputError(f"{len(self._anchor_words())} anchor themes but only {self.n_topics} topics")
+            raise InputError(
+                f"{len(self._anchor_words())} anchor themes but only {self.n_topics} topics"
+            )
         if self.passes < 1 or self.iterations < 1:
             raise InputError("passes and iterations must be at least 1")
         if self.untranslated not in ("keep", "drop"):
@@ -192,7 +206,9 @@ class TopicModel(EstimatorMixin):
         self._check_params()
         self._forget_source()
         if isinstance(texts, (str, bytes)):
-            raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+            raise InputTypeError(
+                "texts must be an iterable of str, not a single string; wrap it in a list"
+            )
         tokenizer = self._tokenizer()
         self._unit_map = self._build_unit_map() if self._uses_units() else None
         corpus = _TokenCorpus(texts, tokenizer, self._mapper() if self._uses_units() else None)
@@ -201,10 +217,15 @@ class TopicModel(EstimatorMixin):
                 raise InputError("no texts to learn topics from")
             dictionary = Dictionary(corpus)
             if self.domain_stopwords:
-                dictionary.filter_tokens(bad_ids=[i for w, i in dictionary.token2id.items() if w in topic_stopwords()])
+                dictionary.filter_tokens(
+                    bad_ids=[i for w, i in dictionary.token2id.items() if w in topic_stopwords()]
+                )
             no_below = min(self.no_below, max(1, corpus.n_docs // 2))
-            dictionary.filter_extremes(no_below=no_below, no_above=self.no_above if corpus.n_docs > 2 else 1.0,
-                                       keep_n=self.keep_n)  # fmt: skip
+            dictionary.filter_extremes(
+                no_below=no_below,
+                no_above=self.no_above if corpus.n_docs > 2 else 1.0,
+                keep_n=self.keep_n,
+            )
             dictionary.compactify()
             if len(dictionary) == 0:
                 raise InputError(
@@ -215,14 +236,26 @@ class TopicModel(EstimatorMixin):
             eta = self._eta(dictionary)
             from tqdm.auto import tqdm
 
-            with tqdm(total=corpus.n_docs * self.passes, desc=f"LDA {self.n_topics} topics", unit=" texts",
-                      disable=self.progress if self.progress is None else not self.progress, leave=False) as bar:
+            with tqdm(
+                total=corpus.n_docs * self.passes,
+                desc=f"LDA {self.n_topics} topics",
+                unit=" texts",
+                disable=self.progress if self.progress is None else not self.progress,
+                leave=False,
+            ) as bar:
                 lda = LdaModel(
-                    corpus=_BowCorpus(corpus, dictionary, bar), id2word=dictionary, num_topics=self.n_topics,
-                    passes=self.passes, iterations=self.iterations, alpha=self.alpha, eta=eta,
-                    chunksize=self.chunksize, random_state=self.random_state, eval_every=None,
+                    corpus=_BowCorpus(corpus, dictionary, bar),
+                    id2word=dictionary,
+                    num_topics=self.n_topics,
+                    passes=self.passes,
+                    iterations=self.iterations,
+                    alpha=self.alpha,
+                    eta=eta,
+                    chunksize=self.chunksize,
+                    random_state=self.random_state,
+                    eval_every=None,
                     dtype=np.float64,
-                )  # fmt: skip
+                )
             self._set_state(lda, dictionary)
             self._set_surfaces(corpus.surfaces)
             self.topic_shares_ = self._shares(_BowCorpus(corpus, dictionary))
@@ -230,15 +263,21 @@ class TopicModel(EstimatorMixin):
         except BaseException:
             corpus.close()
             raise
-        logger.info("LDA: %d topics over %d texts, %d words", self.n_topics, corpus.n_docs, len(dictionary))
+        logger.info(
+            "LDA: %d topics over %d texts, %d words", self.n_topics, corpus.n_docs, len(dictionary)
+        )
         quality = self.topic_quality()
         if quality["dead"] or quality["duplicates"]:
             found = []
             if quality["dead"]:
                 found.append(f"dead topics (almost no share of the corpus): {quality['dead']}")
             if quality["duplicates"]:
-                found.append(f"duplicate topics (same top words): {[(a, b) for a, b, _ in quality['duplicates']]}")
-            logger.warning("%d topics: %s; fewer topics would read better", self.n_topics, "; ".join(found))
+                found.append(
+                    f"duplicate topics (same top words): {[(a, b) for a, b, _ in quality['duplicates']]}"
+                )
+            logger.warning(
+                "%d topics: %s; fewer topics would read better", self.n_topics, "; ".join(found)
+            )
         return self
 
     #: Fewest texts per topic, and words per topic, for topics worth reading.
@@ -251,8 +290,13 @@ class TopicModel(EstimatorMixin):
             logger.warning(
                 "corpus too small for %d topics: %d texts and %d words (about %d texts and %d words a topic "
                 "are needed); expect dead or duplicate topics, or ask for at most %d",
-                self.n_topics, n_docs, n_words, self.MIN_TEXTS_PER_TOPIC, self.MIN_WORDS_PER_TOPIC, limit,
-            )  # fmt: skip
+                self.n_topics,
+                n_docs,
+                n_words,
+                self.MIN_TEXTS_PER_TOPIC,
+                self.MIN_WORDS_PER_TOPIC,
+                limit,
+            )
 
     def _anchor_words(self) -> dict[str, list[str]]:
         if self.anchors == "lexicon":
@@ -299,8 +343,12 @@ class TopicModel(EstimatorMixin):
         zh, en = [], []
         for unit in self.vocabulary_:
             script = _script(unit) if not unit.startswith("@") else ""
-            zh.append(best[(unit, "zh")][1] if (unit, "zh") in best else unit if script == "zh" else "")
-            en.append(best[(unit, "en")][1] if (unit, "en") in best else unit if script == "en" else "")
+            zh.append(
+                best[(unit, "zh")][1] if (unit, "zh") in best else unit if script == "zh" else ""
+            )
+            en.append(
+                best[(unit, "en")][1] if (unit, "en") in best else unit if script == "en" else ""
+            )
         self.words_zh_, self.words_en_ = zh, en
 
     def _check(self) -> None:
@@ -331,7 +379,9 @@ class TopicModel(EstimatorMixin):
         """
         self._check()
         if isinstance(texts, (str, bytes)):
-            raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+            raise InputTypeError(
+                "texts must be an iterable of str, not a single string; wrap it in a list"
+            )
         tokenizer = self._tokenizer()
         bows = [self._dictionary.doc2bow(self._analyse(_text_of(t), tokenizer)) for t in texts]
         if not bows:
@@ -391,8 +441,10 @@ class TopicModel(EstimatorMixin):
         A word is "" where the unit was never written in that language.
         """
         index = {w: j for j, w in enumerate(self.vocabulary_)}
-        return [[(w, self.words_zh_[index[w]], self.words_en_[index[w]], p) for w, p in topic]
-                for topic in self.topics(top_n)]  # fmt: skip
+        return [
+            [(w, self.words_zh_[index[w]], self.words_en_[index[w]], p) for w, p in topic]
+            for topic in self.topics(top_n)
+        ]
 
     def topic_words(self, lang: str, top_n: int = 10) -> list[list[str]]:
         """Each topic's ``top_n`` words written in ``lang`` ("zh" or "en"), best first."""
@@ -422,7 +474,10 @@ class TopicModel(EstimatorMixin):
         shares = np.asarray(self.topic_shares_)
         dead = [int(k) for k in np.flatnonzero(shares < 0.1 / self.n_topics)]
         # with a small vocabulary every topic's top words are all the words: compare fewer
-        tops = [set(w for w, _ in t) for t in self.topics(max(1, min(top_n, len(self.vocabulary_) // 2)))]
+        tops = [
+            set(w for w, _ in t)
+            for t in self.topics(max(1, min(top_n, len(self.vocabulary_) // 2)))
+        ]
         matrix = self.topic_word_matrix()
         duplicates = []
         for a in range(self.n_topics):
@@ -442,7 +497,13 @@ class TopicModel(EstimatorMixin):
             zh = " ".join(row["words_zh"][:top_n])
             en = " ".join(row["words_en"][:top_n])
             words = " / ".join(part for part in (zh, en) if part)
-            flag = " (dead)" if row["dead"] else f" (≈T{row['duplicate_of']})" if row["duplicate_of"] is not None else ""
+            flag = (
+                " (dead)"
+                if row["dead"]
+                else f" (≈T{row['duplicate_of']})"
+                if row["duplicate_of"] is not None
+                else ""
+            )
             out.append(f"T{row['topic']} {row['theme']}{flag}: {words}")
         return out
 
@@ -474,7 +535,9 @@ class TopicModel(EstimatorMixin):
         if texts is None:
             corpus = getattr(self, "_train_tokens", None)
             if corpus is None or not corpus.path.exists():
-                raise InputError("this model was loaded or its training texts are gone: pass texts=...")
+                raise InputError(
+                    "this model was loaded or its training texts are gone: pass texts=..."
+                )
             docs = list(corpus)
         else:
             tokenizer = self._tokenizer()
@@ -484,13 +547,18 @@ class TopicModel(EstimatorMixin):
             raise InputError("no known words in the texts: coherence is undefined")
         topics = [[w for w, _ in topic] for topic in self.topics(top_n)]
         model = CoherenceModel(
-            topics=topics, texts=docs, dictionary=self._dictionary, coherence=measure,
+            topics=topics,
+            texts=docs,
+            dictionary=self._dictionary,
+            coherence=measure,
             corpus=[self._dictionary.doc2bow(d) for d in docs] if measure == "u_mass" else None,
             processes=1,
-        )  # fmt: skip
+        )
         value = float(model.get_coherence())
         if not np.isfinite(value):
-            raise InputError(f"{measure} coherence is not finite on these texts (too few co-occurrences)")
+            raise InputError(
+                f"{measure} coherence is not finite on these texts (too few co-occurrences)"
+            )
         return value
 
     def describe(self, top_n: int = 10) -> list[dict[str, Any]]:
@@ -523,17 +591,21 @@ class TopicModel(EstimatorMixin):
         rows = []
         for k, topic in enumerate(self.topics_bilingual(top_n)):
             best = int(affinity[k].argmax())
-            rows.append({
-                "topic": k,
-                "words": [w for w, _, _, _ in topic],
-                "words_zh": [zh for _, zh, _, _ in topic if zh],
-                "words_en": [en for _, _, en, _ in topic if en],
-                "share": round(float(self.topic_shares_[k]), 4),
-                "theme": TOPICAL_THEMES[best] if affinity[k, best] >= 0.02 else "other",
-                "affinity": {t: round(float(a), 4) for t, a in zip(TOPICAL_THEMES, affinity[k])},
-                "dead": k in quality["dead"],
-                "duplicate_of": duplicate_of.get(k),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "topic": k,
+                    "words": [w for w, _, _, _ in topic],
+                    "words_zh": [zh for _, zh, _, _ in topic if zh],
+                    "words_en": [en for _, _, en, _ in topic if en],
+                    "share": round(float(self.topic_shares_[k]), 4),
+                    "theme": TOPICAL_THEMES[best] if affinity[k, best] >= 0.02 else "other",
+                    "affinity": {
+                        t: round(float(a), 4) for t, a in zip(TOPICAL_THEMES, affinity[k])
+                    },
+                    "dead": k in quality["dead"],
+                    "duplicate_of": duplicate_of.get(k),
+                }
+            )
         return rows
 
     def _unit_members(self) -> dict[str, list[str]]:
@@ -550,8 +622,10 @@ class TopicModel(EstimatorMixin):
         config = {"params": params, "eta_is_matrix": bool(np.ndim(self._lda.eta) == 2)}
         arrays = {
             "vocabulary": np.asarray(self.vocabulary_, dtype=np.str_),
-            "document_frequency": np.asarray([self._dictionary.dfs.get(i, 0) for i in range(len(self.vocabulary_))],
-                                             dtype=np.int64),  # fmt: skip
+            "document_frequency": np.asarray(
+                [self._dictionary.dfs.get(i, 0) for i in range(len(self.vocabulary_))],
+                dtype=np.int64,
+            ),
             "sstats": np.asarray(self._lda.state.sstats, dtype=np.float64),
             "eta": np.asarray(self._lda.eta, dtype=np.float64),
             "alpha": self.alpha_,
@@ -560,7 +634,9 @@ class TopicModel(EstimatorMixin):
             "words_en": np.asarray(self.words_en_, dtype=np.str_),
         }
         params.pop("progress", None)
-        if self._unit_map is not None:  # the model carries its own map: later lexicon edits do not change it
+        if (
+            self._unit_map is not None
+        ):  # the model carries its own map: later lexicon edits do not change it
             pairs = sorted(self._unit_map.items())
             arrays["unit_tokens"] = np.asarray([t for t, _ in pairs], dtype=np.str_)
             arrays["unit_names"] = np.asarray([u for _, u in pairs], dtype=np.str_)
@@ -575,19 +651,27 @@ class TopicModel(EstimatorMixin):
         model = cls(**config["params"])
         model._unit_map = None
         if "unit_tokens" in arrays:
-            model._unit_map = {str(t): str(u) for t, u in zip(arrays["unit_tokens"], arrays["unit_names"])}
+            model._unit_map = {
+                str(t): str(u) for t, u in zip(arrays["unit_tokens"], arrays["unit_names"])
+            }
         vocabulary = [str(w) for w in arrays["vocabulary"]]
         dictionary = Dictionary()
         dictionary.token2id = {w: i for i, w in enumerate(vocabulary)}
         dictionary.dfs = {i: int(n) for i, n in enumerate(arrays["document_frequency"])}
         sstats = np.asarray(arrays["sstats"], dtype=np.float64)
         if sstats.shape != (model.n_topics, len(vocabulary)):
-            raise InputError(f"stored sstats has shape {sstats.shape}, expected {(model.n_topics, len(vocabulary))}")
+            raise InputError(
+                f"stored sstats has shape {sstats.shape}, expected {(model.n_topics, len(vocabulary))}"
+            )
         lda = LdaModel(
-            id2word=dictionary, num_topics=model.n_topics, alpha=np.asarray(arrays["alpha"], dtype=np.float64),
-            eta=np.asarray(arrays["eta"], dtype=np.float64), iterations=model.iterations,
-            random_state=model.random_state, dtype=np.float64,
-        )  # fmt: skip
+            id2word=dictionary,
+            num_topics=model.n_topics,
+            alpha=np.asarray(arrays["alpha"], dtype=np.float64),
+            eta=np.asarray(arrays["eta"], dtype=np.float64),
+            iterations=model.iterations,
+            random_state=model.random_state,
+            dtype=np.float64,
+        )
         lda.state.sstats = sstats
         lda.sync_state()
         model._set_state(lda, dictionary)

@@ -13,7 +13,12 @@ from ..tokenize import Tokenizer
 from ._corpus import _script, _text_of, coherence_on
 from ._model import TopicModel, _js
 
-__all__ = ["parallel_divergence", "plain_gensim_by_language", "plain_gensim_coherence", "select_n_topics"]
+__all__ = [
+    "parallel_divergence",
+    "plain_gensim_by_language",
+    "plain_gensim_coherence",
+    "select_n_topics",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +50,14 @@ def parallel_divergence(model: TopicModel, pairs: Sequence[tuple[Any, Any]]) -> 
 
 
 def plain_gensim_by_language(
-    texts: Sequence[Any], langs: Sequence[str], n_topics: int, *, random_state: int | None = 0,
-    top_n: int = 10, measure: str = "c_v", tokenizer_params: dict[str, Any] | None = None,
+    texts: Sequence[Any],
+    langs: Sequence[str],
+    n_topics: int,
+    *,
+    random_state: int | None = 0,
+    top_n: int = 10,
+    measure: str = "c_v",
+    tokenizer_params: dict[str, Any] | None = None,
 ) -> dict[str, float]:
     """Coherence per language of a plain gensim ``LdaModel`` (its defaults) on the same bilingual corpus.
 
@@ -60,8 +71,12 @@ def plain_gensim_by_language(
     docs = [tokenizer(_text_of(t)) for t in texts]
     dictionary = Dictionary(docs)
     dictionary.filter_extremes(no_below=2, no_above=0.5, keep_n=50_000)
-    plain = LdaModel([dictionary.doc2bow(d) for d in docs], num_topics=n_topics, id2word=dictionary,
-                     random_state=random_state)  # fmt: skip
+    plain = LdaModel(
+        [dictionary.doc2bow(d) for d in docs],
+        num_topics=n_topics,
+        id2word=dictionary,
+        random_state=random_state,
+    )
     out = {}
     for lang in ("zh", "en"):
         ref = [d for d, l in zip(docs, langs) if l == lang]
@@ -106,7 +121,9 @@ def select_n_topics(
         (mean), ``coherence_std``, ``stability``.
     """
     if isinstance(texts, (str, bytes)):
-        raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+        raise InputTypeError(
+            "texts must be an iterable of str, not a single string; wrap it in a list"
+        )
     texts = [_text_of(t) for t in texts]
     if not texts:
         raise InputError("no texts to choose the number of topics on")
@@ -116,8 +133,15 @@ def select_n_topics(
     from tqdm.auto import tqdm
 
     table = []
-    bar = tqdm(total=len(candidates) * len(seeds), desc="select_n_topics", unit=" models", leave=False,
-               disable=params.get("progress") if params.get("progress") is None else not params["progress"])  # fmt: skip
+    bar = tqdm(
+        total=len(candidates) * len(seeds),
+        desc="select_n_topics",
+        unit=" models",
+        leave=False,
+        disable=params.get("progress")
+        if params.get("progress") is None
+        else not params["progress"],
+    )
     for n in candidates:
         scores, word_sets = [], []
         for seed in seeds:
@@ -126,9 +150,19 @@ def select_n_topics(
             word_sets.append([[w for w, _ in t] for t in model.topics(top_n)])
             bar.update(1)
         pairs = [(i, j) for i in range(len(seeds)) for j in range(i + 1, len(seeds))]
-        stability = float(np.mean([_stability(word_sets[i], word_sets[j]) for i, j in pairs])) if pairs else 1.0
-        table.append({"n_topics": n, "coherence": round(float(np.mean(scores)), 4),
-                      "coherence_std": round(float(np.std(scores)), 4), "stability": round(stability, 4)})  # fmt: skip
+        stability = (
+            float(np.mean([_stability(word_sets[i], word_sets[j]) for i, j in pairs]))
+            if pairs
+            else 1.0
+        )
+        table.append(
+            {
+                "n_topics": n,
+                "coherence": round(float(np.mean(scores)), 4),
+                "coherence_std": round(float(np.std(scores)), 4),
+                "stability": round(stability, 4),
+            }
+        )
         logger.info("select_n_topics: %s", table[-1])
     bar.close()
     best = max(table, key=lambda row: (row["coherence"], row["stability"], -row["n_topics"]))
@@ -148,11 +182,22 @@ def plain_gensim_coherence(
     dictionary = model.dictionary
     docs = model.tokens(texts)
     corpus = [dictionary.doc2bow(d) for d in docs]
-    plain = LdaModel(corpus, num_topics=model.n_topics, id2word=dictionary, random_state=random_state)
-    topics = [[dictionary[i] for i, _ in plain.get_topic_terms(k, topn=top_n)] for k in range(model.n_topics)]
+    plain = LdaModel(
+        corpus, num_topics=model.n_topics, id2word=dictionary, random_state=random_state
+    )
+    topics = [
+        [dictionary[i] for i, _ in plain.get_topic_terms(k, topn=top_n)]
+        for k in range(model.n_topics)
+    ]
     out = {}
     for measure in ("c_v", "u_mass", "c_npmi"):
-        cm = CoherenceModel(topics=topics, texts=docs, dictionary=dictionary, coherence=measure,
-                            corpus=corpus if measure == "u_mass" else None, processes=1)  # fmt: skip
+        cm = CoherenceModel(
+            topics=topics,
+            texts=docs,
+            dictionary=dictionary,
+            coherence=measure,
+            corpus=corpus if measure == "u_mass" else None,
+            processes=1,
+        )
         out[measure] = round(float(cm.get_coherence()), 4)
     return out
