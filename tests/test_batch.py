@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
 import ecomtopics as et
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +40,15 @@ def test_in_memory_model_goes_to_workers_by_files(texts):
 
 def test_dask_backend_on_a_local_cluster(model, texts):
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        with distributed.Client(cluster) as client:
-            predictions = list(
-                et.classify_many(texts, model, backend="dask", client=client, batch_size=40)
-            )
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        predictions = list(
+            et.classify_many(texts, model, backend="dask", client=client, batch_size=40)
+        )
     assert [p.label for p in predictions] == model.predict(texts)
 
 
@@ -112,7 +114,8 @@ def _children(pid):
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                stat = open(f"/proc/{entry}/stat").read()
+                with open(f"/proc/{entry}/stat") as handle:
+                    stat = handle.read()
             except OSError:
                 continue
             parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))

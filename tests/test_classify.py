@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.data import read_labelled
 from ecomtopics.evaluate import LexiconRule, expected_calibration_error, score_predictions
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")

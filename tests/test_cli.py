@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+
 from conftest import ROOT, SEEDS
 
 SEED_003 = str(SEEDS / "003_3d90cc2468adc228.txt")
@@ -114,7 +115,7 @@ def _records(path, n, bad=()):
     with path.open("w", encoding="utf-8") as out:
         for i in range(n):
             if i in bad:
-                out.write('{"id": "r%d", "text": 12}\n' % i if i % 2 else "not json at all\n")
+                out.write(f'{{"id": "r{i}", "text": 12}}\n' if i % 2 else "not json at all\n")
             else:
                 text = [
                     "天猫线下门店与会员打通",

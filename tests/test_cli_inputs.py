@@ -6,10 +6,10 @@ import json
 import os
 
 import pytest
-from conftest import ROOT, SEEDS
-from test_cli import SEED_003, run
 
 import ecomtopics as et
+from conftest import ROOT
+from test_cli import SEED_003, run
 
 
 def _jsonl(path, records, bom=False):

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.classify._chars import CharNgrams, char_ngrams
 from ecomtopics.classify._context import context_features, n_context_features
 from ecomtopics.data import read_labelled
 from ecomtopics.evaluate import passage_order
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import re
 from collections import Counter
 
 import pytest
-from conftest import ROOT
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.data import dataset_hash, parse_labelled_lines, read_labelled, summarize
 
 DATA = ROOT / "data"

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.data import read_labelled
 from ecomtopics.evaluate import (
     _macro_f1_rows,
@@ -16,7 +17,6 @@ from ecomtopics.evaluate import (
     macro_f1_interval,
     score_predictions,
 )
-from conftest import ROOT
 
 THEMES = ["channel", "merchant_services", "o2o", "operations", "other"]
 pairs = st.lists(

@@ -7,9 +7,9 @@ import logging
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.topics import TopicModel, parallel_divergence, plain_gensim_by_language
 
 PAIRS = [
@@ -132,7 +132,6 @@ def test_topic_names_are_shown_in_cli_report_and_plot(tmp_path, shipped):
     import sys
 
     from conftest import SEEDS
-
     from ecomtopics.report import render_report
 
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.jobs import JobConfig, load_job_config, run_job
 
 AUTHORED = ROOT / "data" / "authored"

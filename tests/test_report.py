@@ -10,9 +10,9 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import SEEDS
 
 import ecomtopics as et
+from conftest import SEEDS
 from ecomtopics.report import render_report
 
 

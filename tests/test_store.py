@@ -14,8 +14,8 @@ import tempfile
 import textwrap
 import threading
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np

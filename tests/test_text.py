@@ -203,9 +203,24 @@ def _best_time(function, repeat=3):
 def _wrapped_english(n_words):
     import textwrap
 
-    words = (
-        "the merchant opened a store on tmall and sold more goods to buyers in small towns".split()
-    )
+    words = [
+        "the",
+        "merchant",
+        "opened",
+        "a",
+        "store",
+        "on",
+        "tmall",
+        "and",
+        "sold",
+        "more",
+        "goods",
+        "to",
+        "buyers",
+        "in",
+        "small",
+        "towns",
+    ]
     return textwrap.fill(" ".join(words[i % len(words)] for i in range(n_words)), 72) + "\n"
 
 

@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
 import ecomtopics as et
+from conftest import ROOT
 
 TEXTS = [
     "天猫线下门店与线上会员打通，门店库存共享",

@@ -75,7 +75,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         ModelStoreError,
         NotFittedError,
     )
-    from .store import ModelStore, load_model, register_kind
     from ._themes import THEMES
     from .batch import classify_document, classify_many
     from .classify import Explanation, ThemeClassifier
@@ -83,6 +82,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .evaluate import evaluate
     from .features import Analyzer, Tfidf
     from .jobs import JobConfig, JobResult, load_job_config, run_job
+    from .store import ModelStore, load_model, register_kind
     from .text import Paragraph, clean_text, detect_language, original_texts, split_paragraphs
     from .tokenize import Tokenizer
     from .topics import TextStream, TopicModel, select_n_topics

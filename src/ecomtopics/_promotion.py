@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import EcomtopicsError
+from .data import LabelledParagraph
 from .store import ModelStore
 from .store._files import read_store_file
-from .data import LabelledParagraph
 
 __all__ = ["Evaluation", "Verdict", "decide", "normalized_text"]
 

@@ -136,10 +136,10 @@ def run_benchmarks(
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from .store import load_model
     from .batch import classify_many
     from .data import read_labelled
     from .features import Tfidf
+    from .store import load_model
     from .tokenize import Tokenizer
 
     jieba.setLogLevel(logging.WARNING)
@@ -306,7 +306,7 @@ def run_benchmarks(
     for lang, pipe in (("en", plain_en), ("zh", plain_zh)):
         sample = build_corpus(lang, 200 if not quick else 50, seed=1, data=data)
         ours = _median_latency(lambda t: clf.predict([t]), sample)
-        plain = _median_latency(lambda t: pipe.predict([t]), sample)
+        plain = _median_latency(lambda t, pipe=pipe: pipe.predict([t]), sample)
         add(
             f"One paragraph per call {lang}: median latency vs Pipeline.predict([x])",
             1,

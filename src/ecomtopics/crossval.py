@@ -189,7 +189,7 @@ def format_grouped_cv(result: dict[str, Any]) -> str:
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        f"Margin of ours in context over the plain baseline: "
+        "Margin of ours in context over the plain baseline: "
         + ", ".join(f"{lang} {v:+.3f}" for lang, v in result["margin"].items()),
         f"Expected calibration error: alone {result['ece']['alone']:.3f}, in context {result['ece']['in_context']:.3f}",
         "",

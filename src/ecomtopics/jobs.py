@@ -20,13 +20,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-
 from ._errors import InputError, InputTypeError
 from ._promotion import Evaluation, decide, normalized_text
-from .store import ModelStore
-from .store._kinds import BUILTIN_KINDS
 from ._themes import THEMES
 from .data import LabelledParagraph, dataset_hash, read_labelled, summarize
+from .store import ModelStore
+from .store._kinds import BUILTIN_KINDS
 
 __all__ = ["JobConfig", "JobResult", "load_job_config", "run_job"]
 

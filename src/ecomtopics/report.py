@@ -76,7 +76,6 @@ def render_report(
     True
     """
     from .features import Tfidf
-
     from .text import original_texts
 
     results = [(name, classify_document(text, classifier)) for name, text in documents]

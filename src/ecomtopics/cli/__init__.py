@@ -67,9 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("ecomtopics").setLevel(level)
-    from .._errors import EcomtopicsError
-
     from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from .._errors import EcomtopicsError
 
     try:
         with logging_redirect_tqdm():  # log lines never land inside a progress bar

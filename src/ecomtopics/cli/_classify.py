@@ -290,7 +290,7 @@ def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:
                     batch_size=max(1, args.batch_size // max(1, args.n_jobs)),
                 )
             )
-            for rid, text, err in batch:
+            for rid, _text, err in batch:
                 if err is not None:
                     row = {"id": rid, "error": err}
                     errors += 1

@@ -56,8 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .._errors import InputError
-    from ..store import ModelStore, default_store
     from ..jobs import JobConfig, load_job_config, run_job
+    from ..store import ModelStore, default_store
 
     overrides = {
         "data": args.data,

@@ -318,7 +318,7 @@ class ModelStore:
                 manifest = {
                     **header,
                     "version": version,
-                    "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                    "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                     "library_versions": versions,
                 }
                 write_bytes(
@@ -399,10 +399,9 @@ class ModelStore:
         model, manifest = self._load_version(name, version, probe=False)
         vdir = self._model_dir(name) / version
         warn_if_lexicons_changed(manifest, vdir)
-        try:  # where it came from, so worker processes can load it again instead of unpickling
+        # where it came from, so worker processes can load it again instead of unpickling
+        with contextlib.suppress(AttributeError):  # models with __slots__
             model.source_ = {"store": str(self.root), "name": name, "version": version}
-        except AttributeError:  # pragma: no cover - models with __slots__
-            pass
         logger.debug("loaded %s %s from %s", name, version, self.root)
         return model
 

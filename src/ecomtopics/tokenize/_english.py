@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import re
 
 from .._validation import LazyPattern, Memo
 from ._lexicons import en_mt_artefacts, en_phrases, en_stopwords
