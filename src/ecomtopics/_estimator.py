@@ -21,6 +21,7 @@ class EstimatorMixin:
 
     _estimator_type: ClassVar[str] = "transformer"
     _requires_y: ClassVar[bool] = False
+    _param_names_cache: ClassVar[list[str]]  # set per class by _param_names (annotation only)
 
     @classmethod
     def _param_names(cls) -> list[str]:

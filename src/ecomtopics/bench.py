@@ -15,6 +15,7 @@ from a checkout's root.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -91,6 +92,11 @@ def _median_latency(fn: Callable[[str], Any], data: Sequence[str]) -> float:
         fn(text)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def _predict_one(pipe: Any, text: str) -> Any:
+    """A scikit-learn pipeline's prediction of one text, as a user would ask for it."""
+    return pipe.predict([text])
 
 
 def _subprocess_seconds(code: str, repeats: int) -> float:
@@ -263,7 +269,7 @@ def run_benchmarks(
         )
         for lang in ("zh", "en"):
             ours = _best_rate(topic_model.transform, corpus[lang][:TOPIC_CAP], reps)
-            plain = _best_rate(lambda d, lang=lang: plain_lda_infer(d, lang), capped[lang], 1)
+            plain = _best_rate(functools.partial(plain_lda_infer, lang=lang), capped[lang], 1)
             add(
                 f"Topic inference {lang} vs plain gensim get_document_topics",
                 size,
@@ -306,7 +312,7 @@ def run_benchmarks(
     for lang, pipe in (("en", plain_en), ("zh", plain_zh)):
         sample = build_corpus(lang, 200 if not quick else 50, seed=1, data=data)
         ours = _median_latency(lambda t: clf.predict([t]), sample)
-        plain = _median_latency(lambda t, pipe=pipe: pipe.predict([t]), sample)
+        plain = _median_latency(functools.partial(_predict_one, pipe), sample)
         add(
             f"One paragraph per call {lang}: median latency vs Pipeline.predict([x])",
             1,

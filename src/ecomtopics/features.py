@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
@@ -156,7 +156,8 @@ class Tfidf(EstimatorMixin):
         self.random_state = random_state
 
     def _analyzer(self) -> Analyzer:
-        return Analyzer(self.tokenizer_params, tuple(self.ngram_range), concepts=False)
+        ngram_range = cast("tuple[int, int]", tuple(self.ngram_range))
+        return Analyzer(self.tokenizer_params, ngram_range, concepts=False)
 
     def _vectorizer(self, vocabulary: Sequence[str] | None = None) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer

@@ -226,7 +226,7 @@ def run_job(
     store = store if isinstance(store, ModelStore) else ModelStore(store)
     if promote not in ("if-better", "force", "never"):
         raise InputError(f"promote must be 'if-better', 'force' or 'never', got {promote!r}")
-    on_error = "skip" if config.on_bad_row == "skip" else "raise"
+    on_error: Literal["raise", "skip"] = "skip" if config.on_bad_row == "skip" else "raise"
     rows = read_labelled(config.data, on_error=on_error)
     gold = read_labelled(config.gold, on_error=on_error) if config.gold else []
     gold_ids = {r.id for r in gold}

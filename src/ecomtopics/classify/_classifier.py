@@ -29,7 +29,7 @@ import math
 import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
@@ -191,7 +191,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
     def _analyzer(self) -> Analyzer:
         return Analyzer(
             self.tokenizer_params,
-            tuple(self.ngram_range),
+            cast("tuple[int, int]", tuple(self.ngram_range)),
             concepts=self.concepts,
             ignore_platform_names=self.ignore_platform_names,
         )
@@ -202,7 +202,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
             if (
                 isinstance(value, (bool, np.bool_))
                 or not isinstance(value, numbers.Real)
-                or not 0 < value < math.inf
+                or not 0 < cast(float, value) < math.inf
             ):
                 raise InputError(f"{name} must be a positive number, got {value!r}")
         if self.char_ngrams is not None:
@@ -276,11 +276,11 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         self._check_params()
         texts = check_texts(X, name="X", allow_empty=False)
         self._forget_source()
-        y = [str(v) for v in y] if not isinstance(y, str) else None
-        if y is None:
+        if isinstance(y, str):
             from .._errors import InputTypeError  # a TypeError too
 
             raise InputTypeError("y must be an iterable of labels, not a single string")
+        y = [str(v) for v in y]
         if len(y) != len(texts):
             raise InputError(f"X has {len(texts)} texts but y has {len(y)} labels")
         classes = sorted(set(y))

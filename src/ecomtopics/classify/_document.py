@@ -28,8 +28,8 @@ class DocumentStage(LinearScorer):
     """Fit and apply the context stage over the paragraphs of one document."""
 
     # fitted by the classifier (annotations only: these are not class attributes)
-    context_coef_: np.ndarray | None
-    context_intercept_: np.ndarray | None
+    context_coef_: Any  # ndarray, or None without a context stage
+    context_intercept_: Any  # ndarray, or None without a context stage
     context_C: float
     max_iter: int
     random_state: int | None
@@ -58,7 +58,8 @@ class DocumentStage(LinearScorer):
         from sklearn.linear_model import LogisticRegression
 
         proba = _softmax_rows(oof / self.temperature_)
-        features, targets = [], []
+        features: list[np.ndarray] = []
+        targets: list[str] = []
         for rows in _passages(group_of):
             features.append(context_features(proba[rows], n_tokens[rows]))
             targets.extend(y[i] for i in rows)

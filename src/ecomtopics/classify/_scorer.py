@@ -44,9 +44,9 @@ class LinearScorer:
     idf_: np.ndarray
     coef_: np.ndarray
     intercept_: np.ndarray
-    char_keys_: np.ndarray | None
-    char_sizes_: np.ndarray | None
-    char_idf_: np.ndarray | None
+    char_keys_: Any  # ndarray, or None without the character view
+    char_sizes_: Any  # ndarray, or None without the character view
+    char_idf_: Any  # ndarray, or None without the character view
     temperature_: float
     char_ngrams: tuple[int, int] | None
     char_weight: float
@@ -75,7 +75,7 @@ class LinearScorer:
             else None
         )
         self._char_index: dict[str, int] | None = None  # built on the first one-paragraph call
-        self._char_idf_by_column = (
+        self._char_idf_by_column: Any = (  # None without the character view
             np.concatenate([np.zeros(len(self.vocabulary_)), self.char_idf_])
             if self._chars is not None
             else None

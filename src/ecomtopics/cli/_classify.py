@@ -281,7 +281,7 @@ def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:
 
         def flush_batch() -> None:
             nonlocal written, errors
-            good = [(rid, text) for rid, text, err in batch if err is None]
+            good = [(rid, text) for rid, text, err in batch if err is None and text is not None]
             predictions = iter(
                 classify_many(
                     [t for _, t in good],
@@ -291,6 +291,7 @@ def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:
                 )
             )
             for rid, _text, err in batch:
+                row: dict[str, Any]
                 if err is not None:
                     row = {"id": rid, "error": err}
                     errors += 1

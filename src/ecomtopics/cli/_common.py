@@ -162,7 +162,8 @@ def _width(text: str) -> int:
 
 
 def _cut(text: str, limit: int) -> str:
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for ch in text:
         w = _width(ch)
         if used + w > limit - 1:

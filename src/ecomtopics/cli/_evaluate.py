@@ -68,13 +68,13 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         from ._common import write_rows
 
-        rows = [
+        table = [
             {"system": system, "class": label, **scores}
             for system in ("model", "plain_sklearn", "lexicon_rule")
             if system in result
             for label, scores in result[system]["per_class"].items()
         ]
-        write_rows(rows, "csv", ["system", "class", "precision", "recall", "f1", "support"])
+        write_rows(table, "csv", ["system", "class", "precision", "recall", "f1", "support"])
     else:
         title = f"{args.model} on {', '.join(args.data)}"
         if seen:

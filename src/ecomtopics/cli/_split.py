@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
                     "lang": p.lang,
                     "text": p.text,
                     "original": original,
-                    "tokens": tok(p.text),
+                    "tokens": tok(p.text) if tok is not None else None,
                 }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             continue

@@ -288,7 +288,7 @@ def check_format_attr(cls: type) -> int:
     return fmt
 
 
-def resolve_kind(kind: str, where: Path) -> type:
+def resolve_kind(kind: str, where: Path) -> type[Any]:
     """Return the class for ``kind``; ModelIntegrityError naming ``where`` if unknown."""
     target: str | type | None = _KINDS.get(kind)
     if target is None:

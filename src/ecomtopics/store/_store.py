@@ -566,7 +566,9 @@ class ModelStore:
                 with contextlib.suppress(OSError):
                     entry.unlink()
 
-    def _verified(self, name: str, version: str) -> tuple[dict[str, Any], type, dict[str, bytes]]:
+    def _verified(
+        self, name: str, version: str
+    ) -> tuple[dict[str, Any], type[Any], dict[str, bytes]]:
         """Check one version's manifest and files; return its manifest, model class and file contents."""
         manifest = read_manifest(self.root, check_name(name), version)
         vdir = self._model_dir(name) / version

@@ -138,7 +138,7 @@ def topic_units() -> dict[str, str]:
 
     Read by topic models only, never by the theme classifier.
     """
-    table = {}
+    table: dict[str, str] = {}
     for line in _lines("topic_units.tsv"):
         unit, _, terms = line.partition("\t")
         for term in terms.split():

@@ -117,7 +117,7 @@ class _TokenCorpus:
 
 
 class _BowCorpus:
-    def __init__(self, docs: Iterable[list[str]], dictionary: Any, progress: Any = None) -> None:
+    def __init__(self, docs: _TokenCorpus, dictionary: Any, progress: Any = None) -> None:
         self.docs, self.dictionary, self.progress = docs, dictionary, progress
 
     def __iter__(self) -> Iterator[list[tuple[int, int]]]:

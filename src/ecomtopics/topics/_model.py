@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
@@ -306,7 +306,7 @@ class TopicModel(EstimatorMixin):
                 for concept in names:
                     words.setdefault(themes[concept], set()).add(token)
             return {theme: sorted(ws) for theme, ws in words.items()}
-        return dict(self.anchors or {})
+        return dict(cast("dict[str, list[str]] | None", self.anchors) or {})
 
     def _eta(self, dictionary: Any) -> Any:
         base = self.eta if self.eta is not None else 1.0 / self.n_topics
