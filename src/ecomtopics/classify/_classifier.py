@@ -39,7 +39,7 @@ from .._validation import check_text, check_texts
 from ..features import CONCEPT_PREFIX, Analyzer, _identity
 from ._chars import CharNgrams
 from ._context import n_context_features
-from ._document import DocumentStage, _check_groups
+from ._document import DocumentStage, _check_groups, _fit_temperature
 from ._scorer import OTHER, _multinomial_form
 
 __all__ = ["Explanation", "ThemeClassifier"]
@@ -384,45 +384,6 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
                 self.char_idf_ = np.empty(0, dtype=np.float64)
         return matrix, np.array([len(d) for d in docs], dtype=np.float64)
 
-    def _out_of_fold_scores(
-        self, matrix: Any, y: list[str], prior: np.ndarray, group_of: list[Any]
-    ) -> np.ndarray | None:
-        """Uncalibrated scores of every training paragraph from a model that did not see its passage."""
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
-        n_splits = min(5, min(y.count(c) for c in set(y)))
-        if n_splits < 2:
-            logger.warning("a theme has a single example: probabilities are not calibrated")
-            return None
-        grouped = any(g is not None for g in group_of)
-        folds = (StratifiedGroupKFold if grouped else StratifiedKFold)(
-            n_splits=n_splits, shuffle=True, random_state=self.random_state
-        )
-        codes: dict[Any, int] = {}
-        group_ids = [
-            codes.setdefault(("row", i) if g is None else ("group", g), len(codes))
-            for i, g in enumerate(group_of)
-        ]
-        target = np.asarray(y)
-        scores = np.zeros((len(y), len(self.classes_)))
-        for train, test in folds.split(matrix, target, group_ids if grouped else None):
-            model = LogisticRegression(
-                C=self.C,
-                max_iter=self.max_iter,
-                class_weight=self.class_weight,
-                random_state=self.random_state,
-            ).fit(matrix[train], target[train])
-            fold_coef, fold_intercept = _multinomial_form(model.coef_, model.intercept_)
-            fold_scores = np.asarray(matrix[test] @ fold_coef.T) + fold_intercept
-            # a theme missing from this fold's training passages gets a score well below the others
-            full = np.repeat(
-                fold_scores.min(axis=1, keepdims=True) - 10.0, len(self.classes_), axis=1
-            )
-            full[:, np.searchsorted(self.classes_, model.classes_)] = fold_scores
-            scores[test] = full
-        return np.asarray(scores + np.asarray(matrix @ prior.T))
-
     def _lexicon_prior_matrix(self) -> np.ndarray:
         """(classes, all columns): ``lexicon_prior`` where a concept feature meets its theme, else 0."""
         from ..tokenize import concept_themes
@@ -560,65 +521,6 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         self._check_fitted("vocabulary_")
         return [t for t in self.vocabulary_ if t.startswith(CONCEPT_PREFIX)]
 
-    def to_sklearn(self) -> Any:
-        """The equivalent scikit-learn ``Pipeline`` (TF-IDF + logistic regression, uncalibrated).
-
-        With the character view, the features are a ``FeatureUnion`` of the
-        word and the character ``TfidfVectorizer`` (weighted by
-        ``char_weight``). Its ``decision_function`` equals ours; its
-        ``predict_proba`` equals ours when ``temperature_`` is 1, except for
-        paragraphs with no known word or concept feature (empty, only
-        stopwords or platform names), which we define as ``other`` and the
-        pipeline scores by their character n-grams and the intercepts. The
-        context stage has no scikit-learn counterpart here: the pipeline
-        scores paragraphs one by one, as :meth:`predict_proba` does.
-        """
-        from functools import partial
-
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import FeatureUnion, Pipeline
-
-        from ._chars import char_ngrams
-
-        self._ensure_ready()
-        vectorizer = TfidfVectorizer(
-            analyzer=self._analyzer(),
-            lowercase=False,
-            token_pattern=None,
-            vocabulary=self.vocabulary_,
-            sublinear_tf=self.sublinear_tf,
-            dtype=np.float64,
-        )
-        vectorizer.fit(["placeholder"])  # fixed vocabulary: sets it up without learning
-        vectorizer.idf_ = self.idf_
-        features: Any = vectorizer
-        if self._chars is not None:
-            chars = TfidfVectorizer(
-                analyzer=partial(char_ngrams, ngram_range=self._chars.ngram_range),
-                lowercase=False,
-                token_pattern=None,
-                vocabulary=self._chars.feature_names(),
-                sublinear_tf=self.sublinear_tf,
-                dtype=np.float64,
-            )
-            chars.fit(["placeholder"])
-            chars.idf_ = self.char_idf_
-            features = FeatureUnion(
-                [("words", vectorizer), ("chars", chars)],
-                transformer_weights={"chars": float(self.char_weight)},
-            )
-        model = LogisticRegression(C=self.C)
-        model.classes_ = np.asarray(self.classes_)
-        if len(self.classes_) == 2:  # scikit-learn's binary form: one row, class 1 vs class 0
-            model.coef_ = (self.coef_[1] - self.coef_[0]).reshape(1, -1)
-            model.intercept_ = np.array([self.intercept_[1] - self.intercept_[0]])
-        else:
-            model.coef_ = self.coef_.copy()
-            model.intercept_ = self.intercept_.copy()
-        model.n_features_in_ = self.coef_.shape[1]
-        return Pipeline([("tfidf", features), ("model", model)])
-
     # -- model store -----------------------------------------------------------------
     def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         self._check_fitted("coef_")
@@ -709,18 +611,3 @@ def _check_shapes(model: ThemeClassifier) -> None:
             raise InputError(
                 f"stored array {name!r} has shape {got}, expected {want}; the model files disagree"
             )
-
-
-def _fit_temperature(scores: np.ndarray, y: list[str], classes: list[str]) -> float:
-    """Temperature minimising the log loss of out-of-fold scores."""
-    from scipy.optimize import minimize_scalar
-
-    target = np.searchsorted(classes, y)
-
-    def loss(t: float) -> float:
-        z = scores / t
-        z = z - z.max(axis=1, keepdims=True)
-        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return float(-log_p[np.arange(len(y)), target].mean())
-
-    return float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)

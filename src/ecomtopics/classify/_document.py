@@ -1,9 +1,10 @@
-"""The document level of the theme classifier: passages, and the context stage that reads them.
+"""The document level of the theme classifier: passages, calibration on them, and the context stage.
 
-A document's paragraphs are scored alone first; the second stage
-(:mod:`._context`) then relabels each from the paragraphs around it.
-:class:`DocumentStage` holds the methods that fit and apply that stage; the
-:class:`~ecomtopics.classify.ThemeClassifier` inherits them.
+Training keeps a passage's paragraphs in one cross-validation fold: the
+out-of-fold scores calibrate the probabilities (a temperature) and teach the
+second stage (:mod:`._context`), which relabels each paragraph of a document
+from the paragraphs around it. :class:`DocumentStage` holds the methods that
+do this; the :class:`~ecomtopics.classify.ThemeClassifier` inherits them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class DocumentStage(LinearScorer):
     context_C: float
     max_iter: int
     random_state: int | None
+    C: float
+    class_weight: str | None
 
     def predict_proba_in_context(self, paragraphs: Iterable[str]) -> np.ndarray:
         """Probabilities of the paragraphs of ONE document, each read in the context of the others.
@@ -84,6 +87,45 @@ class DocumentStage(LinearScorer):
         features = context_features(proba, n_tokens)
         return _softmax_rows(features @ self.context_coef_.T + self.context_intercept_)
 
+    def _out_of_fold_scores(
+        self, matrix: Any, y: list[str], prior: np.ndarray, group_of: list[Any]
+    ) -> np.ndarray | None:
+        """Uncalibrated scores of every training paragraph from a model that did not see its passage."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+        n_splits = min(5, min(y.count(c) for c in set(y)))
+        if n_splits < 2:
+            logger.warning("a theme has a single example: probabilities are not calibrated")
+            return None
+        grouped = any(g is not None for g in group_of)
+        folds = (StratifiedGroupKFold if grouped else StratifiedKFold)(
+            n_splits=n_splits, shuffle=True, random_state=self.random_state
+        )
+        codes: dict[Any, int] = {}
+        group_ids = [
+            codes.setdefault(("row", i) if g is None else ("group", g), len(codes))
+            for i, g in enumerate(group_of)
+        ]
+        target = np.asarray(y)
+        scores = np.zeros((len(y), len(self.classes_)))
+        for train, test in folds.split(matrix, target, group_ids if grouped else None):
+            model = LogisticRegression(
+                C=self.C,
+                max_iter=self.max_iter,
+                class_weight=self.class_weight,
+                random_state=self.random_state,
+            ).fit(matrix[train], target[train])
+            fold_coef, fold_intercept = _multinomial_form(model.coef_, model.intercept_)
+            fold_scores = np.asarray(matrix[test] @ fold_coef.T) + fold_intercept
+            # a theme missing from this fold's training passages gets a score well below the others
+            full = np.repeat(
+                fold_scores.min(axis=1, keepdims=True) - 10.0, len(self.classes_), axis=1
+            )
+            full[:, np.searchsorted(self.classes_, model.classes_)] = fold_scores
+            scores[test] = full
+        return np.asarray(scores + np.asarray(matrix @ prior.T))
+
 
 def _check_groups(groups: Iterable[Any] | None, n: int) -> list[Any]:
     """One passage id (or None) per paragraph; a passage's paragraphs must be consecutive."""
@@ -117,3 +159,18 @@ def _passages(group_of: list[Any]) -> list[list[int]]:
         else:
             out.append([i])
     return out
+
+
+def _fit_temperature(scores: np.ndarray, y: list[str], classes: list[str]) -> float:
+    """Temperature minimising the log loss of out-of-fold scores."""
+    from scipy.optimize import minimize_scalar
+
+    target = np.searchsorted(classes, y)
+
+    def loss(t: float) -> float:
+        z = scores / t
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-log_p[np.arange(len(y)), target].mean())
+
+    return float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)

@@ -52,6 +52,7 @@ class LinearScorer:
     char_weight: float
     ngram_range: tuple[int, int]
     sublinear_tf: bool
+    C: float
 
     if TYPE_CHECKING:  # provided by the classifier and EstimatorMixin
 
@@ -255,6 +256,65 @@ class LinearScorer:
             else:
                 proba[empty] = 1.0 / len(self.classes_)
         return proba
+
+    def to_sklearn(self) -> Any:
+        """The equivalent scikit-learn ``Pipeline`` (TF-IDF + logistic regression, uncalibrated).
+
+        With the character view, the features are a ``FeatureUnion`` of the
+        word and the character ``TfidfVectorizer`` (weighted by
+        ``char_weight``). Its ``decision_function`` equals ours; its
+        ``predict_proba`` equals ours when ``temperature_`` is 1, except for
+        paragraphs with no known word or concept feature (empty, only
+        stopwords or platform names), which we define as ``other`` and the
+        pipeline scores by their character n-grams and the intercepts. The
+        context stage has no scikit-learn counterpart here: the pipeline
+        scores paragraphs one by one, as :meth:`predict_proba` does.
+        """
+        from functools import partial
+
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import FeatureUnion, Pipeline
+
+        from ._chars import char_ngrams
+
+        self._ensure_ready()
+        vectorizer = TfidfVectorizer(
+            analyzer=self._analyzer(),
+            lowercase=False,
+            token_pattern=None,
+            vocabulary=self.vocabulary_,
+            sublinear_tf=self.sublinear_tf,
+            dtype=np.float64,
+        )
+        vectorizer.fit(["placeholder"])  # fixed vocabulary: sets it up without learning
+        vectorizer.idf_ = self.idf_
+        features: Any = vectorizer
+        if self._chars is not None:
+            chars = TfidfVectorizer(
+                analyzer=partial(char_ngrams, ngram_range=self._chars.ngram_range),
+                lowercase=False,
+                token_pattern=None,
+                vocabulary=self._chars.feature_names(),
+                sublinear_tf=self.sublinear_tf,
+                dtype=np.float64,
+            )
+            chars.fit(["placeholder"])
+            chars.idf_ = self.char_idf_
+            features = FeatureUnion(
+                [("words", vectorizer), ("chars", chars)],
+                transformer_weights={"chars": float(self.char_weight)},
+            )
+        model = LogisticRegression(C=self.C)
+        model.classes_ = np.asarray(self.classes_)
+        if len(self.classes_) == 2:  # scikit-learn's binary form: one row, class 1 vs class 0
+            model.coef_ = (self.coef_[1] - self.coef_[0]).reshape(1, -1)
+            model.intercept_ = np.array([self.intercept_[1] - self.intercept_[0]])
+        else:
+            model.coef_ = self.coef_.copy()
+            model.intercept_ = self.intercept_.copy()
+        model.n_features_in_ = self.coef_.shape[1]
+        return Pipeline([("tfidf", features), ("model", model)])
 
 
 def _tfidf_values(

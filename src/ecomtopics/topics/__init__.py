@@ -9,6 +9,7 @@ random draw), so :meth:`TopicModel.transform` gives the same mix on every call,
 whatever the batch.
 
 - :mod:`._model` — :class:`TopicModel`;
+- :mod:`._inspect` — reading its topics: words in either language, quality, themes;
 - :mod:`._corpus` — token streams kept on disk, bags of words, :class:`TextStream`;
 - :mod:`._selection` — :func:`select_n_topics`, plain gensim baselines,
   :func:`parallel_divergence`.

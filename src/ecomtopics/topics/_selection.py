@@ -11,7 +11,8 @@ import numpy as np
 from .._errors import InputError, InputTypeError
 from ..tokenize import Tokenizer
 from ._corpus import _script, _text_of, coherence_on
-from ._model import TopicModel, _js
+from ._inspect import _js
+from ._model import TopicModel
 
 __all__ = [
     "parallel_divergence",
