@@ -6,8 +6,8 @@ give every paragraph the same theme. For the kinds shipped with ecomtopics the
 store therefore also checks, on every load, that the arrays are numbers of a
 plain dtype and finite where they are real-valued, and that the classes are
 a proper list; ``verify`` in addition scores a probe text and checks the
-result (each kind's checks are in :data:`._kinds.BUILTIN_KINDS`). Kinds registered by others are checked only by their own
-``_from_store``.
+result (each kind's checks are set in :data:`._kinds.BUILTIN_KINDS`). Kinds
+registered by others are checked only by their own ``_from_store``.
 """
 
 from __future__ import annotations
