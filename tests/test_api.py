@@ -15,10 +15,18 @@ def test_all_is_sorted_and_resolves():
 
 
 def test_public_names_match_all():
-    public = {n for n in dir(ecomtopics) if not n.startswith("_")} - {"annotations", "importlib", "logging"}
-    assert public - set(ecomtopics.__all__) <= {"TYPE_CHECKING", "Any", "cli", "text", "tokenize"} | {
-        m for m in public if isinstance(getattr(ecomtopics, m, None), type(ecomtopics))
+    public = {n for n in dir(ecomtopics) if not n.startswith("_")} - {
+        "annotations",
+        "importlib",
+        "logging",
     }
+    assert public - set(ecomtopics.__all__) <= {
+        "TYPE_CHECKING",
+        "Any",
+        "cli",
+        "text",
+        "tokenize",
+    } | {m for m in public if isinstance(getattr(ecomtopics, m, None), type(ecomtopics))}
 
 
 def test_unknown_attribute_is_an_attribute_error():

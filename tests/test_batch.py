@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
 import ecomtopics as et
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,9 @@ def model():
 
 @pytest.mark.parametrize(("backend", "n_jobs"), [("sequential", 1), ("loky", 1), ("loky", 2)])
 def test_classify_many_matches_predict(model, texts, backend, n_jobs):
-    predictions = list(et.classify_many(iter(texts), model, n_jobs=n_jobs, batch_size=37, backend=backend))
+    predictions = list(
+        et.classify_many(iter(texts), model, n_jobs=n_jobs, batch_size=37, backend=backend)
+    )
     assert [p.label for p in predictions] == model.predict(texts)
     proba = np.array([[p.probabilities[c] for c in model.classes_] for p in predictions])
     np.testing.assert_allclose(proba, model.predict_proba(texts), atol=1e-12)
@@ -38,9 +40,15 @@ def test_in_memory_model_goes_to_workers_by_files(texts):
 
 def test_dask_backend_on_a_local_cluster(model, texts):
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            predictions = list(et.classify_many(texts, model, backend="dask", client=client, batch_size=40))
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        predictions = list(
+            et.classify_many(texts, model, backend="dask", client=client, batch_size=40)
+        )
     assert [p.label for p in predictions] == model.predict(texts)
 
 
@@ -79,10 +87,13 @@ def test_classify_document(model, seed_texts):
 def test_a_refitted_stored_model_is_not_reloaded_by_workers(texts):
     refit = et.load_model("theme-classifier")
     assert refit.source_["version"]
-    rows = et.read_labelled(ROOT / "data" / "authored" / "channel.jsonl")[:30] + et.read_labelled(
-        ROOT / "data" / "authored" / "o2o.jsonl"
-    )[:30]
-    refit.fit([r.text for r in rows], [r.label for r in rows])  # now a two-theme model, not the stored one
+    rows = (
+        et.read_labelled(ROOT / "data" / "authored" / "channel.jsonl")[:30]
+        + et.read_labelled(ROOT / "data" / "authored" / "o2o.jsonl")[:30]
+    )
+    refit.fit(
+        [r.text for r in rows], [r.label for r in rows]
+    )  # now a two-theme model, not the stored one
     assert not hasattr(refit, "source_")
     labels = [p.label for p in et.classify_many(texts[:40], refit, n_jobs=2, batch_size=20)]
     assert labels == refit.predict(texts[:40]) and set(labels) <= {"channel", "o2o"}
@@ -103,7 +114,8 @@ def _children(pid):
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                stat = open(f"/proc/{entry}/stat").read()
+                with open(f"/proc/{entry}/stat") as handle:
+                    stat = handle.read()
             except OSError:
                 continue
             parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
@@ -136,13 +148,28 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
     records = tmp_path / "archive.jsonl"
     with records.open("w", encoding="utf-8") as handle:
         for i in range(40_000):
-            handle.write(json.dumps({"id": i, "text": rows[i % len(rows)].text}, ensure_ascii=False) + "\n")
+            handle.write(
+                json.dumps({"id": i, "text": rows[i % len(rows)].text}, ensure_ascii=False) + "\n"
+            )
     output = tmp_path / "labels.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ecomtopics.cli", "-q", "classify", str(records), "-o", str(output),
-         "--n-jobs", "2", "--batch-size", "400"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "ecomtopics.cli",
+            "-q",
+            "classify",
+            str(records),
+            "-o",
+            str(output),
+            "--n-jobs",
+            "2",
+            "--batch-size",
+            "400",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     workers: list[int] = []
     try:
         deadline = time.monotonic() + 120

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.data import read_labelled
 from ecomtopics.evaluate import LexiconRule, expected_calibration_error, score_predictions
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,9 @@ def test_classes_and_proba_contract(clf):
     assert clf.predict(["天猫线下门店"]) == [clf.classes_[int(proba[0].argmax())]]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "的了吗呢", "the and of to", "2015/2/9", "😀😀", "\x00"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "的了吗呢", "the and of to", "2015/2/9", "😀😀", "\x00"]
+)
 def test_empty_or_stopword_paragraphs_are_other(clf, text):
     assert clf.predict([text]) == ["other"]
     proba = clf.predict_proba([text])[0]
@@ -48,26 +50,44 @@ def test_lean_path_matches_sklearn(clf, authored):
     texts = [r.text for r in authored[:200]] + ["O2O 线下", "线下 stores 服务商"]
     assert all(_has_word_features(clf, t) for t in texts)
     pipeline = clf.to_sklearn()
-    np.testing.assert_allclose(clf.decision_function(texts), pipeline.decision_function(texts), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        clf.decision_function(texts), pipeline.decision_function(texts), rtol=0, atol=1e-9
+    )
     one = np.vstack([clf.decision_function([t]) for t in texts[:20]])
     np.testing.assert_allclose(one, pipeline.decision_function(texts[:20]), rtol=0, atol=1e-9)
     # no word or concept feature: defined as intercepts only (other), whatever the character view says
     for text in ["天猫", ""]:
-        np.testing.assert_allclose(clf.decision_function([text])[0], clf.intercept_, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(clf.decision_function([text] * 5)[0], clf.intercept_, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(
+            clf.decision_function([text])[0], clf.intercept_, rtol=0, atol=1e-12
+        )
+        np.testing.assert_allclose(
+            clf.decision_function([text] * 5)[0], clf.intercept_, rtol=0, atol=1e-12
+        )
     uncalibrated = et.ThemeClassifier(calibrate=False).set_params(**{})
     assert uncalibrated.calibrate is False
 
 
 def test_uncalibrated_probabilities_equal_sklearn(authored):
     small = authored[::5]
-    model = et.ThemeClassifier(calibrate=False).fit([r.text for r in small], [r.label for r in small])
+    model = et.ThemeClassifier(calibrate=False).fit(
+        [r.text for r in small], [r.label for r in small]
+    )
     texts = [r.text for r in authored[1::7]]
-    featureless = ["", "天猫 淘宝", "Tmall and Taobao", "的了", "platform"]  # defined as other, see to_sklearn
+    featureless = [
+        "",
+        "天猫 淘宝",
+        "Tmall and Taobao",
+        "的了",
+        "platform",
+    ]  # defined as other, see to_sklearn
     assert model.predict(featureless) == ["other"] * len(featureless)
-    texts = [t for t in texts if _has_word_features(model, t)]  # unseen words only: also featureless here
+    texts = [
+        t for t in texts if _has_word_features(model, t)
+    ]  # unseen words only: also featureless here
     assert len(texts) > 150
-    np.testing.assert_allclose(model.predict_proba(texts), model.to_sklearn().predict_proba(texts), atol=1e-9)
+    np.testing.assert_allclose(
+        model.predict_proba(texts), model.to_sklearn().predict_proba(texts), atol=1e-9
+    )
     assert model.predict(texts) == list(model.to_sklearn().predict(texts))
 
 
@@ -84,7 +104,9 @@ def test_calibration_improves_log_loss(authored):
     from sklearn.metrics import log_loss
     from sklearn.model_selection import train_test_split
 
-    train, test = train_test_split(authored, test_size=0.3, random_state=1, stratify=[r.label for r in authored])
+    train, test = train_test_split(
+        authored, test_size=0.3, random_state=1, stratify=[r.label for r in authored]
+    )
     args = ([r.text for r in train], [r.label for r in train])
     raw = et.ThemeClassifier(calibrate=False).fit(*args)
     cal = et.ThemeClassifier(calibrate=True).fit(*args)
@@ -96,7 +118,9 @@ def test_calibration_improves_log_loss(authored):
 
 
 def test_predict_labels_multi(clf):
-    labels = clf.predict_labels(["天猫线下门店与会员运营，线上线下打通；下沉市场渠道"], threshold=0.2)[0]
+    labels = clf.predict_labels(
+        ["天猫线下门店与会员运营，线上线下打通；下沉市场渠道"], threshold=0.2
+    )[0]
     assert len(labels) >= 2 and set(labels) <= set(clf.label_classes_)
     assert clf.predict_labels(["天猫线下门店"], threshold=0.999) == [["other"]]
     with pytest.raises(et.InputError, match="threshold"):
@@ -127,25 +151,41 @@ def test_lexicon_prior_is_a_fixed_push_on_concept_features(authored):
             expected[pushed.classes_.index(theme_of[feature[1:]]), j] = 1.5
     assert expected.sum() > 0
     np.testing.assert_allclose(pushed.coef_ - learnt.coef_, expected, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(pushed.decision_function(texts[:50]), pushed.to_sklearn().decision_function(texts[:50]),
-                               rtol=0, atol=1e-9)  # fmt: skip
+    np.testing.assert_allclose(
+        pushed.decision_function(texts[:50]),
+        pushed.to_sklearn().decision_function(texts[:50]),
+        rtol=0,
+        atol=1e-9,
+    )
     # the calibration temperature is fitted on scores that include the push
-    calibrated = [et.ThemeClassifier(lexicon_prior=p).fit(texts, y).temperature_ for p in (0.0, 1.5)]
+    calibrated = [
+        et.ThemeClassifier(lexicon_prior=p).fit(texts, y).temperature_ for p in (0.0, 1.5)
+    ]
     assert calibrated[0] != pytest.approx(calibrated[1], rel=1e-3)
 
 
 @pytest.mark.parametrize("bad", [-1, float("inf"), float("nan"), True, "2", None])
 def test_lexicon_prior_must_be_a_finite_number(bad):
     with pytest.raises(et.InputError, match="lexicon_prior"):
-        et.ThemeClassifier(lexicon_prior=bad).fit(["天猫门店", "服务商"], ["o2o", "merchant_services"])
+        et.ThemeClassifier(lexicon_prior=bad).fit(
+            ["天猫门店", "服务商"], ["o2o", "merchant_services"]
+        )
 
 
 def test_numpy_numbers_are_valid_settings():
-    model = et.ThemeClassifier(C=np.int64(3), lexicon_prior=np.float32(1.0), ignore_platform_names=np.bool_(True),
-                               calibrate=False)  # fmt: skip
-    assert model.fit(["天猫线下门店", "服务商培训"], ["o2o", "merchant_services"]).predict(["门店"]) == ["o2o"]
+    model = et.ThemeClassifier(
+        C=np.int64(3),
+        lexicon_prior=np.float32(1.0),
+        ignore_platform_names=np.bool_(True),
+        calibrate=False,
+    )
+    assert model.fit(["天猫线下门店", "服务商培训"], ["o2o", "merchant_services"]).predict(
+        ["门店"]
+    ) == ["o2o"]
     with pytest.raises(et.InputError, match="ignore_platform_names"):
-        et.ThemeClassifier(ignore_platform_names="false").fit(["门店", "服务商"], ["o2o", "merchant_services"])
+        et.ThemeClassifier(ignore_platform_names="false").fit(
+            ["门店", "服务商"], ["o2o", "merchant_services"]
+        )
 
 
 def test_platform_names_are_not_features(clf, authored):
@@ -153,7 +193,13 @@ def test_platform_names_are_not_features(clf, authored):
 
     assert platform_names() >= {"天猫", "淘宝", "tmall", "taobao", "platform"}
     assert not set(clf.vocabulary_) & platform_names()
-    names = ["天猫 淘宝 Tmall Taobao platform", "阿里巴巴", "JD.com", "Alibaba Group", "Taobao Mall"]
+    names = [
+        "天猫 淘宝 Tmall Taobao platform",
+        "阿里巴巴",
+        "JD.com",
+        "Alibaba Group",
+        "Taobao Mall",
+    ]
     assert clf.predict(names[:1]) == ["other"]  # nothing left to score: one-paragraph path
     assert clf.predict(names) == ["other"] * 5  # batch path
     proba, labels = clf.predict_proba_and_labels(names)
@@ -195,7 +241,9 @@ def test_works_in_a_sklearn_pipeline_and_grid_search(authored):
     from sklearn.model_selection import GridSearchCV
 
     small = authored[::4]
-    search = GridSearchCV(et.ThemeClassifier(calibrate=False), {"C": [1.0, 10.0]}, cv=2, scoring="f1_macro")
+    search = GridSearchCV(
+        et.ThemeClassifier(calibrate=False), {"C": [1.0, 10.0]}, cv=2, scoring="f1_macro"
+    )
     search.fit([r.text for r in small], [r.label for r in small])
     assert search.best_params_["C"] in (1.0, 10.0)
     assert 0.0 < search.best_score_ <= 1.0
@@ -207,13 +255,24 @@ def test_cross_language_transfer_beats_chance(authored):
     model = et.ThemeClassifier(calibrate=False).fit([r.text for r in en], [r.label for r in en])
     scores = score_predictions([r.label for r in zh], model.predict([r.text for r in zh]))
     assert scores["macro_f1"] > 0.4  # chance is 0.2: concepts carry what English taught to Chinese
-    no_concepts = et.ThemeClassifier(calibrate=False, concepts=False).fit([r.text for r in en], [r.label for r in en])
-    assert scores["macro_f1"] > score_predictions([r.label for r in zh], no_concepts.predict([r.text for r in zh]))["macro_f1"]
+    no_concepts = et.ThemeClassifier(calibrate=False, concepts=False).fit(
+        [r.text for r in en], [r.label for r in en]
+    )
+    assert (
+        scores["macro_f1"]
+        > score_predictions([r.label for r in zh], no_concepts.predict([r.text for r in zh]))[
+            "macro_f1"
+        ]
+    )
 
 
 def test_metric_helpers():
     assert expected_calibration_error(np.array([[1.0, 0.0]]), ["a"], ["a", "b"]) == 0.0
-    assert LexiconRule().predict(["线下门店", "服务商", "the weather"]) == ["o2o", "merchant_services", "other"]
+    assert LexiconRule().predict(["线下门店", "服务商", "the weather"]) == [
+        "o2o",
+        "merchant_services",
+        "other",
+    ]
     with pytest.raises(et.InputError):
         score_predictions([], [])
 
@@ -229,7 +288,14 @@ def test_no_string_makes_predict_fail(clf, text):
 
 
 def test_proba_and_labels_together_match_separate_calls(clf):
-    texts = ["天猫线下门店与会员打通", "Service providers train merchants", "", "下沉市场渠道", "x", "O2O 门店"]
+    texts = [
+        "天猫线下门店与会员打通",
+        "Service providers train merchants",
+        "",
+        "下沉市场渠道",
+        "x",
+        "O2O 门店",
+    ]
     proba, labels = clf.predict_proba_and_labels(texts, threshold=0.3)
     np.testing.assert_allclose(proba, clf.predict_proba(texts), atol=1e-12)
     assert labels == clf.predict_labels(texts, threshold=0.3)

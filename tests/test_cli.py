@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+
 from conftest import ROOT, SEEDS
 
 SEED_003 = str(SEEDS / "003_3d90cc2468adc228.txt")
@@ -17,8 +18,13 @@ SEED_003 = str(SEEDS / "003_3d90cc2468adc228.txt")
 
 def run(*args, stdin=None, check_code=None, timeout=300):
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run([sys.executable, "-m", "ecomtopics.cli", *args], input=stdin, capture_output=True,
-                          timeout=timeout, env=env)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "ecomtopics.cli", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        env=env,
+    )
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
     if check_code is not None:
         assert proc.returncode == check_code, (proc.returncode, out[-2000:], err[-2000:])
@@ -26,7 +32,17 @@ def run(*args, stdin=None, check_code=None, timeout=300):
 
 
 def test_help_on_every_subcommand():
-    for command in ("classify", "split", "topics", "keywords", "train", "evaluate", "models", "report", "bench"):
+    for command in (
+        "classify",
+        "split",
+        "topics",
+        "keywords",
+        "train",
+        "evaluate",
+        "models",
+        "report",
+        "bench",
+    ):
         code, out, _ = run(command, "--help", check_code=0)
         assert "examples:" in out or "example" in out.lower(), command
 
@@ -42,24 +58,39 @@ def test_classify_table_json_csv():
     assert "theme shares" in out and "o2o" in out
     _, out, _ = run("classify", SEED_003, "--format", "json", check_code=0)
     rows = [json.loads(line) for line in out.splitlines()]
-    assert len(rows) == 23 and all(r["label"] in ("channel", "merchant_services", "o2o", "operations", "other") for r in rows)
+    assert len(rows) == 23 and all(
+        r["label"] in ("channel", "merchant_services", "o2o", "operations", "other") for r in rows
+    )
     assert abs(sum(rows[0]["probabilities"].values()) - 1) < 1e-3
     _, out, _ = run("classify", SEED_003, "--format", "csv", check_code=0)
     assert out.splitlines()[0].startswith("source,index,line,lang,label")
     import csv
 
     cells = list(csv.DictReader(out.splitlines()))
-    assert [c["labels"] for c in cells] == [";".join(r["labels"]) for r in rows]  # o2o;channel, not JSON
+    assert [c["labels"] for c in cells] == [
+        ";".join(r["labels"]) for r in rows
+    ]  # o2o;channel, not JSON
 
 
 def test_classify_stdin_and_gb18030():
-    _, out, _ = run("classify", "-", "--format", "json", stdin="天猫线下门店与会员打通。".encode("gb18030"), check_code=0)
+    _, out, _ = run(
+        "classify",
+        "-",
+        "--format",
+        "json",
+        stdin="天猫线下门店与会员打通。".encode("gb18030"),
+        check_code=0,
+    )
     assert json.loads(out.splitlines()[0])["source"] == "<stdin>"
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "empty"), (b"\x00\x01\x02binary", "binary"), (b"\xff\xfe\xfa\xfb\xfc" * 10, "not UTF-8")],
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b"\xff\xfe\xfa\xfb\xfc" * 10, "not UTF-8"),
+    ],
 )
 def test_classify_bad_files(tmp_path, content, message):
     path = tmp_path / "doc.txt"
@@ -84,10 +115,16 @@ def _records(path, n, bad=()):
     with path.open("w", encoding="utf-8") as out:
         for i in range(n):
             if i in bad:
-                out.write('{"id": "r%d", "text": 12}\n' % i if i % 2 else "not json at all\n")
+                out.write(f'{{"id": "r{i}", "text": 12}}\n' if i % 2 else "not json at all\n")
             else:
-                text = ["天猫线下门店与会员打通", "Service providers train merchants", "下沉市场渠道"][i % 3]
-                out.write(json.dumps({"id": f"r{i}", "text": f"{text} {i}"}, ensure_ascii=False) + "\n")
+                text = [
+                    "天猫线下门店与会员打通",
+                    "Service providers train merchants",
+                    "下沉市场渠道",
+                ][i % 3]
+                out.write(
+                    json.dumps({"id": f"r{i}", "text": f"{text} {i}"}, ensure_ascii=False) + "\n"
+                )
 
 
 def test_classify_records_with_error_rows(tmp_path):
@@ -107,8 +144,22 @@ def test_killed_job_resumes_with_each_id_once(tmp_path):
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     _records(src, 6000)
     env = {**os.environ}
-    proc = subprocess.Popen([sys.executable, "-m", "ecomtopics.cli", "-q", "classify", str(src), "-o", str(dst),
-                             "--batch-size", "100"], env=env, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ecomtopics.cli",
+            "-q",
+            "classify",
+            str(src),
+            "-o",
+            str(dst),
+            "--batch-size",
+            "100",
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and (not dst.exists() or dst.stat().st_size < 20_000):
         time.sleep(0.05)
@@ -133,7 +184,10 @@ def test_split_keywords_topics(tmp_path):
     result = json.loads(out)
     assert len(result["topics"]) == 3 and len(result["documents"]) == 5
     _, out, _ = run("topics", str(SEEDS), "--n-topics", "3", "--format", "csv", check_code=0)
-    assert out.splitlines()[0] == "topic,name,theme,share,words,words_zh,words_en" and len(out.splitlines()) == 4
+    assert (
+        out.splitlines()[0] == "topic,name,theme,share,words,words_zh,words_en"
+        and len(out.splitlines()) == 4
+    )
     _, out, _ = run("topics", str(SEEDS), "--stored", check_code=0)
     assert "topic mix per document" in out
     code, _, err = run("topics", str(tmp_path), check_code=1)
@@ -141,23 +195,50 @@ def test_split_keywords_topics(tmp_path):
 
 
 def test_train_and_evaluate(tmp_path):
-    rows = [json.loads(line) for line in (ROOT / "data" / "authored" / "o2o.jsonl").read_text().splitlines()][:40]
-    rows += [json.loads(line) for line in (ROOT / "data" / "authored" / "channel.jsonl").read_text().splitlines()][:40]
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "data" / "authored" / "o2o.jsonl").read_text().splitlines()
+    ][:40]
+    rows += [
+        json.loads(line)
+        for line in (ROOT / "data" / "authored" / "channel.jsonl").read_text().splitlines()
+    ][:40]
     data = tmp_path / "rows.jsonl"
-    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    data.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     store = tmp_path / "store"
-    _, out, _ = run("train", "theme-classifier", "--data", str(data), "--store", str(store), check_code=0)
+    _, out, _ = run(
+        "train", "theme-classifier", "--data", str(data), "--store", str(store), check_code=0
+    )
     assert "v1" in out and "promoted" in out
-    _, out, _ = run("evaluate", "--data", str(data), "--train", str(data), "--store", str(store), check_code=0)
+    _, out, _ = run(
+        "evaluate", "--data", str(data), "--train", str(data), "--store", str(store), check_code=0
+    )
     assert "plain_sklearn" in out and "lexicon_rule" in out
-    _, out, _ = run("evaluate", "--data", str(data), "--train", str(data), "--store", str(store), "--format", "csv",
-                    check_code=0)  # fmt: skip
-    assert out.splitlines()[0] == "system,class,precision,recall,f1,support" and "lexicon_rule,o2o" in out
+    _, out, _ = run(
+        "evaluate",
+        "--data",
+        str(data),
+        "--train",
+        str(data),
+        "--store",
+        str(store),
+        "--format",
+        "csv",
+        check_code=0,
+    )
+    assert (
+        out.splitlines()[0] == "system,class,precision,recall,f1,support"
+        and "lexicon_rule,o2o" in out
+    )
     _, out, _ = run("models", "list", "--store", str(store), check_code=0)
     assert "theme-classifier" in out
     code, _, err = run("train", "theme-classifier", "--store", str(store), check_code=1)
     assert "--data" in err
-    code, _, err = run("evaluate", "--data", str(tmp_path / "missing.jsonl"), "--store", str(store), check_code=1)
+    code, _, err = run(
+        "evaluate", "--data", str(tmp_path / "missing.jsonl"), "--store", str(store), check_code=1
+    )
     assert "no such file" in err
 
 
@@ -179,11 +260,17 @@ def test_wrong_kind_empty_records_and_seen_rows(tmp_path):
     empty.write_text("\n", encoding="utf-8")
     code, _, err = run("classify", str(empty), check_code=1)
     assert "empty" in err and "empty.jsonl" in err
-    code, out, err = run("evaluate", "--data", str(ROOT / "data" / "gold"), "--version", "v4", check_code=0)
-    assert "88 of 88 evaluation rows were in this model's training data" in err  # v4 learnt the gold set
+    code, out, err = run(
+        "evaluate", "--data", str(ROOT / "data" / "gold"), "--version", "v4", check_code=0
+    )
+    assert (
+        "88 of 88 evaluation rows were in this model's training data" in err
+    )  # v4 learnt the gold set
     assert "seen in training" in out
     code, out, err = run("evaluate", "--data", str(ROOT / "data" / "gold"), check_code=0)
-    assert "training data" not in err and "seen in training" not in out  # the shipped v5 never saw it
+    assert (
+        "training data" not in err and "seen in training" not in out
+    )  # the shipped v5 never saw it
 
 
 def test_cli_logging_keeps_other_libraries_quiet():
@@ -216,7 +303,9 @@ def test_a_failed_classify_leaves_an_existing_output_file_alone(tmp_path):
     assert "missing.txt" in err and keep.read_text(encoding="utf-8") == "earlier results\n"
     assert not list(tmp_path.glob("*.tmp"))
     _, _, err = run("classify", SEED_003, "-o", str(keep), "--resume", check_code=1)
-    assert "--resume is for .jsonl" in err and keep.read_text(encoding="utf-8") == "earlier results\n"
+    assert (
+        "--resume is for .jsonl" in err and keep.read_text(encoding="utf-8") == "earlier results\n"
+    )
     run("classify", SEED_003, "-o", str(keep), "--format", "json", check_code=0)
     assert len(keep.read_text(encoding="utf-8").splitlines()) == 23
 
@@ -224,6 +313,17 @@ def test_a_failed_classify_leaves_an_existing_output_file_alone(tmp_path):
 def test_a_model_of_the_wrong_kind_is_one_line_for_topics_and_report(tmp_path):
     _, _, err = run("topics", SEED_003, "--stored", "--model", "theme-classifier", check_code=1)
     assert err.strip().count("\n") == 0 and "needs a topic-model" in err
-    _, _, err = run("report", SEED_003, "-o", str(tmp_path / "r.html"), "--topic-model", "theme-classifier",
-                    check_code=1)  # fmt: skip
-    assert err.strip().count("\n") == 0 and "needs a topic-model" in err and not (tmp_path / "r.html").exists()
+    _, _, err = run(
+        "report",
+        SEED_003,
+        "-o",
+        str(tmp_path / "r.html"),
+        "--topic-model",
+        "theme-classifier",
+        check_code=1,
+    )
+    assert (
+        err.strip().count("\n") == 0
+        and "needs a topic-model" in err
+        and not (tmp_path / "r.html").exists()
+    )

@@ -6,10 +6,10 @@ import json
 import os
 
 import pytest
-from conftest import ROOT, SEEDS
-from test_cli import SEED_003, run
 
 import ecomtopics as et
+from conftest import ROOT
+from test_cli import SEED_003, run
 
 
 def _jsonl(path, records, bom=False):
@@ -26,8 +26,14 @@ def _rows(path):
 
 
 def test_a_repeated_record_id_is_refused_naming_the_id_and_both_lines(tmp_path):
-    src = _jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "天猫线下门店"}, {"id": 2, "text": "服务商"},
-                                         {"id": 1, "text": "下沉市场"}])  # fmt: skip
+    src = _jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": 1, "text": "天猫线下门店"},
+            {"id": 2, "text": "服务商"},
+            {"id": 1, "text": "下沉市场"},
+        ],
+    )
     dst = tmp_path / "out.jsonl"
     _, _, err = run("classify", str(src), "-o", str(dst), check_code=1)
     assert f"{src}:3: id 1 repeats the id of {src}:1" in err and len(err.strip().splitlines()) == 1
@@ -35,14 +41,20 @@ def test_a_repeated_record_id_is_refused_naming_the_id_and_both_lines(tmp_path):
 
 
 def test_record_ids_keep_their_json_type_and_resume_knows_them(tmp_path):
-    records = [{"id": 5, "text": "天猫线下门店"}, {"id": "5", "text": "服务商培训商家"}, {"text": "下沉市场渠道"}]
+    records = [
+        {"id": 5, "text": "天猫线下门店"},
+        {"id": "5", "text": "服务商培训商家"},
+        {"text": "下沉市场渠道"},
+    ]
     src, dst = _jsonl(tmp_path / "in.jsonl", records, bom=True), tmp_path / "out.jsonl"
     _, _, err = run("classify", str(src), "-o", str(dst), check_code=0)
     assert "skipped" not in err  # "already done" is only for --resume
     rows = _rows(dst)
     assert [r["id"] for r in rows] == [5, "5", "in.jsonl:3"] and not any("error" in r for r in rows)
     _jsonl(src, [*records, {"id": 6, "text": "会员运营"}], bom=True)
-    _, _, err = run("-v", "classify", str(src), "-o", str(dst), "--resume", check_code=0)  # the summary is INFO
+    _, _, err = run(
+        "-v", "classify", str(src), "-o", str(dst), "--resume", check_code=0
+    )  # the summary is INFO
     assert [r["id"] for r in _rows(dst)] == [5, "5", "in.jsonl:3", 6]
     assert "3 skipped (already done)" in err
 
@@ -69,7 +81,11 @@ def test_a_folder_as_output_is_refused_up_front(tmp_path, args):
     folder.mkdir()
     args = [str(records) if a == "RECORDS" else a for a in args]
     _, _, err = run(*args, "-o", str(folder), check_code=1)
-    assert f"{folder}: is a folder" in err and "Errno" not in err and len(err.strip().splitlines()) == 1
+    assert (
+        f"{folder}: is a folder" in err
+        and "Errno" not in err
+        and len(err.strip().splitlines()) == 1
+    )
     assert sorted(os.listdir(tmp_path)) == ["in.jsonl", "out"] and os.listdir(folder) == []
 
 
@@ -88,7 +104,14 @@ def test_output_goes_through_a_unique_temporary_file(tmp_path, command):
 
 
 @pytest.mark.parametrize(
-    "option", [["--n-jobs", "0"], ["--n-jobs", "-5"], ["--n-jobs", "x"], ["--batch-size", "0"], ["--batch-size", "-1"]]
+    "option",
+    [
+        ["--n-jobs", "0"],
+        ["--n-jobs", "-5"],
+        ["--n-jobs", "x"],
+        ["--batch-size", "0"],
+        ["--batch-size", "-1"],
+    ],
 )
 def test_bad_worker_options_are_usage_errors(tmp_path, option):
     src = _jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "天猫"}])
@@ -98,7 +121,10 @@ def test_bad_worker_options_are_usage_errors(tmp_path, option):
 
 def test_more_topics_than_paragraphs_is_refused():
     _, _, err = run("topics", SEED_003, "--n-topics", "1000", check_code=1)
-    assert "--n-topics 1000 is more than the 23 paragraphs" in err and len(err.strip().splitlines()) == 1
+    assert (
+        "--n-topics 1000 is more than the 23 paragraphs" in err
+        and len(err.strip().splitlines()) == 1
+    )
     run("topics", SEED_003, "--n-topics", "0", check_code=2)
 
 
@@ -112,7 +138,9 @@ def mixed_folder(tmp_path):
     (folder / "a.txt").write_text("天猫线下门店与会员打通。\n", encoding="utf-8")
     (folder / "b.txt").write_bytes(b"\x00\x01\x02binary")
     (folder / "c.txt").write_text("Service providers train merchants on Tmall.\n", encoding="utf-8")
-    (folder / "d.txt").write_bytes("天猫服务商\nTmall service providers\n".encode("utf-16"))  # with a BOM
+    (folder / "d.txt").write_bytes(
+        "天猫服务商\nTmall service providers\n".encode("utf-16")
+    )  # with a BOM
     return folder
 
 
@@ -120,9 +148,13 @@ def mixed_folder(tmp_path):
 def test_a_bad_file_in_a_folder_is_reported_and_the_rest_done(mixed_folder, command):
     extra = ["--n-topics", "2"] if command == "topics" else []
     _, out, err = run("-q", command, str(mixed_folder), "--format", "json", *extra, check_code=1)
-    errors = [line for line in err.strip().splitlines() if not line.startswith("WARNING ")]  # e.g. "corpus too small"
-    assert errors == [f"ecomtopics {command}: error: {mixed_folder / 'b.txt'}: looks like a binary "
-                                        f"file (it contains NUL bytes); give a text file"]  # fmt: skip
+    errors = [
+        line for line in err.strip().splitlines() if not line.startswith("WARNING ")
+    ]  # e.g. "corpus too small"
+    assert errors == [
+        f"ecomtopics {command}: error: {mixed_folder / 'b.txt'}: looks like a binary "
+        f"file (it contains NUL bytes); give a text file"
+    ]
     if command == "topics":
         sources = set(json.loads(out)["documents"])
     else:
@@ -130,11 +162,15 @@ def test_a_bad_file_in_a_folder_is_reported_and_the_rest_done(mixed_folder, comm
     assert sources == {str(mixed_folder / name) for name in ("a.txt", "c.txt", "d.txt")}
 
 
-def test_a_bad_file_among_good_ones_still_gives_the_report_and_the_output_file(mixed_folder, tmp_path):
+def test_a_bad_file_among_good_ones_still_gives_the_report_and_the_output_file(
+    mixed_folder, tmp_path
+):
     out = tmp_path / "labels.json"
     _, _, err = run("classify", str(mixed_folder), "--format", "json", "-o", str(out), check_code=1)
     assert "b.txt" in err and {r["source"][-5:] for r in _rows(out)} == {"a.txt", "c.txt", "d.txt"}
-    _, stdout, err = run("report", str(mixed_folder), "-o", str(tmp_path / "r.html"), "--no-topics", check_code=1)
+    _, stdout, err = run(
+        "report", str(mixed_folder), "-o", str(tmp_path / "r.html"), "--no-topics", check_code=1
+    )
     assert "b.txt" in err and "(3 documents)" in stdout
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from ecomtopics import ModelStore
-from ecomtopics._store import register_kind
+from ecomtopics.store import register_kind
 
 _PLUGIN = '''\
 """A model kind provided by an extension package (for the CLI tests)."""
@@ -47,15 +47,21 @@ def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "ecomtopics_cli_testplugin.py").write_text(_PLUGIN)
     dist = root / "ecomtopics_cli_testplugin-1.0.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ecomtopics-cli-testplugin\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[ecomtopics.model_kinds]\ncli-test-bag = ecomtopics_cli_testplugin:Bag\n")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: ecomtopics-cli-testplugin\nVersion: 1.0\n"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[ecomtopics.model_kinds]\ncli-test-bag = ecomtopics_cli_testplugin:Bag\n"
+    )
     return root
 
 
 @pytest.fixture(scope="module")
 def plugin_bag(plugin_dir: Path) -> type:
     """The extension's model class, imported and registered in this process too."""
-    spec = importlib.util.spec_from_file_location("ecomtopics_cli_testplugin", plugin_dir / "ecomtopics_cli_testplugin.py")
+    spec = importlib.util.spec_from_file_location(
+        "ecomtopics_cli_testplugin", plugin_dir / "ecomtopics_cli_testplugin.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -68,16 +74,22 @@ def store(tmp_path: Path, plugin_bag: type) -> ModelStore:
     """A store with demo v1 (with metrics), v2 and v3, and other v1; nothing promoted."""
     bag = plugin_bag
     store = ModelStore(tmp_path / "models")
-    store.save(bag({"i": 1}, {"w": np.arange(5.0)}), "demo", metrics={"macro_f1": 0.8123, "accuracy": 0.9})
+    store.save(
+        bag({"i": 1}, {"w": np.arange(5.0)}), "demo", metrics={"macro_f1": 0.8123, "accuracy": 0.9}
+    )
     store.save(bag({"i": 2}, {"w": np.arange(6.0)}), "demo", metrics={"accuracy": 0.5})
     store.save(bag({"i": 3}, {"w": np.arange(7.0)}), "demo")
     store.save(bag({}, {}), "other", description="another model")
     return store
 
 
-def run(plugin_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    plugin_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "ECOMTOPICS_MODELS"}
-    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(plugin_dir), os.environ.get("PYTHONPATH")]))
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(plugin_dir), os.environ.get("PYTHONPATH")])
+    )
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "ecomtopics.cli", *args],
@@ -98,15 +110,26 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
         assert fragment in lines[0]
 
 
-def test_list_shows_versions_promoted_marker_kind_and_key_metric(store: ModelStore, plugin_dir: Path) -> None:
+def test_list_shows_versions_promoted_marker_kind_and_key_metric(
+    store: ModelStore, plugin_dir: Path
+) -> None:
     store.promote("demo", "v2")
     result = run(plugin_dir, "models", "list", "--store", str(store.root))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["NAME", "VERSION", "PROMOTED", "KIND", "CREATED", "METRIC"]
     rows = [line.split() for line in lines[1:]]
-    assert [row[:2] for row in rows] == [["demo", "v1"], ["demo", "v2"], ["demo", "v3"], ["other", "v1"]]
-    assert rows[0][2:] == ["cli-test-bag", store.manifest("demo", "v1")["created"], "macro_f1=0.8123"]
+    assert [row[:2] for row in rows] == [
+        ["demo", "v1"],
+        ["demo", "v2"],
+        ["demo", "v3"],
+        ["other", "v1"],
+    ]
+    assert rows[0][2:] == [
+        "cli-test-bag",
+        store.manifest("demo", "v1")["created"],
+        "macro_f1=0.8123",
+    ]
     assert rows[1][2:4] == ["*", "cli-test-bag"] and rows[1][-1] == "accuracy=0.5"
     assert rows[2][-1] == "-"
 
@@ -120,13 +143,19 @@ def test_list_an_empty_store(tmp_path: Path, plugin_dir: Path) -> None:
 
 @pytest.mark.parametrize("action", ["list", "verify"])
 @pytest.mark.parametrize("how", ["--store", "env"])
-def test_a_store_that_does_not_exist_is_an_error(tmp_path: Path, plugin_dir: Path, action: str, how: str) -> None:
+def test_a_store_that_does_not_exist_is_an_error(
+    tmp_path: Path, plugin_dir: Path, action: str, how: str
+) -> None:
     missing = tmp_path / "mistyped"
     if how == "--store":
         result = run(plugin_dir, "models", action, "--store", str(missing))
     else:
         result = run(plugin_dir, "models", action, env={"ECOMTOPICS_MODELS": str(missing)})
-    assert_one_line_error(result, f"store {missing} does not exist", "ECOMTOPICS_MODELS" if how == "env" else "--store")
+    assert_one_line_error(
+        result,
+        f"store {missing} does not exist",
+        "ECOMTOPICS_MODELS" if how == "env" else "--store",
+    )
 
 
 def test_store_defaults_to_the_environment_variable(store: ModelStore, plugin_dir: Path) -> None:
@@ -144,7 +173,9 @@ def test_show_prints_the_manifest(store: ModelStore, plugin_dir: Path) -> None:
     assert json.loads(newest.stdout)["version"] == "v3"
 
 
-def test_show_unknown_version_or_name_fails_listing_what_exists(store: ModelStore, plugin_dir: Path) -> None:
+def test_show_unknown_version_or_name_fails_listing_what_exists(
+    store: ModelStore, plugin_dir: Path
+) -> None:
     result = run(plugin_dir, "models", "show", "demo", "v9", "--store", str(store.root))
     assert_one_line_error(result, "no version 'v9'", "available: v1, v2, v3")
     result = run(plugin_dir, "models", "show", "nope", "--store", str(store.root))
@@ -157,13 +188,20 @@ def test_verify_prints_ok_lines(store: ModelStore, plugin_dir: Path) -> None:
     result = run(plugin_dir, "models", "verify", "--store", str(store.root))
     assert result.returncode == 0, result.stderr
     ok = [line for line in result.stdout.splitlines() if line.startswith("OK ")]
-    assert [line.split()[1:3] for line in ok] == [["demo", "v1"], ["demo", "v2"], ["demo", "v3"], ["other", "v1"]]
+    assert [line.split()[1:3] for line in ok] == [
+        ["demo", "v1"],
+        ["demo", "v2"],
+        ["demo", "v3"],
+        ["other", "v1"],
+    ]
     assert "4 version(s) verified" in result.stdout
     one = run(plugin_dir, "models", "verify", "demo", "v2", "--store", str(store.root))
     assert one.returncode == 0 and one.stdout.startswith("OK demo v2 (4 files)")
 
 
-def test_verify_a_tampered_store_exits_1_with_one_clear_line(store: ModelStore, plugin_dir: Path) -> None:
+def test_verify_a_tampered_store_exits_1_with_one_clear_line(
+    store: ModelStore, plugin_dir: Path
+) -> None:
     bad = store.path("demo", "v2") / "arrays" / "w.npy"
     data = bytearray(bad.read_bytes())
     data[-1] ^= 0x01
@@ -176,7 +214,9 @@ def test_verify_a_tampered_store_exits_1_with_one_clear_line(store: ModelStore, 
     assert still_ok.returncode == 0
 
 
-def test_verify_refuses_a_manifest_from_a_newer_ecomtopics(store: ModelStore, plugin_dir: Path) -> None:
+def test_verify_refuses_a_manifest_from_a_newer_ecomtopics(
+    store: ModelStore, plugin_dir: Path
+) -> None:
     path = store.path("other", "v1") / "manifest.json"
     manifest: dict[str, Any] = json.loads(path.read_text())
     manifest["store_format"] = 99
@@ -185,9 +225,13 @@ def test_verify_refuses_a_manifest_from_a_newer_ecomtopics(store: ModelStore, pl
     assert_one_line_error(result, str(path), "store_format 99", "upgrade ecomtopics")
 
 
-def test_verify_without_the_extension_names_the_unknown_kind(store: ModelStore, tmp_path: Path) -> None:
+def test_verify_without_the_extension_names_the_unknown_kind(
+    store: ModelStore, tmp_path: Path
+) -> None:
     result = run(tmp_path, "models", "verify", "--store", str(store.root))  # plugin not on the path
-    assert_one_line_error(result, "unknown model kind 'cli-test-bag'", "install the package that provides the kind")
+    assert_one_line_error(
+        result, "unknown model kind 'cli-test-bag'", "install the package that provides the kind"
+    )
 
 
 def test_promote_changes_what_show_and_load_return(store: ModelStore, plugin_dir: Path) -> None:

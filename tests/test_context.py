@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.classify._chars import CharNgrams, char_ngrams
 from ecomtopics.classify._context import context_features, n_context_features
 from ecomtopics.data import read_labelled
 from ecomtopics.evaluate import passage_order
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +27,11 @@ def passages():
 @pytest.fixture(scope="module")
 def clf(passages):
     return et.ThemeClassifier(random_state=0).fit(
-        [r.text for r in passages], [r.label for r in passages], labels=[r.labels for r in passages],
+        [r.text for r in passages],
+        [r.label for r in passages],
+        labels=[r.labels for r in passages],
         groups=[r.doc for r in passages],
-    )  # fmt: skip
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -79,16 +81,20 @@ def test_fit_with_groups_trains_the_context_stage(clf, passages):
 
 def test_context_stage_is_reproducible_and_stored(clf, passages, tmp_path):
     again = et.ThemeClassifier(random_state=0).fit(
-        [r.text for r in passages], [r.label for r in passages], labels=[r.labels for r in passages],
+        [r.text for r in passages],
+        [r.label for r in passages],
+        labels=[r.labels for r in passages],
         groups=[r.doc for r in passages],
-    )  # fmt: skip
+    )
     np.testing.assert_array_equal(again.context_coef_, clf.context_coef_)
     np.testing.assert_array_equal(again.coef_, clf.coef_)
     store = et.ModelStore(tmp_path)
     version = store.save(clf, "tc")
     loaded = store.load("tc", version)
     doc = [r.text for r in passages[:30]]
-    np.testing.assert_array_equal(loaded.predict_proba_in_context(doc), clf.predict_proba_in_context(doc))
+    np.testing.assert_array_equal(
+        loaded.predict_proba_in_context(doc), clf.predict_proba_in_context(doc)
+    )
     np.testing.assert_array_equal(loaded.predict_proba(doc), clf.predict_proba(doc))
     assert loaded.explain(doc[0]) == clf.explain(doc[0])
 
@@ -108,9 +114,19 @@ def test_groups_must_be_consecutive_and_sized(passages):
         et.ThemeClassifier().fit(texts, labels, groups=["a", "b"] * 10)
 
 
-@pytest.mark.parametrize("bad", [{"char_ngrams": (0, 3)}, {"char_ngrams": (1, 4)}, {"char_ngrams": "13"},
-                                 {"char_weight": 0}, {"char_weight": True}, {"context_C": -1.0},
-                                 {"char_min_df": 0}, {"context": "yes"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"char_ngrams": (0, 3)},
+        {"char_ngrams": (1, 4)},
+        {"char_ngrams": "13"},
+        {"char_weight": 0},
+        {"char_weight": True},
+        {"context_C": -1.0},
+        {"char_min_df": 0},
+        {"context": "yes"},
+    ],
+)
 def test_bad_settings_are_refused(bad):
     with pytest.raises(et.InputError):
         et.ThemeClassifier(**bad).fit(["线下门店", "服务商"], ["o2o", "merchant_services"])
@@ -124,7 +140,9 @@ def test_classify_document_takes_split_paragraphs(clf):
     assert result.paragraphs[3].text == "线下门店 与天猫打通"  # cleaned, never split again
     assert result.paragraphs[1].label == "other"
     in_context = clf.predict_proba_in_context([p.text for p in result.paragraphs])
-    assert [p.label for p in result.paragraphs] == [clf.classes_[i] for i in in_context.argmax(axis=1)]
+    assert [p.label for p in result.paragraphs] == [
+        clf.classes_[i] for i in in_context.argmax(axis=1)
+    ]
     alone = et.classify_document(given, clf, context=False)
     assert [p.label for p in alone.paragraphs] == clf.predict([p.text for p in alone.paragraphs])
     for p in result.paragraphs:
@@ -135,7 +153,9 @@ def test_shares_by_paragraph_or_length(clf):
     given = ["天猫线下门店与会员打通，门店数字化。" * 6, "服务商"]
     by_paragraph = et.classify_document(given, clf).shares
     by_length = et.classify_document(given, clf, weight="length").shares
-    proba = clf.predict_proba_in_context([p.text for p in et.classify_document(given, clf).paragraphs])
+    proba = clf.predict_proba_in_context(
+        [p.text for p in et.classify_document(given, clf).paragraphs]
+    )
     np.testing.assert_allclose(list(by_paragraph.values()), proba.mean(axis=0), atol=1e-6)
     assert by_length != by_paragraph
     with pytest.raises(et.InputError, match="weight"):

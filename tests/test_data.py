@@ -8,9 +8,9 @@ import re
 from collections import Counter
 
 import pytest
-from conftest import ROOT
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.data import dataset_hash, parse_labelled_lines, read_labelled, summarize
 
 DATA = ROOT / "data"
@@ -56,7 +56,9 @@ def test_no_near_duplicates(authored):
     near = [
         (authored[i].id, authored[j].id)
         for i, j in itertools.combinations(range(len(authored)), 2)
-        if shingles[i] and shingles[j] and len(shingles[i] & shingles[j]) / min(len(shingles[i]), len(shingles[j])) > 0.5
+        if shingles[i]
+        and shingles[j]
+        and len(shingles[i] & shingles[j]) / min(len(shingles[i]), len(shingles[j])) > 0.5
     ]
     assert len(near) <= 0.01 * len(authored), near[:10]
 
@@ -92,7 +94,10 @@ def test_second_read_agreement_matches_data_card(gold):
     from sklearn.metrics import cohen_kappa_score
 
     def read(name):
-        rows = [json.loads(line) for line in (DATA / "annotation" / name).read_text(encoding="utf-8").splitlines()]
+        rows = [
+            json.loads(line)
+            for line in (DATA / "annotation" / name).read_text(encoding="utf-8").splitlines()
+        ]
         return {r["id"]: r["label"] for r in rows}
 
     first, second = read("first_read.ndjson"), read("second_read.ndjson")
@@ -112,13 +117,32 @@ def test_data_card_counts_match(authored, gold):
 
 
 def test_bad_rows_are_reported_with_file_and_line(tmp_path):
-    good = {"id": "x1", "text": "天猫", "lang": "zh", "label": "o2o", "labels": ["o2o"], "source": "authored"}
+    good = {
+        "id": "x1",
+        "text": "天猫",
+        "lang": "zh",
+        "label": "o2o",
+        "labels": ["o2o"],
+        "source": "authored",
+    }
     cases = {
         "not json": ("{oops", r"bad\.jsonl:2: not valid JSON"),
-        "bad label": (json.dumps({**good, "id": "x2", "label": "sales"}), r"bad\.jsonl:2: 'label' must be one of"),
-        "missing": (json.dumps({k: v for k, v in good.items() if k != "lang"} | {"id": "x2"}), r":2: missing field"),
-        "labels": (json.dumps({**good, "id": "x2", "labels": ["channel"]}), r":2: 'labels' \['channel'\] must contain"),
-        "other": (json.dumps({**good, "id": "x2", "label": "other"}), r":2: label 'other' needs empty"),
+        "bad label": (
+            json.dumps({**good, "id": "x2", "label": "sales"}),
+            r"bad\.jsonl:2: 'label' must be one of",
+        ),
+        "missing": (
+            json.dumps({k: v for k, v in good.items() if k != "lang"} | {"id": "x2"}),
+            r":2: missing field",
+        ),
+        "labels": (
+            json.dumps({**good, "id": "x2", "labels": ["channel"]}),
+            r":2: 'labels' \['channel'\] must contain",
+        ),
+        "other": (
+            json.dumps({**good, "id": "x2", "label": "other"}),
+            r":2: label 'other' needs empty",
+        ),
         "duplicate": (json.dumps(good), r":2: duplicate id 'x1'"),
         "empty text": (json.dumps({**good, "id": "x2", "text": "  "}), r":2: 'text' is empty"),
         "lang": (json.dumps({**good, "id": "x2", "lang": "fr"}), r":2: 'lang' must be one of"),
@@ -150,7 +174,9 @@ def test_hash_is_stable_and_content_sensitive():
 
 
 def test_language_field_agrees_with_detection(authored):
-    disagreements = Counter(r.lang for r in authored if et.detect_language(r.text) not in (r.lang, "mixed"))
+    disagreements = Counter(
+        r.lang for r in authored if et.detect_language(r.text) not in (r.lang, "mixed")
+    )
     assert sum(disagreements.values()) == 0, disagreements
 
 
@@ -218,24 +244,39 @@ def test_grounded_reads_match_labels_and_card(grounded):
         if first == second:  # where the blind reads agree, their label is final
             assert row.label == first, row.id
     ids = sorted(reads)
-    kappa = cohen_kappa_score([reads[i]["first_read"]["label"] for i in ids],
-                              [reads[i]["second_read"]["label"] for i in ids])  # fmt: skip
+    kappa = cohen_kappa_score(
+        [reads[i]["first_read"]["label"] for i in ids],
+        [reads[i]["second_read"]["label"] for i in ids],
+    )
     card = (DATA / "README.md").read_text(encoding="utf-8")
     assert f"kappa {kappa:.3f}" in card
     assert f"| grounded | {len(grounded)} |" in card
 
 
 def test_passage_fields_are_validated(tmp_path):
-    good = {"id": "x1", "text": "天猫", "lang": "zh", "label": "other", "labels": [], "source": "https://a.b/c",
-            "doc": "d1", "position": 0, "register": "news"}  # fmt: skip
+    good = {
+        "id": "x1",
+        "text": "天猫",
+        "lang": "zh",
+        "label": "other",
+        "labels": [],
+        "source": "https://a.b/c",
+        "doc": "d1",
+        "position": 0,
+        "register": "news",
+    }
     path = tmp_path / "p.jsonl"
     path.write_text(json.dumps(good, ensure_ascii=False) + "\n", encoding="utf-8")
     row = read_labelled(path)[0]
     assert (row.doc, row.position, row.register) == ("d1", 0, "news")
     assert row.to_json() == good
-    for bad, message in [({"position": -1}, "'position' must be an integer"), ({"position": True}, "'position'"),
-                         ({"doc": ""}, "'doc' must be a non-empty string"), ({"position": None}, "go together"),
-                         ({"register": 3}, "'register' must be a string")]:  # fmt: skip
+    for bad, message in [
+        ({"position": -1}, "'position' must be an integer"),
+        ({"position": True}, "'position'"),
+        ({"doc": ""}, "'doc' must be a non-empty string"),
+        ({"position": None}, "go together"),
+        ({"register": 3}, "'register' must be a string"),
+    ]:
         row = {**good, **bad}
         if row.get("position") is None:
             row.pop("position")

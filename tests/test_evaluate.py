@@ -8,12 +8,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ecomtopics as et
-from ecomtopics.data import read_labelled
-from ecomtopics.evaluate import _macro_f1_rows, evaluate, format_report, macro_f1_interval, score_predictions
 from conftest import ROOT
+from ecomtopics.data import read_labelled
+from ecomtopics.evaluate import (
+    _macro_f1_rows,
+    evaluate,
+    format_report,
+    macro_f1_interval,
+    score_predictions,
+)
 
 THEMES = ["channel", "merchant_services", "o2o", "operations", "other"]
-pairs = st.lists(st.tuples(st.sampled_from(THEMES), st.sampled_from(THEMES)), min_size=1, max_size=60)
+pairs = st.lists(
+    st.tuples(st.sampled_from(THEMES), st.sampled_from(THEMES)), min_size=1, max_size=60
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -21,7 +29,9 @@ pairs = st.lists(st.tuples(st.sampled_from(THEMES), st.sampled_from(THEMES)), mi
 def test_vectorised_macro_f1_equals_score_predictions(rows):
     truth, predicted = [t for t, _ in rows], [p for _, p in rows]
     code = {label: i for i, label in enumerate(THEMES)}
-    fast = _macro_f1_rows(np.array([code[t] for t in truth]), np.array([code[p] for p in predicted]), len(THEMES))
+    fast = _macro_f1_rows(
+        np.array([code[t] for t in truth]), np.array([code[p] for p in predicted]), len(THEMES)
+    )
     assert float(fast) == pytest.approx(score_predictions(truth, predicted)["macro_f1"], abs=1e-4)
 
 
@@ -65,7 +75,9 @@ def test_evaluate_reports_intervals():
         ROOT / "data" / "authored" / "channel.jsonl"
     )
     train, test = authored[::2], authored[1::2]
-    model = et.ThemeClassifier(calibrate=False).fit([r.text for r in train], [r.label for r in train])
+    model = et.ThemeClassifier(calibrate=False).fit(
+        [r.text for r in train], [r.label for r in train]
+    )
     result = evaluate(model, test, train_rows=train)
     low, high = result["model"]["macro_f1_ci"]
     assert low <= result["model"]["macro_f1"] <= high
@@ -75,4 +87,7 @@ def test_evaluate_reports_intervals():
     low, high = result["margin_over_plain_ci"]
     assert low <= result["margin_over_plain"] <= high
     report = format_report("t", {"s": result})
-    assert "95% bootstrap interval of the model's macro-F1: all [" in report and "Margin over plain_sklearn" in report
+    assert (
+        "95% bootstrap interval of the model's macro-F1: all [" in report
+        and "Margin over plain_sklearn" in report
+    )

@@ -54,8 +54,14 @@ RAW = "天猫：线下门店，与会员打通！\n\nＴｍａｌｌ said “new
 
 def test_original_texts_keep_the_source_wording():
     paras = et.split_paragraphs(RAW)
-    assert [p.text for p in paras] == ["天猫:线下门店,与会员打通!", "Tmall said “new retail” is here."]
-    assert et.original_texts(RAW, paras) == ["天猫：线下门店，与会员打通！", "Ｔｍａｌｌ said “new retail” is here．"]
+    assert [p.text for p in paras] == [
+        "天猫:线下门店,与会员打通!",
+        "Tmall said “new retail” is here.",
+    ]
+    assert et.original_texts(RAW, paras) == [
+        "天猫：线下门店，与会员打通！",
+        "Ｔｍａｌｌ said “new retail” is here．",
+    ]
 
 
 def test_original_texts_of_windows_cover_the_source_once():
@@ -63,12 +69,20 @@ def test_original_texts_of_windows_cover_the_source_once():
     paras = et.split_paragraphs(raw)
     assert sum(p.line == 1 for p in paras) > 1  # split into windows
     originals = et.original_texts(raw, paras)
-    assert "".join(o for o, p in zip(originals, paras) if p.line == 1).replace(" ", "") == raw.split("\n")[0]
+    assert (
+        "".join(o for o, p in zip(originals, paras) if p.line == 1).replace(" ", "")
+        == raw.split("\n")[0]
+    )
     assert originals[-1] == "Short line."
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list("天猫门店，。！：ab Ｔｍ.,\n")), max_size=40), max_size=4))
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("天猫门店，。！：ab Ｔｍ.,\n")), max_size=40),
+        max_size=4,
+    )
+)
 def test_original_texts_never_fail_and_match_after_normalising(lines):
     raw = "\n".join(lines)
     paras = et.split_paragraphs(raw)
@@ -80,7 +94,9 @@ def test_original_texts_never_fail_and_match_after_normalising(lines):
 
 def _cli(*args):
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run([sys.executable, "-m", "ecomtopics.cli", *args], capture_output=True, timeout=300, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ecomtopics.cli", *args], capture_output=True, timeout=300, env=env
+    )
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
 
 
@@ -91,7 +107,9 @@ def test_tables_and_report_show_the_source_wording(tmp_path):
     assert code == 0, err
     assert "天猫：线下门店，与会员打通！" in out and "分享到" not in out
     code, out, err = _cli("classify", str(doc), "--format", "json")
-    assert [json.loads(line)["text"] for line in out.splitlines()][0] == "天猫：线下门店，与会员打通！"
+    assert [json.loads(line)["text"] for line in out.splitlines()][
+        0
+    ] == "天猫：线下门店，与会员打通！"
     code, out, err = _cli("split", str(doc))
     assert "天猫：线下门店" in out
     page = render_report([("a.txt", RAW)], et.load_model("theme-classifier"))

@@ -7,12 +7,17 @@ import logging
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.topics import TopicModel, parallel_divergence, plain_gensim_by_language
 
-PAIRS = [json.loads(line) for line in (ROOT / "tests" / "data" / "parallel_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+PAIRS = [
+    json.loads(line)
+    for line in (ROOT / "tests" / "data" / "parallel_pairs.jsonl")
+    .read_text(encoding="utf-8")
+    .splitlines()
+]
 BILINGUAL = {"shared_units": "table", "untranslated": "drop", "ignore_platform_names": True}
 
 
@@ -45,7 +50,10 @@ def test_the_old_version_did_not_and_still_loads(shipped):
     assert score["ratio"] > 0.9  # the before: a translation looked like any unrelated paragraph
     assert len(old.topic_names()) == old.n_topics
     np.testing.assert_allclose(old.transform(["天猫线下门店"]).sum(), 1.0)
-    assert et.load_model("topic-model", "v1").transform(["门店"]).shape == (1, et.load_model("topic-model", "v1").n_topics)
+    assert et.load_model("topic-model", "v1").transform(["门店"]).shape == (
+        1,
+        et.load_model("topic-model", "v1").n_topics,
+    )
 
 
 def test_shipped_topics_show_both_languages_and_no_platform_names(shipped):
@@ -103,7 +111,8 @@ def test_dead_and_duplicate_topics_are_found(caplog):
     flagged = [r for r in model.describe() if r["dead"] or r["duplicate_of"] is not None]
     assert flagged
     distinct = TopicModel(n_topics=2, passes=10, random_state=0).fit(
-        ["服务商 培训 工具 服务商 培训", "门店 会员 导购 门店 会员"] * 30)
+        ["服务商 培训 工具 服务商 培训", "门店 会员 导购 门店 会员"] * 30
+    )
     assert distinct.topic_quality() == {"dead": [], "duplicates": []}
 
 
@@ -123,18 +132,23 @@ def test_topic_names_are_shown_in_cli_report_and_plot(tmp_path, shipped):
     import sys
 
     from conftest import SEEDS
-
     from ecomtopics.report import render_report
 
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run([sys.executable, "-m", "ecomtopics.cli", "topics", str(SEEDS), "--stored"],
-                          capture_output=True, timeout=300, env=env)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "ecomtopics.cli", "topics", str(SEEDS), "--stored"],
+        capture_output=True,
+        timeout=300,
+        env=env,
+    )
     out = proc.stdout.decode("utf-8")
     assert proc.returncode == 0, proc.stderr.decode()
     assert "中文" in out and "English" in out
     names = shipped.topic_names(3)
     assert any(name in out for name in names)  # the documents' topic mixes are named
-    page = render_report([("a.txt", "天猫线下门店与会员打通。")], et.load_model("theme-classifier"), shipped)
+    page = render_report(
+        [("a.txt", "天猫线下门店与会员打通。")], et.load_model("theme-classifier"), shipped
+    )
     assert sum(name.split(":")[0] in page for name in names) == len(names)
     pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT
 
 import ecomtopics as et
+from conftest import ROOT
 from ecomtopics.jobs import JobConfig, load_job_config, run_job
 
 AUTHORED = ROOT / "data" / "authored"
@@ -20,14 +20,23 @@ def small_data(tmp_path_factory):
     folder = tmp_path_factory.mktemp("data")
     train = [r for i, r in enumerate(rows) if i % 6 == 0]
     gold = [r for i, r in enumerate(rows) if i % 31 == 1]
-    (folder / "train.jsonl").write_text("".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in train))
-    (folder / "gold.jsonl").write_text("".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in gold))
+    (folder / "train.jsonl").write_text(
+        "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in train)
+    )
+    (folder / "gold.jsonl").write_text(
+        "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in gold)
+    )
     return folder
 
 
 def _config(folder, params=None, **kw):
-    return JobConfig(model="theme-classifier", data=[str(folder / "train.jsonl")], gold=[str(folder / "gold.jsonl")],
-                     params=params or {"C": 10.0}, **kw)  # fmt: skip
+    return JobConfig(
+        model="theme-classifier",
+        data=[str(folder / "train.jsonl")],
+        gold=[str(folder / "gold.jsonl")],
+        params=params or {"C": 10.0},
+        **kw,
+    )
 
 
 def test_job_writes_version_report_and_promotes(small_data, tmp_path):
@@ -49,7 +58,9 @@ def test_same_data_and_seed_give_identical_model_files(small_data, tmp_path):
     run_job(_config(small_data), store)
     run_job(_config(small_data), store)
     files = [store.manifest("theme-classifier", v)["files"] for v in ("v1", "v2")]
-    model_files = [{k: v for k, v in f.items() if k.startswith("arrays/") or k == "config.json"} for f in files]
+    model_files = [
+        {k: v for k, v in f.items() if k.startswith("arrays/") or k == "config.json"} for f in files
+    ]
     assert model_files[0] == model_files[1]
     assert len(model_files[0]) >= 6
 
@@ -62,28 +73,35 @@ def test_a_worse_model_is_not_promoted(small_data, tmp_path):
     assert not worse.promoted
     assert store.promoted("theme-classifier") == good.version
     assert et.load_model("theme-classifier", store=tmp_path).C == 10.0
-    forced = run_job(_config(small_data, params={"C": 0.001, "calibrate": False}), store, promote="force")
+    forced = run_job(
+        _config(small_data, params={"C": 0.001, "calibrate": False}), store, promote="force"
+    )
     assert forced.promoted and store.promoted("theme-classifier") == forced.version
 
 
 def test_bad_rows_fail_or_are_skipped(small_data, tmp_path):
     bad = tmp_path / "bad.jsonl"
     lines = (small_data / "train.jsonl").read_text().splitlines()
-    lines.insert(3, '{"id": "broken", "text": 5, "lang": "en", "label": "o2o", "labels": ["o2o"], "source": "x"}')
+    lines.insert(
+        3,
+        '{"id": "broken", "text": 5, "lang": "en", "label": "o2o", "labels": ["o2o"], "source": "x"}',
+    )
     bad.write_text("\n".join(lines) + "\n")
     config = JobConfig(model="theme-classifier", data=[str(bad)], params={"C": 10.0})
     with pytest.raises(et.DataError, match=r"bad\.jsonl:4: 'text' must be a string"):
         run_job(config, tmp_path / "store")
-    assert not (tmp_path / "store" / "theme-classifier").exists() or not et.ModelStore(tmp_path / "store").versions(
-        "theme-classifier"
-    )
+    assert not (tmp_path / "store" / "theme-classifier").exists() or not et.ModelStore(
+        tmp_path / "store"
+    ).versions("theme-classifier")
     config.on_bad_row = "skip"
     assert run_job(config, tmp_path / "store").version == "v1"
 
 
 def test_job_config_file(tmp_path, small_data):
     job = tmp_path / "job.toml"
-    job.write_text(f'model = "theme-classifier"\ndata = ["{small_data / "train.jsonl"}"]\n[params]\nC = 3.0\n')
+    job.write_text(
+        f'model = "theme-classifier"\ndata = ["{small_data / "train.jsonl"}"]\n[params]\nC = 3.0\n'
+    )
     config = load_job_config(job)
     assert config.params == {"C": 3.0} and config.metric == "holdout.model.macro_f1"
     job.write_text('model = "theme-classifier"\ndata = ["x"]\ncolour = "red"\n')
@@ -97,8 +115,11 @@ def test_job_config_file(tmp_path, small_data):
 
 
 def test_topic_job(small_data, tmp_path):
-    config = JobConfig(model="topic-model", data=[str(small_data / "train.jsonl")],
-                       params={"n_topics": 4, "passes": 2})  # fmt: skip
+    config = JobConfig(
+        model="topic-model",
+        data=[str(small_data / "train.jsonl")],
+        params={"n_topics": 4, "passes": 2},
+    )
     result = run_job(config, tmp_path)
     assert result.promoted and result.metric == "coherence.c_v"
     assert set(result.metrics["plain_gensim"]) == {"c_v", "u_mass", "c_npmi"}
@@ -111,7 +132,7 @@ def v4_store(tmp_path):
     """A store whose promoted theme-classifier is a copy of the shipped v4."""
     import shutil
 
-    from ecomtopics._store import bundled_store_path
+    from ecomtopics.store import bundled_store_path
 
     source = bundled_store_path() / "theme-classifier"
     shutil.copytree(source / "v4", tmp_path / "store" / "theme-classifier" / "v4")
@@ -122,7 +143,9 @@ def v4_store(tmp_path):
 
 
 def _write_rows(path, rows):
-    path.write_text("".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -130,7 +153,9 @@ def test_a_run_missing_a_theme_is_never_promoted(small_data, v4_store, tmp_path,
     rows = [r for r in et.read_labelled(small_data / "train.jsonl") if r.label != "channel"]
     data = _write_rows(tmp_path / "no-channel.jsonl", rows)
     with caplog.at_level("WARNING", logger="ecomtopics"):
-        result = run_job(JobConfig(model="theme-classifier", data=[str(data)], params={"C": 10.0}), v4_store)
+        result = run_job(
+            JobConfig(model="theme-classifier", data=[str(data)], params={"C": 10.0}), v4_store
+        )
     assert "no training row has the theme(s) channel" in caplog.text
     assert not result.promoted and "classes differ" in result.reason
     assert v4_store.promoted("theme-classifier") == "v4"
@@ -144,9 +169,13 @@ def test_copied_rows_do_not_win_a_perfect_held_out_score(v4_store, tmp_path, cap
     copies = [dataclasses.replace(r, id=f"copy{k}-{r.id}") for k in range(4) for r in rows]
     data = _write_rows(tmp_path / "copies.jsonl", copies)
     with caplog.at_level("WARNING", logger="ecomtopics"):
-        result = run_job(JobConfig(model="theme-classifier", data=[str(data)], params={"C": 10.0}), v4_store)
+        result = run_job(
+            JobConfig(model="theme-classifier", data=[str(data)], params={"C": 10.0}), v4_store
+        )
     assert "360 row(s) repeat the text of another row" in caplog.text
-    assert result.metrics["holdout"]["model"]["n"] == 24  # each text held out once, never also trained on
+    assert (
+        result.metrics["holdout"]["model"]["n"] == 24
+    )  # each text held out once, never also trained on
     assert result.value < 0.95
     assert not result.promoted and "on the same 24 holdout rows" in result.reason
     assert result.compared_on == 24 and result.previous_value > result.compared_value
@@ -158,8 +187,12 @@ def test_a_missing_metric_in_the_promoted_manifest_does_not_mean_promote(small_d
     manifest = json.loads(path.read_text())
     del manifest["metrics"]
     path.write_text(json.dumps(manifest))
-    result = run_job(JobConfig(model="theme-classifier", data=[str(small_data / "train.jsonl")], params={"C": 10.0}),
-                     v4_store)  # fmt: skip
+    result = run_job(
+        JobConfig(
+            model="theme-classifier", data=[str(small_data / "train.jsonl")], params={"C": 10.0}
+        ),
+        v4_store,
+    )
     # v4 was trained on every row of this run, so there is nothing to compare on: not promoted
     assert not result.promoted and "trained on all" in result.reason
     assert v4_store.promoted("theme-classifier") == "v4"
@@ -171,14 +204,33 @@ def test_the_gate_compares_both_models_on_the_same_rows(v4_store):
     from ecomtopics._promotion import Evaluation, decide
 
     v4 = v4_store.load("theme-classifier")
-    gold = [dataclasses.replace(r, id=f"new-{r.id}") for r in et.read_labelled(ROOT / "data" / "gold")]
+    gold = [
+        dataclasses.replace(r, id=f"new-{r.id}") for r in et.read_labelled(ROOT / "data" / "gold")
+    ]
     truth = [r.label for r in gold]
-    worse = decide(v4_store, "theme-classifier", "gold.model.macro_f1", v4, {"gold": Evaluation(gold, ["other"] * len(gold))})
-    assert not worse.promote and worse.compared_on == len(gold) and worse.value < worse.previous_value
-    better = decide(v4_store, "theme-classifier", "gold.model.macro_f1", v4, {"gold": Evaluation(gold, truth)})
+    worse = decide(
+        v4_store,
+        "theme-classifier",
+        "gold.model.macro_f1",
+        v4,
+        {"gold": Evaluation(gold, ["other"] * len(gold))},
+    )
+    assert (
+        not worse.promote and worse.compared_on == len(gold) and worse.value < worse.previous_value
+    )
+    better = decide(
+        v4_store, "theme-classifier", "gold.model.macro_f1", v4, {"gold": Evaluation(gold, truth)}
+    )
     assert better.promote and better.value == 1.0 and "not worse" in better.reason
-    seen = decide(v4_store, "theme-classifier", "gold.model.macro_f1", v4,
-                  {"gold": Evaluation(et.read_labelled(ROOT / "data" / "gold"), truth)})  # fmt: skip
+    seen = decide(
+        v4_store,
+        "theme-classifier",
+        "gold.model.macro_f1",
+        v4,
+        {"gold": Evaluation(et.read_labelled(ROOT / "data" / "gold"), truth)},
+    )
     assert not seen.promote and "trained on all 88 gold rows" in seen.reason
-    odd = decide(v4_store, "theme-classifier", "transfer.en_to_zh", v4, {"gold": Evaluation(gold, truth)})
+    odd = decide(
+        v4_store, "theme-classifier", "transfer.en_to_zh", v4, {"gold": Evaluation(gold, truth)}
+    )
     assert not odd.promote and "cannot be computed" in odd.reason

@@ -22,8 +22,18 @@ TEXTS = [
     "阿里巴巴发布季度财报，营收低于预期",
     "Alibaba's quarterly revenue missed analysts' expectations",
 ] * 3
-LABELS = ["o2o", "o2o", "merchant_services", "merchant_services", "channel", "channel",
-          "operations", "operations", "other", "other"] * 3  # fmt: skip
+LABELS = [
+    "o2o",
+    "o2o",
+    "merchant_services",
+    "merchant_services",
+    "channel",
+    "channel",
+    "operations",
+    "operations",
+    "other",
+    "other",
+] * 3
 UNSEEN = ["线下门店的会员", "a brand new sentence about nothing", "", "的了吗", "😀"]
 
 
@@ -113,5 +123,7 @@ def test_classifier_round_trip_property(tmp_path_factory, picks):
     model = et.ThemeClassifier(calibrate=False, random_state=0).fit(texts, labels)
     store = et.ModelStore(tmp_path_factory.mktemp("store"))
     loaded = store.load("p", store.save(model, "p"))
-    np.testing.assert_array_equal(model.predict_proba(TEXTS + UNSEEN), loaded.predict_proba(TEXTS + UNSEEN))
+    np.testing.assert_array_equal(
+        model.predict_proba(TEXTS + UNSEEN), loaded.predict_proba(TEXTS + UNSEEN)
+    )
     assert model.predict(UNSEEN) == loaded.predict(UNSEEN)

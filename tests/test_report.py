@@ -10,9 +10,9 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import SEEDS
 
 import ecomtopics as et
+from conftest import SEEDS
 from ecomtopics.report import render_report
 
 
@@ -25,7 +25,9 @@ def page(seed_texts):
 def test_report_is_self_contained_and_complete(page, seed_texts):
     assert page.count("<h2>") == 5
     without_svg_ns = page.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", without_svg_ns)  # no network fetches
+    assert not re.search(
+        r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", without_svg_ns
+    )  # no network fetches
     assert "<script" not in page and "<link" not in page
     labels = re.findall(r'data-label="([a-z0-9_]+)"', page)
     n_paragraphs = sum(len(et.split_paragraphs(t)) for t in seed_texts.values())
@@ -36,21 +38,30 @@ def test_report_is_self_contained_and_complete(page, seed_texts):
 
 
 def test_report_escapes_html(tmp_path):
-    page = render_report([("<b>x</b>.txt", "<script>alert(1)</script> 天猫线下门店")], et.load_model("theme-classifier"))
+    page = render_report(
+        [("<b>x</b>.txt", "<script>alert(1)</script> 天猫线下门店")],
+        et.load_model("theme-classifier"),
+    )
     assert "<script>" not in page and "&lt;b&gt;x&lt;/b&gt;.txt" in page
 
 
 def test_report_cli(tmp_path):
     out = tmp_path / "r.html"
-    proc = subprocess.run([sys.executable, "-m", "ecomtopics.cli", "report", str(SEEDS), "-o", str(out)],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "ecomtopics.cli", "report", str(SEEDS), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert not (tmp_path / "r.html.tmp").exists()
 
 
 def _chromium() -> str | None:
-    return next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+    return next(
+        (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
+    )
 
 
 @pytest.mark.skipif(_chromium() is None, reason="no chromium here (CI installs Debian's chromium)")
@@ -60,21 +71,38 @@ def test_report_in_a_headless_browser(page, tmp_path):
     html_path, shot = tmp_path / "report.html", tmp_path / "shot.png"
     html_path.write_text(page, encoding="utf-8")
     proc = subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=1",
-         "--window-size=1200,1600", f"--screenshot={shot}", html_path.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=1",
+            "--window-size=1200,1600",
+            f"--screenshot={shot}",
+            html_path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]
-    assert not [line for line in console if re.search(r"error|uncaught|failed", line, re.I)], console
+    assert not [line for line in console if re.search(r"error|uncaught|failed", line, re.I)], (
+        console
+    )
     assert "Failed to load resource" not in proc.stderr
     pixels = matplotlib.image.imread(str(shot))
     assert pixels.shape[0] >= 1000 and pixels.shape[1] >= 1000
     assert pixels[..., :3].std() > 0.05  # not a blank page
     # the theme colours of the paragraph borders are on screen
-    assert (np.abs(pixels[..., :3] - np.array([0xf5, 0x85, 0x18]) / 255).sum(axis=2) < 0.05).any()
+    assert (np.abs(pixels[..., :3] - np.array([0xF5, 0x85, 0x18]) / 255).sum(axis=2) < 0.05).any()
 
 
 def test_topic_plot_renders_chinese(tmp_path):
@@ -91,7 +119,9 @@ def test_topic_plot_renders_chinese(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         path = plot_topics(model, tmp_path / "topics.png", top_n=8)
-    assert not [w for w in caught if "missing from font" in str(w.message)], [str(w.message) for w in caught]
+    assert not [w for w in caught if "missing from font" in str(w.message)], [
+        str(w.message) for w in caught
+    ]
     import matplotlib.image
 
     pixels = matplotlib.image.imread(str(path))
@@ -106,7 +136,9 @@ def test_plotting_leaves_the_callers_matplotlib_backend_alone(tmp_path):
     matplotlib.use("svg")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a machine without a CJK font warns; not what this test checks
+            warnings.simplefilter(
+                "ignore"
+            )  # a machine without a CJK font warns; not what this test checks
             plot_topics(et.load_model("topic-model"), tmp_path / "t.png", top_n=4)
         assert matplotlib.get_backend() == "svg" and (tmp_path / "t.png").stat().st_size > 1000
     finally:

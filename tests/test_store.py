@@ -14,8 +14,8 @@ import tempfile
 import textwrap
 import threading
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ from hypothesis.extra import numpy as hnp
 
 import ecomtopics
 from ecomtopics import InputError, ModelIntegrityError, ModelNotFoundError, ModelStore, load_model
-from ecomtopics._store import STORE_FORMAT, StorableModel, bundled_store_path, register_kind
+from ecomtopics.store import STORE_FORMAT, StorableModel, bundled_store_path, register_kind
 
 # --------------------------------------------------------------------------- test models
 
@@ -59,7 +59,11 @@ class TinyClassifier:
 
     def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         m = self.model_
-        config = {"C": self.C, "random_state": self.random_state, "n_features": int(m.n_features_in_)}
+        config = {
+            "C": self.C,
+            "random_state": self.random_state,
+            "n_features": int(m.n_features_in_),
+        }
         return config, {"coef_": m.coef_, "intercept_": m.intercept_, "classes_": m.classes_}
 
     @classmethod
@@ -68,7 +72,11 @@ class TinyClassifier:
 
         self = cls(C=config["C"], random_state=config["random_state"])
         m = LogisticRegression(C=self.C, random_state=self.random_state)
-        m.coef_, m.intercept_, m.classes_ = arrays["coef_"], arrays["intercept_"], arrays["classes_"]
+        m.coef_, m.intercept_, m.classes_ = (
+            arrays["coef_"],
+            arrays["intercept_"],
+            arrays["classes_"],
+        )
         m.n_features_in_ = config["n_features"]
         self.model_ = m
         return self
@@ -80,7 +88,9 @@ class Bag:
     _store_kind = "test-bag"
     _store_format = 1
 
-    def __init__(self, config: dict[str, Any] | None = None, arrays: dict[str, np.ndarray] | None = None):
+    def __init__(
+        self, config: dict[str, Any] | None = None, arrays: dict[str, np.ndarray] | None = None
+    ):
         self.config = config or {}
         self.arrays = arrays or {}
 
@@ -96,7 +106,9 @@ register_kind("test-tiny-classifier", TinyClassifier)
 register_kind("test-bag", Bag)
 
 
-def make_data(seed: int = 0, n: int = 40, n_features: int = 4, n_classes: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def make_data(
+    seed: int = 0, n: int = 40, n_features: int = 4, n_classes: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, n_features))
     y = np.array(["o2o", "channel", "other"][:n_classes])[np.arange(n) % n_classes]
@@ -138,13 +150,22 @@ def test_round_trip_gives_identical_predict_proba(store: ModelStore) -> None:
 
 
 def test_version_folder_layout_manifest_and_card(store: ModelStore) -> None:
-    training = {"sha256": "ab" * 32, "rows": 40, "by_label": {"o2o": 14, "channel": 13}, "paths": ["data/x.jsonl"]}
+    training = {
+        "sha256": "ab" * 32,
+        "rows": 40,
+        "by_label": {"o2o": 14, "channel": 13},
+        "paths": ["data/x.jsonl"],
+    }
     version = store.save(
         fitted(),
         "tiny",
         metrics={"macro_f1": 0.75, "per_label": {"o2o": 0.8}},
         training_data=training,
-        files={"report.json": '{"ok": true}\n', "report.md": "# 报告\n", "plots/curve.bin": b"\x00\x01"},
+        files={
+            "report.json": '{"ok": true}\n',
+            "report.md": "# 报告\n",
+            "plots/curve.bin": b"\x00\x01",
+        },
         description="Tiny test classifier.",
     )
     vdir = store.path("tiny", version)
@@ -195,11 +216,22 @@ def test_version_folder_layout_manifest_and_card(store: ModelStore) -> None:
     assert (vdir / "report.md").read_text(encoding="utf-8") == "# 报告\n"
     assert (vdir / "plots/curve.bin").read_bytes() == b"\x00\x01"
     card = (vdir / "README.md").read_text(encoding="utf-8")
-    for heading in ("What it is", "Intended use", "Training data", "Metrics", "Parameters", "Languages", "Limitations"):
+    for heading in (
+        "What it is",
+        "Intended use",
+        "Training data",
+        "Metrics",
+        "Parameters",
+        "Languages",
+        "Limitations",
+    ):
         assert f"## {heading}" in card
     assert "# tiny v1" in card and "| macro_f1 | 0.75 |" in card and "| o2o | 14 |" in card
     config_text = (vdir / "config.json").read_text(encoding="utf-8")
-    assert config_text == json.dumps(json.loads(config_text), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    assert (
+        config_text
+        == json.dumps(json.loads(config_text), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    )
 
 
 def test_saving_the_same_model_twice_gives_byte_identical_files(store: ModelStore) -> None:
@@ -211,7 +243,9 @@ def test_saving_the_same_model_twice_gives_byte_identical_files(store: ModelStor
     assert len(data_files) == 4
     for rel in data_files:
         assert files1[rel] == files2[rel], rel
-        assert (store.path("tiny", v1) / rel).read_bytes() == (store.path("tiny", v2) / rel).read_bytes()
+        assert (store.path("tiny", v1) / rel).read_bytes() == (
+            store.path("tiny", v2) / rel
+        ).read_bytes()
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -222,7 +256,9 @@ def test_saving_the_same_model_twice_gives_byte_identical_files(store: ModelStor
     n_classes=st.integers(2, 3),
     C=st.floats(0.01, 100.0),
 )
-def test_property_classifier_round_trip_is_identical(seed: int, n: int, n_features: int, n_classes: int, C: float) -> None:
+def test_property_classifier_round_trip_is_identical(
+    seed: int, n: int, n_features: int, n_classes: int, C: float
+) -> None:
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, n_features))
     y = np.arange(n) % n_classes  # every class present
@@ -243,20 +279,32 @@ _dtypes = st.one_of(
     hnp.boolean_dtypes(),
     hnp.unicode_string_dtypes(),
 )
-_arrays = _dtypes.flatmap(lambda dt: hnp.arrays(dt, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)))
+_arrays = _dtypes.flatmap(
+    lambda dt: hnp.arrays(dt, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
+)
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=8,
 )
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    arrays=st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True), _arrays, max_size=4),
+    arrays=st.dictionaries(
+        st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True), _arrays, max_size=4
+    ),
     config=st.dictionaries(st.text(min_size=1, max_size=6), _json, max_size=4),
 )
-def test_property_any_arrays_and_config_round_trip_bit_for_bit(arrays: dict[str, np.ndarray], config: dict[str, Any]) -> None:
+def test_property_any_arrays_and_config_round_trip_bit_for_bit(
+    arrays: dict[str, np.ndarray], config: dict[str, Any]
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = ModelStore(tmp)
         version = store.save(Bag(config, arrays), "bag")
@@ -274,9 +322,13 @@ def test_property_any_arrays_and_config_round_trip_bit_for_bit(arrays: dict[str,
 
 def test_object_dtype_arrays_are_refused_with_the_array_name(store: ModelStore) -> None:
     with pytest.raises(InputError, match=r"array 'labels' has dtype object.*pickle"):
-        store.save(Bag(arrays={"ok": np.ones(2), "labels": np.array(["a", 1], dtype=object)}), "bag")
+        store.save(
+            Bag(arrays={"ok": np.ones(2), "labels": np.array(["a", 1], dtype=object)}), "bag"
+        )
     with pytest.raises(InputError, match=r"array 'words' has dtype StringDType"):
-        store.save(Bag(arrays={"words": np.array(["a", "bb"], dtype=np.dtypes.StringDType())}), "bag")
+        store.save(
+            Bag(arrays={"words": np.array(["a", "bb"], dtype=np.dtypes.StringDType())}), "bag"
+        )
     assert store.names() == []
     assert not (store.root / "bag").exists()  # refused before anything was written
 
@@ -301,7 +353,9 @@ def test_unregistered_kind_is_refused_on_save(store: ModelStore) -> None:
     class Stray(Bag):
         _store_kind = "never-registered"
 
-    with pytest.raises(InputError, match=r"kind 'never-registered' is not registered.*register_kind"):
+    with pytest.raises(
+        InputError, match=r"kind 'never-registered' is not registered.*register_kind"
+    ):
         store.save(Stray(), "stray")
 
 
@@ -312,7 +366,9 @@ def test_register_kind_checks_the_class() -> None:
         register_kind("Bad Kind", "x:Y")
 
 
-@pytest.mark.parametrize("name", ["", "Tiny", "-tiny", ".tiny", "ti ny", "a/b", "x" * 65, "模型", None])
+@pytest.mark.parametrize(
+    "name", ["", "Tiny", "-tiny", ".tiny", "ti ny", "a/b", "x" * 65, "模型", None]
+)
 def test_bad_names_are_refused(store: ModelStore, name: Any) -> None:
     with pytest.raises(InputError, match=r"model name must match"):
         store.save(Bag(), name)
@@ -340,9 +396,13 @@ def test_unknown_name_and_version_list_what_exists(store: ModelStore) -> None:
         store.load("tiny")
     store.save(Bag(), "bag")
     store.save(Bag(), "bag")
-    with pytest.raises(ModelNotFoundError, match=r"no model named 'tiny' in store .*; available: bag"):
+    with pytest.raises(
+        ModelNotFoundError, match=r"no model named 'tiny' in store .*; available: bag"
+    ):
         store.load("tiny")
-    with pytest.raises(ModelNotFoundError, match=r"model 'bag' has no version 'v9'.*available: v1, v2"):
+    with pytest.raises(
+        ModelNotFoundError, match=r"model 'bag' has no version 'v9'.*available: v1, v2"
+    ):
         store.load("bag", "v9")
     with pytest.raises(InputError, match=r"version must look like 'v1'"):
         store.load("bag", "latest")
@@ -395,7 +455,9 @@ def test_promote_then_load_returns_promoted_not_newest(store: ModelStore) -> Non
     assert store.promoted("bag") == "v2"
 
 
-def test_load_model_honours_the_environment_variable(store: ModelStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_load_model_honours_the_environment_variable(
+    store: ModelStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store.save(Bag(config={"from": "env"}), "bag")
     monkeypatch.setenv("ECOMTOPICS_MODELS", str(store.root))
     assert load_model("bag").config == {"from": "env"}
@@ -414,7 +476,10 @@ def test_broken_promoted_pointer_is_an_integrity_error(store: ModelStore) -> Non
     store.save(Bag(), "bag")
     pointer = store.root / "bag" / "promoted.json"
     pointer.write_text('{"version": "v5"}')
-    with pytest.raises(ModelIntegrityError, match=re.escape(str(pointer)) + r": promoted version 'v5' does not exist"):
+    with pytest.raises(
+        ModelIntegrityError,
+        match=re.escape(str(pointer)) + r": promoted version 'v5' does not exist",
+    ):
         store.load("bag")
     with pytest.raises(ModelIntegrityError, match=r"promoted version 'v5'"):
         store.verify("bag")
@@ -458,26 +523,70 @@ _BAD_FILES = {"../x": "0" * 64, "config.json": "0" * 64}
 # case -> (what to do to the version folder, the file the error must name, what the error must say)
 _TAMPERING: dict[str, tuple[Callable[[Path], Any], str, str]] = {
     "flipped byte in an array": (
-        lambda v: _flip_byte(v / "arrays/coef_.npy"), "arrays/coef_.npy", r"checksum mismatch.*retrain"
+        lambda v: _flip_byte(v / "arrays/coef_.npy"),
+        "arrays/coef_.npy",
+        r"checksum mismatch.*retrain",
     ),
-    "flipped byte in the card": (lambda v: _flip_byte(v / "README.md"), "README.md", r"checksum mismatch.*restore"),
-    "truncated config": (lambda v: _truncate(v / "config.json"), "config.json", r"changed, truncated or damaged"),
-    "truncated array": (lambda v: _truncate(v / "arrays/classes_.npy"), "arrays/classes_.npy", r"checksum mismatch"),
-    "deleted array": (_deleter("arrays/intercept_.npy"), "arrays/intercept_.npy", r"file is missing.*retrain"),
-    "deleted manifest": (_deleter("manifest.json"), "manifest.json", r"manifest is missing.*retrain"),
-    "garbage manifest": (_writer("manifest.json", b"\x00{garbage"), "manifest.json", r"not valid JSON.*retrain"),
-    "manifest not an object": (_writer("manifest.json", b"[1, 2]"), "manifest.json", r"must be a JSON object"),
+    "flipped byte in the card": (
+        lambda v: _flip_byte(v / "README.md"),
+        "README.md",
+        r"checksum mismatch.*restore",
+    ),
+    "truncated config": (
+        lambda v: _truncate(v / "config.json"),
+        "config.json",
+        r"changed, truncated or damaged",
+    ),
+    "truncated array": (
+        lambda v: _truncate(v / "arrays/classes_.npy"),
+        "arrays/classes_.npy",
+        r"checksum mismatch",
+    ),
+    "deleted array": (
+        _deleter("arrays/intercept_.npy"),
+        "arrays/intercept_.npy",
+        r"file is missing.*retrain",
+    ),
+    "deleted manifest": (
+        _deleter("manifest.json"),
+        "manifest.json",
+        r"manifest is missing.*retrain",
+    ),
+    "garbage manifest": (
+        _writer("manifest.json", b"\x00{garbage"),
+        "manifest.json",
+        r"not valid JSON.*retrain",
+    ),
+    "manifest not an object": (
+        _writer("manifest.json", b"[1, 2]"),
+        "manifest.json",
+        r"must be a JSON object",
+    ),
     "newer store format": (
-        _edit_manifest(store_format=99), "manifest.json", r"store_format 99 is newer.*upgrade ecomtopics"
+        _edit_manifest(store_format=99),
+        "manifest.json",
+        r"store_format 99 is newer.*upgrade ecomtopics",
     ),
     "newer kind format": (
-        _edit_manifest(kind_format=99), "manifest.json", r"format 99 is newer than TinyClassifier.*upgrade ecomtopics"
+        _edit_manifest(kind_format=99),
+        "manifest.json",
+        r"format 99 is newer than TinyClassifier.*upgrade ecomtopics",
     ),
     "unknown kind": (
-        _edit_manifest(kind="martian-model"), "manifest.json", r"unknown model kind 'martian-model'.*upgrade ecomtopics"
+        _edit_manifest(kind="martian-model"),
+        "manifest.json",
+        r"unknown model kind 'martian-model'.*upgrade ecomtopics",
     ),
-    "copied version": (_edit_manifest(version="v7"), "manifest.json", r"describes tiny v7 but sits in tiny/v1"),
-    "path escape in manifest": (_edit_manifest(files=_BAD_FILES), "manifest.json", r"not a file name with a sha256"),
+    "copied version": (
+        _edit_manifest(version="v7"),
+        "manifest.json",
+        r"describes tiny v7 but sits in tiny/v1",
+    ),
+    "path escape in manifest": (
+        _edit_manifest(files=_BAD_FILES),
+        "manifest.json",
+        r"not a file name with a sha256",
+    ),
 }
 
 
@@ -507,7 +616,9 @@ def test_a_model_trained_with_other_lexicons_loads_with_a_warning(
     with caplog.at_level("WARNING", logger="ecomtopics"):
         store.load("tiny", version)
     assert not caplog.records
-    _edit_manifest(lexicons={**manifest["lexicons"], "concepts.tsv": "0" * 64})(store.root / "tiny" / version)
+    _edit_manifest(lexicons={**manifest["lexicons"], "concepts.tsv": "0" * 64})(
+        store.root / "tiny" / version
+    )
     with caplog.at_level("WARNING", logger="ecomtopics"):
         store.load("tiny", version)
     assert "other versions of the lexicons concepts.tsv" in caplog.text
@@ -519,7 +630,9 @@ def test_a_kind_whose_code_cannot_be_imported_is_refused(store: ModelStore) -> N
     vdir = store.path("tiny", "v1")
     _edit_manifest(kind="test-missing-code")(vdir)
     pattern = re.escape(str(vdir / "manifest.json")) + r": model kind 'test-missing-code' needs "
-    with pytest.raises(ModelIntegrityError, match=pattern + r".*cannot be imported.*upgrade or reinstall"):
+    with pytest.raises(
+        ModelIntegrityError, match=pattern + r".*cannot be imported.*upgrade or reinstall"
+    ):
         store.load("tiny")
 
 
@@ -535,7 +648,9 @@ def test_verify_stops_at_the_first_bad_version_and_checks_one_version(store: Mod
         store.save(fitted(), "tiny")
     _flip_byte(store.path("tiny", "v2") / "config.json")
     assert store.verify("tiny", "v3") == [("tiny", "v3")]
-    with pytest.raises(ModelIntegrityError, match=re.escape(str(store.path("tiny", "v2") / "config.json"))):
+    with pytest.raises(
+        ModelIntegrityError, match=re.escape(str(store.path("tiny", "v2") / "config.json"))
+    ):
         store.verify("tiny")
     with pytest.raises(InputError, match="without a name"):
         store.verify(version="v1")
@@ -549,7 +664,7 @@ _KILL_SCRIPT = textwrap.dedent(
     """
     import sys
     import numpy as np
-    from ecomtopics._store import ModelStore, register_kind
+    from ecomtopics.store import ModelStore, register_kind
 
     class Bag:
         _store_kind = "test-bag"
@@ -608,7 +723,9 @@ def test_a_process_killed_while_saving_leaves_the_store_valid(tmp_path: Path) ->
         loaded = store.load("big", version)
         assert loaded.config == {"n": 4}
         assert np.array_equal(loaded.arrays["a3"], np.arange(N_BIG, dtype=np.float64) * 4)
-    assert store.save(Bag(), "big") == f"v{int(versions[-1][1:]) + 1}"  # lock released, store usable
+    assert (
+        store.save(Bag(), "big") == f"v{int(versions[-1][1:]) + 1}"
+    )  # lock released, store usable
 
 
 def _concurrent_saver(root: str, seed: int, barrier: Any, results: Any) -> None:
@@ -622,7 +739,10 @@ def test_four_processes_saving_at_once_get_distinct_versions(tmp_path: Path) -> 
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(4), ctx.Queue()
     root = str(tmp_path / "models")
-    procs = [ctx.Process(target=_concurrent_saver, args=(root, seed, barrier, results)) for seed in range(4)]
+    procs = [
+        ctx.Process(target=_concurrent_saver, args=(root, seed, barrier, results))
+        for seed in range(4)
+    ]
     for proc in procs:
         proc.start()
     for proc in procs:  # the results are tiny, so joining before reading the queue cannot block
@@ -636,7 +756,9 @@ def test_four_processes_saving_at_once_get_distinct_versions(tmp_path: Path) -> 
     for seed, version in got.items():
         loaded = store.load("many", version)
         assert loaded.config == {"seed": seed}
-        assert np.array_equal(loaded.arrays["weights"], np.random.default_rng(seed).normal(size=(200, 50)))
+        assert np.array_equal(
+            loaded.arrays["weights"], np.random.default_rng(seed).normal(size=(200, 50))
+        )
 
 
 # --------------------------------------------------------------------------- special files, symlinks, sanity
@@ -673,7 +795,11 @@ def test_special_files_are_refused_not_read(store: ModelStore, rel: str, special
     else:
         target.symlink_to("/dev/zero")
     pattern = re.escape(str(target)) + ": .*(FIFO|outside the store)"
-    for call in (lambda: store.load("tiny"), store.verify, lambda: load_model("tiny", store=store.root)):
+    for call in (
+        lambda: store.load("tiny"),
+        store.verify,
+        lambda: load_model("tiny", store=store.root),
+    ):
         with pytest.raises(ModelIntegrityError, match=pattern):
             _finishes(call)
 
@@ -682,19 +808,27 @@ def test_special_files_are_refused_not_read(store: ModelStore, rel: str, special
 def test_a_special_promoted_pointer_is_refused(store: ModelStore) -> None:
     store.save(fitted(), "tiny")
     os.mkfifo(store.root / "tiny" / "promoted.json")
-    with pytest.raises(ModelIntegrityError, match=r"promoted\.json: expected a regular file, found a FIFO"):
+    with pytest.raises(
+        ModelIntegrityError, match=r"promoted\.json: expected a regular file, found a FIFO"
+    ):
         _finishes(lambda: store.load("tiny"))
 
 
 @pytest.mark.parametrize("link", ["array", "arrays folder", "version folder"])
-def test_symlinks_leaving_the_store_are_refused(store: ModelStore, tmp_path: Path, link: str) -> None:
+def test_symlinks_leaving_the_store_are_refused(
+    store: ModelStore, tmp_path: Path, link: str
+) -> None:
     import shutil
 
     store.save(fitted(), "tiny")
     vdir = store.path("tiny", "v1")
     outside = tmp_path / "outside"
     outside.mkdir()
-    moved = {"array": vdir / "arrays" / "coef_.npy", "arrays folder": vdir / "arrays", "version folder": vdir}[link]
+    moved = {
+        "array": vdir / "arrays" / "coef_.npy",
+        "arrays folder": vdir / "arrays",
+        "version folder": vdir,
+    }[link]
     shutil.move(str(moved), str(outside / moved.name))
     moved.symlink_to(outside / moved.name)  # same bytes, same checksums, but outside the store
     with pytest.raises(ModelIntegrityError, match=r"a symbolic link to .*outside the store"):
@@ -703,7 +837,9 @@ def test_symlinks_leaving_the_store_are_refused(store: ModelStore, tmp_path: Pat
         store.verify()
 
 
-def test_links_inside_the_store_and_a_linked_store_root_still_work(store: ModelStore, tmp_path: Path) -> None:
+def test_links_inside_the_store_and_a_linked_store_root_still_work(
+    store: ModelStore, tmp_path: Path
+) -> None:
     store.save(fitted(), "tiny")
     linked = tmp_path / "linked-store"
     linked.symlink_to(store.root)
@@ -751,13 +887,23 @@ def test_verify_means_the_version_loads(store: ModelStore) -> None:
 @pytest.mark.parametrize(
     ("key", "make", "what"),
     [
-        ("coef", lambda a: np.full_like(a, np.nan), r"coef\.npy: \d+ of \d+ values are NaN or infinite"),
-        ("intercept", lambda a: np.append(a, np.inf), r"intercept\.npy: 1 of 6 values are NaN or infinite"),
+        (
+            "coef",
+            lambda a: np.full_like(a, np.nan),
+            r"coef\.npy: \d+ of \d+ values are NaN or infinite",
+        ),
+        (
+            "intercept",
+            lambda a: np.append(a, np.inf),
+            r"intercept\.npy: 1 of 6 values are NaN or infinite",
+        ),
         ("coef", lambda a: a[:3], r"could not rebuild the model.*coef"),
         ("idf", lambda a: a.astype(np.float32)[:10], r"could not rebuild the model"),
     ],
 )
-def test_broken_numbers_with_matching_checksums_are_refused(shipped_copy: Any, key: str, make: Any, what: str) -> None:
+def test_broken_numbers_with_matching_checksums_are_refused(
+    shipped_copy: Any, key: str, make: Any, what: str
+) -> None:
     store, vdir = shipped_copy
     _replace_array(vdir, key, make(np.load(vdir / "arrays" / f"{key}.npy")))
     with pytest.raises(ModelIntegrityError, match=what):

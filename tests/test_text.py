@@ -98,7 +98,13 @@ def test_hard_wrapped_lines_are_joined():
 
 
 def test_sentence_splitting():
-    assert split_sentences("天猫升级。商家受益！是吗？是的；好") == ["天猫升级。", "商家受益！", "是吗？", "是的；", "好"]
+    assert split_sentences("天猫升级。商家受益！是吗？是的；好") == [
+        "天猫升级。",
+        "商家受益！",
+        "是吗？",
+        "是的；",
+        "好",
+    ]
     assert split_sentences('He said "yes." Then Mr. Li left. U.S. sales rose.') == [
         'He said "yes."',
         "Then Mr. Li left.",
@@ -108,7 +114,14 @@ def test_sentence_splitting():
 
 @pytest.mark.parametrize(
     "line",
-    ["Home >", "首页 > 资讯 > 电商", "2015/2/9 22:42:00 25", "阅读 1024", "转载请注明出处", "www.example.com"],
+    [
+        "Home >",
+        "首页 > 资讯 > 电商",
+        "2015/2/9 22:42:00 25",
+        "阅读 1024",
+        "转载请注明出处",
+        "www.example.com",
+    ],
 )
 def test_boilerplate_lines(line):
     assert is_boilerplate_line(line)
@@ -151,10 +164,17 @@ def test_split_never_fails_and_is_deterministic(text):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from(["天猫", "线上线下", "Tmall ", "O2O", "。", ". ", "\n", "\n\n", " ", "😀"]), max_size=200))
+@given(
+    st.lists(
+        st.sampled_from(["天猫", "线上线下", "Tmall ", "O2O", "。", ". ", "\n", "\n\n", " ", "😀"]),
+        max_size=200,
+    )
+)
 def test_split_loses_no_letters(pieces):
     text = "".join(pieces)
-    kept = re.sub(r"\W", "", "".join(p.text for p in et.split_paragraphs(text, drop_boilerplate=False)))
+    kept = re.sub(
+        r"\W", "", "".join(p.text for p in et.split_paragraphs(text, drop_boilerplate=False))
+    )
     assert kept == re.sub(r"\W", "", clean_text(text))
 
 
@@ -183,20 +203,44 @@ def _best_time(function, repeat=3):
 def _wrapped_english(n_words):
     import textwrap
 
-    words = "the merchant opened a store on tmall and sold more goods to buyers in small towns".split()
+    words = [
+        "the",
+        "merchant",
+        "opened",
+        "a",
+        "store",
+        "on",
+        "tmall",
+        "and",
+        "sold",
+        "more",
+        "goods",
+        "to",
+        "buyers",
+        "in",
+        "small",
+        "towns",
+    ]
     return textwrap.fill(" ".join(words[i % len(words)] for i in range(n_words)), 72) + "\n"
 
 
 @pytest.mark.parametrize(
     "make",
-    [lambda n: "x\n" * n, _wrapped_english, lambda n: "A. " * n, lambda n: "Mr. Ma said so. " * (n // 4)],
+    [
+        lambda n: "x\n" * n,
+        _wrapped_english,
+        lambda n: "A. " * n,
+        lambda n: "Mr. Ma said so. " * (n // 4),
+    ],
     ids=["one-letter-lines", "wrapped-72", "initials", "abbreviations"],
 )
 def test_split_paragraphs_scales_linearly(make):
     # a ratio of times at two sizes, not a time: 8x the input must take well under 64x (quadratic)
     small, large = make(2_000), make(16_000)
     et.split_paragraphs(small)  # warm up (regex compilation, lazy imports)
-    ratio = _best_time(lambda: et.split_paragraphs(large)) / _best_time(lambda: et.split_paragraphs(small))
+    ratio = _best_time(lambda: et.split_paragraphs(large)) / _best_time(
+        lambda: et.split_paragraphs(small)
+    )
     assert ratio < 20, f"8x the input took {ratio:.1f}x the time"
 
 
@@ -211,7 +255,13 @@ def _reference_join(lines):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(st.sampled_from("天猫。a Tx”(“.,\u3000\t」『b"), min_size=1, max_size=12), min_size=2, max_size=6))
+@given(
+    st.lists(
+        st.text(st.sampled_from("天猫。a Tx”(“.,\u3000\t」『b"), min_size=1, max_size=12),
+        min_size=2,
+        max_size=6,
+    )
+)
 def test_linear_joining_gives_the_same_text(raw_lines):
     from ecomtopics.text._segment import _Block
 

@@ -47,13 +47,20 @@ def test_global_jieba_is_untouched():
 
 
 def test_double_11_stays_one_token(tok):
-    assert tok("Tmall prepares Double 11 and double eleven") == ["tmall", "prepare", "double_11", "double_11"]
+    assert tok("Tmall prepares Double 11 and double eleven") == [
+        "tmall",
+        "prepare",
+        "double_11",
+        "double_11",
+    ]
 
 
 def test_electricity_supplier_is_e_commerce(tok, seed_texts):
-    assert tok("A senior electricity supplier said") == ["senior", "e-commerce", "said"] or "electricity" not in tok(
-        "A senior electricity supplier said"
-    )
+    assert tok("A senior electricity supplier said") == [
+        "senior",
+        "e-commerce",
+        "said",
+    ] or "electricity" not in tok("A senior electricity supplier said")
     assert "electricity" not in tok("A senior electricity supplier said")
     assert "e-commerce" in tok("A senior electricity supplier said")
     assert "electricity" not in tok(seed_texts["004"])
@@ -80,7 +87,13 @@ def test_english_domain_tokens(tok, text, token):
 
 def test_steps_can_be_turned_off():
     text = "The electricity suppliers open Flagship Stores"
-    assert et.Tokenizer(artefacts=False, phrases=False)(text) == ["electricity", "supplier", "open", "flagship", "store"]
+    assert et.Tokenizer(artefacts=False, phrases=False)(text) == [
+        "electricity",
+        "supplier",
+        "open",
+        "flagship",
+        "store",
+    ]
     assert et.Tokenizer(stopwords=False)(text)[0] == "the"
     assert et.Tokenizer(plurals=False, phrases=False, artefacts=False)(text)[-1] == "stores"
     assert "的" in et.Tokenizer(stopwords=False)("天猫的商家")
@@ -162,7 +175,14 @@ def test_tokenizer_never_fails_on_any_text(text):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("天猫双十一线上线下 \u3000\t\n。,.!O2Oabc\ud800\u200b😀\x00\x1c")), max_size=300))
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("天猫双十一线上线下 \u3000\t\n。,.!O2Oabc\ud800\u200b😀\x00\x1c")
+        ),
+        max_size=300,
+    )
+)
 def test_tokenizer_on_domain_alphabet(text):
     for engine in ("rjieba", "jieba"):
         _check_tokens(et.Tokenizer(engine=engine)(text))
@@ -178,4 +198,7 @@ def test_tokenizer_on_a_megabyte_without_punctuation():
 
 def test_repr_shows_changed_settings_only():
     assert repr(et.Tokenizer()) == "Tokenizer()"
-    assert repr(et.Tokenizer(engine="jieba", stopwords=False)) == "Tokenizer(engine='jieba', stopwords=False)"
+    assert (
+        repr(et.Tokenizer(engine="jieba", stopwords=False))
+        == "Tokenizer(engine='jieba', stopwords=False)"
+    )

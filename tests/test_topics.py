@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT
 
 import ecomtopics as et
+from conftest import ROOT
 
 TEXTS = [
     "天猫线下门店与线上会员打通，门店库存共享",
@@ -58,7 +58,9 @@ def test_transform_is_the_same_on_every_call_and_any_batch():
 
 def test_fit_streams_from_files(tmp_path):
     path = tmp_path / "texts.jsonl"
-    path.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in TEXTS), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in TEXTS), encoding="utf-8"
+    )
     stream = et.TextStream([path])
     assert list(stream) == TEXTS and list(stream) == TEXTS  # re-iterable
     from_files = et.TopicModel(n_topics=2, passes=2).fit(stream)
@@ -96,7 +98,9 @@ def test_lexicon_anchors_pull_topics_to_their_themes():
     seeded = et.TopicModel(n_topics=6, passes=5, anchors="lexicon", anchor_weight=5.0).fit(texts)
     themes = [row["theme"] for row in seeded.describe()][:4]
     # topics 0-3 are seeded with channel, merchant_services, o2o, operations (sorted)
-    matches = sum(t == want for t, want in zip(themes, ["channel", "merchant_services", "o2o", "operations"]))
+    matches = sum(
+        t == want for t, want in zip(themes, ["channel", "merchant_services", "o2o", "operations"])
+    )
     assert matches >= 2, themes
     with pytest.raises(et.InputError, match="anchors must be"):
         et.TopicModel(anchors="everything").fit(texts)
@@ -117,6 +121,8 @@ def test_tfidf_keywords_and_groups():
     assert len(words) == 3 and all(" " not in w for w in words)
     groups = tfidf.group_keywords(TEXTS, ["o2o", "o2o", "ms", "ms", "o2o", "ms"] * 4, top_n=3)
     assert set(groups) == {"o2o", "ms"}
-    assert "服务商" in [w for w, _ in groups["ms"]] or "service_provider" in [w for w, _ in groups["ms"]]
+    assert "服务商" in [w for w, _ in groups["ms"]] or "service_provider" in [
+        w for w, _ in groups["ms"]
+    ]
     with pytest.raises(et.InputError, match="top_n"):
         tfidf.keywords("x", top_n=0)

@@ -15,9 +15,10 @@ libraries (scikit-learn, gensim, jieba) load only when first used.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_getattr as _lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -36,7 +37,7 @@ _LAZY: dict[str, str] = {
     "LabelledParagraph": "ecomtopics.data",
     "ModelIntegrityError": "ecomtopics._errors",
     "ModelNotFoundError": "ecomtopics._errors",
-    "ModelStore": "ecomtopics._store",
+    "ModelStore": "ecomtopics.store",
     "ModelStoreError": "ecomtopics._errors",
     "NotFittedError": "ecomtopics._errors",
     "Paragraph": "ecomtopics.text",
@@ -52,10 +53,10 @@ _LAZY: dict[str, str] = {
     "detect_language": "ecomtopics.text",
     "evaluate": "ecomtopics.evaluate",
     "load_job_config": "ecomtopics.jobs",
-    "load_model": "ecomtopics._store",
+    "load_model": "ecomtopics.store",
     "original_texts": "ecomtopics.text",
     "read_labelled": "ecomtopics.data",
-    "register_kind": "ecomtopics._store",
+    "register_kind": "ecomtopics.store",
     "run_job": "ecomtopics.jobs",
     "select_n_topics": "ecomtopics.topics",
     "split_paragraphs": "ecomtopics.text",
@@ -64,8 +65,16 @@ _LAZY: dict[str, str] = {
 __all__ = sorted([*_LAZY, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._errors import DataError, EcomtopicsError, InputError, InputTypeError, ModelIntegrityError, ModelNotFoundError, ModelStoreError, NotFittedError
-    from ._store import ModelStore, load_model, register_kind
+    from ._errors import (
+        DataError,
+        EcomtopicsError,
+        InputError,
+        InputTypeError,
+        ModelIntegrityError,
+        ModelNotFoundError,
+        ModelStoreError,
+        NotFittedError,
+    )
     from ._themes import THEMES
     from .batch import classify_document, classify_many
     from .classify import Explanation, ThemeClassifier
@@ -73,19 +82,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .evaluate import evaluate
     from .features import Analyzer, Tfidf
     from .jobs import JobConfig, JobResult, load_job_config, run_job
+    from .store import ModelStore, load_model, register_kind
     from .text import Paragraph, clean_text, detect_language, original_texts, split_paragraphs
     from .tokenize import Tokenizer
     from .topics import TextStream, TopicModel, select_n_topics
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ecomtopics' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_getattr(__name__, globals(), _LAZY)

@@ -21,6 +21,7 @@ class EstimatorMixin:
 
     _estimator_type: ClassVar[str] = "transformer"
     _requires_y: ClassVar[bool] = False
+    _param_names_cache: ClassVar[list[str]]  # set per class by _param_names (annotation only)
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -29,7 +30,11 @@ class EstimatorMixin:
             import inspect  # slow to import: only when parameters are first asked for
 
             sig = inspect.signature(cls.__init__)
-            names = sorted(p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD)
+            names = sorted(
+                p.name
+                for p in sig.parameters.values()
+                if p.name != "self" and p.kind != p.VAR_KEYWORD
+            )
             cls._param_names_cache = names
         return list(names)
 
@@ -42,7 +47,9 @@ class EstimatorMixin:
         valid = self._param_names()
         for name, value in params.items():
             if name not in valid:
-                raise InputError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}")
+                raise InputError(
+                    f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}"
+                )
             setattr(self, name, value)
         self._forget_source()
         return self
@@ -60,7 +67,9 @@ class EstimatorMixin:
             for p in inspect.signature(type(self).__init__).parameters.values()
             if p.default is not inspect.Parameter.empty
         }
-        changed = {k: v for k, v in self.get_params().items() if k not in defaults or defaults[k] != v}
+        changed = {
+            k: v for k, v in self.get_params().items() if k not in defaults or defaults[k] != v
+        }
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     def __sklearn_tags__(self) -> Any:

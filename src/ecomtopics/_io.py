@@ -44,7 +44,9 @@ def decode_bytes(data: bytes, *, name: str = "<bytes>") -> str:
                 return text
             break  # binary data that happens to start like a byte order mark
     if b"\x00" in data[:8192]:
-        raise InputError(f"{name}: looks like a binary file (it contains NUL bytes); give a text file")
+        raise InputError(
+            f"{name}: looks like a binary file (it contains NUL bytes); give a text file"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
@@ -67,7 +69,11 @@ def _decode_if_text(data: bytes, codec: str) -> str | None:
     except UnicodeDecodeError:
         return None
     head = text[:8192]  # like the NUL test below: the start of a file says what it is
-    strange = (ch for ch in head if ch not in "\t\n\r\f" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
+    strange = (
+        ch
+        for ch in head
+        if ch not in "\t\n\r\f" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs")
+    )
     return None if next(strange, None) is not None else text
 
 
@@ -95,7 +101,9 @@ def iter_document_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
         if str(raw) == "-":
             yield path
         elif path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES)
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+            )
             if not files:
                 raise InputError(f"{path}: no {'/'.join(TEXT_SUFFIXES)} files in this folder")
             yield from files

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import EcomtopicsError
-from ._store import ModelStore
-from ._store_files import read_store_file
 from .data import LabelledParagraph
+from .store import ModelStore
+from .store._files import read_store_file
 
 __all__ = ["Evaluation", "Verdict", "decide", "normalized_text"]
 
@@ -37,7 +37,9 @@ class Evaluation:
 
     rows: Sequence[LabelledParagraph]
     predicted: Sequence[str]
-    in_context: bool = False  # each passage's paragraphs were labelled together (the promoted one is too)
+    in_context: bool = (
+        False  # each passage's paragraphs were labelled together (the promoted one is too)
+    )
 
 
 @dataclass(frozen=True)
@@ -94,38 +96,60 @@ def decide(
     try:
         old = store.load(name, previous)
     except EcomtopicsError as exc:
-        return Verdict(False, f"the promoted version {previous} cannot be loaded to be compared ({exc})")
+        return Verdict(
+            False, f"the promoted version {previous} cannot be loaded to be compared ({exc})"
+        )
     if type(old) is not type(model):
-        return Verdict(False, f"the promoted version {previous} is a {type(old).__name__}, this run a {type(model).__name__}")
+        return Verdict(
+            False,
+            f"the promoted version {previous} is a {type(old).__name__}, this run a {type(model).__name__}",
+        )
     if hasattr(model, "classes_"):
         return _compare_classifiers(store, name, previous, old, model, metric, evaluations)
     return _compare_topic_models(previous, old, model, metric, texts)
 
 
 def _compare_classifiers(
-    store: ModelStore, name: str, previous: str, old: Any, new: Any, metric: str, evaluations: dict[str, Evaluation]
+    store: ModelStore,
+    name: str,
+    previous: str,
+    old: Any,
+    new: Any,
+    metric: str,
+    evaluations: dict[str, Evaluation],
 ) -> Verdict:
     from .evaluate import score_predictions
 
     if list(old.classes_) != list(new.classes_):
-        return Verdict(False, f"classes differ: promoted {previous} has {list(old.classes_)}, "
-                              f"this run {list(new.classes_)}")  # fmt: skip
+        return Verdict(
+            False,
+            f"classes differ: promoted {previous} has {list(old.classes_)}, "
+            f"this run {list(new.classes_)}",
+        )
     section, _, rest = metric.partition(".")
     if section not in evaluations or not rest.startswith("model."):
-        return Verdict(False, f"metric {metric!r} cannot be computed for the promoted version "
-                              f"(use '<{'|'.join(sorted(evaluations))}>.model.<score>')")  # fmt: skip
+        return Verdict(
+            False,
+            f"metric {metric!r} cannot be computed for the promoted version "
+            f"(use '<{'|'.join(sorted(evaluations))}>.model.<score>')",
+        )
     evaluation = evaluations[section]
     seen = _training_ids(store, name, previous)
     keep = [i for i, r in enumerate(evaluation.rows) if r.id not in seen]
     if not keep:
-        return Verdict(False, f"the promoted version {previous} was trained on all {len(evaluation.rows)} "
-                              f"{section} rows, so the two cannot be compared on the same data")  # fmt: skip
+        return Verdict(
+            False,
+            f"the promoted version {previous} was trained on all {len(evaluation.rows)} "
+            f"{section} rows, so the two cannot be compared on the same data",
+        )
     rows = [evaluation.rows[i] for i in keep]
     truth, langs = [r.label for r in rows], [r.lang for r in rows]
     if evaluation.in_context:
         from .evaluate import predict_proba_in_context
 
-        old_predicted = [old.classes_[i] for i in predict_proba_in_context(old, rows).argmax(axis=1)]
+        old_predicted = [
+            old.classes_[i] for i in predict_proba_in_context(old, rows).argmax(axis=1)
+        ]
     else:
         old_predicted = list(old.predict([r.text for r in rows]))
     value = _lookup(score_predictions(truth, [evaluation.predicted[i] for i in keep], langs), rest)
@@ -133,10 +157,15 @@ def _compare_classifiers(
     return _verdict(previous, value, previous_value, len(rows), f"{section} rows")
 
 
-def _compare_topic_models(previous: str, old: Any, new: Any, metric: str, texts: Sequence[str]) -> Verdict:
+def _compare_topic_models(
+    previous: str, old: Any, new: Any, metric: str, texts: Sequence[str]
+) -> Verdict:
     section, _, measure = metric.partition(".")
     if section != "coherence" or not texts:
-        return Verdict(False, f"metric {metric!r} cannot be computed for the promoted version (use 'coherence.<measure>')")
+        return Verdict(
+            False,
+            f"metric {metric!r} cannot be computed for the promoted version (use 'coherence.<measure>')",
+        )
     try:
         value = round(new.coherence(measure, texts=list(texts)), 4)
         previous_value = round(old.coherence(measure, texts=list(texts)), 4)
@@ -145,12 +174,18 @@ def _compare_topic_models(previous: str, old: Any, new: Any, metric: str, texts:
     return _verdict(previous, value, previous_value, len(texts), "texts")
 
 
-def _verdict(previous: str, value: float | None, previous_value: float | None, n: int, what: str) -> Verdict:
+def _verdict(
+    previous: str, value: float | None, previous_value: float | None, n: int, what: str
+) -> Verdict:
     if value is None or previous_value is None:
-        return Verdict(False, "the metric is missing for one of the two models", value, previous_value, n)
+        return Verdict(
+            False, "the metric is missing for one of the two models", value, previous_value, n
+        )
     better = value >= previous_value
-    reason = (f"on the same {n} {what}: this run {value:.4f}, promoted {previous} {previous_value:.4f}"
-              f" ({'not worse' if better else 'worse'})")  # fmt: skip
+    reason = (
+        f"on the same {n} {what}: this run {value:.4f}, promoted {previous} {previous_value:.4f}"
+        f" ({'not worse' if better else 'worse'})"
+    )
     return Verdict(better, reason, value, previous_value, n)
 
 

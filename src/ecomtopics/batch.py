@@ -23,10 +23,16 @@ from typing import Any, Literal
 import numpy as np
 
 from ._errors import InputError, InputTypeError
-from ._typing import check_text, check_texts
+from ._validation import check_text, check_texts
 from .text import Paragraph, split_paragraphs
 
-__all__ = ["ClassifiedParagraph", "DocumentResult", "Prediction", "classify_document", "classify_many"]
+__all__ = [
+    "ClassifiedParagraph",
+    "DocumentResult",
+    "Prediction",
+    "classify_document",
+    "classify_many",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +84,7 @@ class DocumentResult:
 
 def _resolve(model: Any, store: Any = None) -> Any:
     if model is None or isinstance(model, str):
-        from ._store import load_model
+        from .store import load_model
 
         name = model or "theme-classifier"
         loaded = load_model(name, store=store)
@@ -87,7 +93,9 @@ def _resolve(model: Any, store: Any = None) -> Any:
             raise InputError(f"model {name!r} is a {kind}; classifying needs a theme-classifier")
         return loaded
     if not hasattr(model, "predict_proba_and_labels") or not hasattr(model, "classes_"):
-        raise InputError(f"model must be a fitted ThemeClassifier or a model name, got {type(model).__name__}")
+        raise InputError(
+            f"model must be a fitted ThemeClassifier or a model name, got {type(model).__name__}"
+        )
     return model
 
 
@@ -146,13 +154,17 @@ def classify_document(
     if context and hasattr(clf, "predict_proba_in_context"):
         proba, labels = clf.predict_proba_and_labels(texts, threshold=threshold, in_context=True)
     else:
-        proba, labels = clf.predict_proba_and_labels(texts, threshold=threshold)  # one tokenization each
+        proba, labels = clf.predict_proba_and_labels(
+            texts, threshold=threshold
+        )  # one tokenization each
     out = []
     for p, row, ls in zip(paragraphs, proba, labels):
         label = clf.classes_[int(row.argmax())]
         if label != "other" and label not in ls:  # the context moved the main theme: list it first
             ls = [label] + [t for t in ls if t != "other"]
-        out.append(ClassifiedParagraph(p, label, {c: float(v) for c, v in zip(clf.classes_, row)}, ls))
+        out.append(
+            ClassifiedParagraph(p, label, {c: float(v) for c, v in zip(clf.classes_, row)}, ls)
+        )
     weights = np.array([len(t) if weight == "length" else 1.0 for t in texts], dtype=np.float64)
     mix = weights @ proba / max(weights.sum(), 1.0)
     return DocumentResult(out, {c: round(float(v), 6) for c, v in zip(clf.classes_, mix)})
@@ -172,9 +184,10 @@ def _given_paragraphs(texts: Sequence[str]) -> list[Paragraph]:
 
 # -- parallel scoring ---------------------------------------------------------------------
 
+
 @functools.lru_cache(maxsize=2)  # workers are reused across calls: keep the last models only
 def _worker_model(ref: tuple[str, str, str]) -> Any:
-    from ._store import ModelStore
+    from .store import ModelStore
 
     root, name, version = ref
     return ModelStore(root).load(name, version)
@@ -208,7 +221,7 @@ class _Reference:
         if source:
             self.ref = (source["store"], source["name"], source["version"])
             return
-        from ._store import ModelStore
+        from .store import ModelStore
 
         self.tmp = Path(tempfile.mkdtemp(prefix="ecomtopics-batch-"))
         version = ModelStore(self.tmp).save(model, "batch-model")
@@ -263,9 +276,13 @@ def classify_many(
     ['o2o', 'merchant_services']
     """
     if isinstance(texts, (str, bytes)):
-        raise InputTypeError("texts must be an iterable of str, not a single string; wrap it in a list")
+        raise InputTypeError(
+            "texts must be an iterable of str, not a single string; wrap it in a list"
+        )
     if not isinstance(batch_size, int) or isinstance(batch_size, bool):
-        raise InputTypeError(f"batch_size must be an int, got {type(batch_size).__name__}: {batch_size!r:.40}")
+        raise InputTypeError(
+            f"batch_size must be an int, got {type(batch_size).__name__}: {batch_size!r:.40}"
+        )
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
     if backend not in ("sequential", "loky", "dask"):
@@ -319,11 +336,15 @@ def _n_workers(n_jobs: int) -> int:
         raise InputTypeError(f"n_jobs must be an int, got {type(n_jobs).__name__}: {n_jobs!r:.40}")
     n = n_jobs if n_jobs > 0 else cpu_count() + 1 + n_jobs
     if n_jobs == 0 or n < 1:
-        raise InputError(f"n_jobs must be a positive number of processes or -1 (all cores), got {n_jobs!r}")
+        raise InputError(
+            f"n_jobs must be a positive number of processes or -1 (all cores), got {n_jobs!r}"
+        )
     return n
 
 
-def _loky_map(ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, n_jobs: int, emit: Any) -> Iterator[Prediction]:
+def _loky_map(
+    ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, n_jobs: int, emit: Any
+) -> Iterator[Prediction]:
     """Score batches on loky worker processes, in order, at most two batches a worker in flight.
 
     The executor is joblib's shared one (what ``joblib.Parallel`` uses, so the
@@ -333,7 +354,9 @@ def _loky_map(ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, 
     from joblib.executor import get_memmapping_executor
 
     n = _n_workers(n_jobs)
-    threads = str(max(1, (os.cpu_count() or 1) // n))  # as joblib does: no oversubscribed BLAS threads
+    threads = str(
+        max(1, (os.cpu_count() or 1) // n)
+    )  # as joblib does: no oversubscribed BLAS threads
     env = {var: threads for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     executor = get_memmapping_executor(n, initializer=_watch_parent, env=env)
     pending: list[Any] = []
@@ -349,16 +372,22 @@ def _loky_map(ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, 
             future.cancel()
 
 
-def _dask_map(ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, client: Any, emit: Any) -> Iterator[Prediction]:
+def _dask_map(
+    ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, client: Any, emit: Any
+) -> Iterator[Prediction]:
     try:
         from dask.distributed import default_client
     except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError('the dask backend needs dask.distributed: pip install "ecomtopics[dask]"') from None
+        raise ImportError(
+            'the dask backend needs dask.distributed: pip install "ecomtopics[dask]"'
+        ) from None
     if client is None:
         try:
             client = default_client()
         except ValueError:
-            raise InputError("backend='dask' needs a dask.distributed Client: pass client=... or create one first") from None
+            raise InputError(
+                "backend='dask' needs a dask.distributed Client: pass client=... or create one first"
+            ) from None
     window = max(2, 2 * len(client.scheduler_info().get("workers", {})))
     pending: list[Any] = []
     for batch in _batches(texts, batch_size):

@@ -74,7 +74,9 @@ def grouped_cross_validation(
     if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 2:
         raise InputError(f"n_splits must be an integer >= 2, got {n_splits!r}")
     if len(pages) < n_splits:
-        raise InputError(f"grouped cross-validation needs at least {n_splits} source pages, got {len(pages)}")
+        raise InputError(
+            f"grouped cross-validation needs at least {n_splits} source pages, got {len(pages)}"
+        )
     groups = [r.source for r in rows]
     extra = list(extra_train)
     n = len(rows)
@@ -82,7 +84,9 @@ def grouped_cross_validation(
     proba_context: np.ndarray | None = None
     baseline = [""] * n
     classes: list[str] = []
-    for fold, (train, test) in enumerate(GroupKFold(n_splits=n_splits).split(rows, groups=groups), start=1):
+    for fold, (train, test) in enumerate(
+        GroupKFold(n_splits=n_splits).split(rows, groups=groups), start=1
+    ):
         train_rows = passage_order(extra + [rows[i] for i in train])
         test_rows = [rows[i] for i in test]
         model = fit(train_rows)
@@ -93,14 +97,20 @@ def grouped_cross_validation(
             raise InputError(f"fold {fold} learnt themes {list(model.classes_)}, others {classes}")
         proba_alone[test] = model.predict_proba([r.text for r in test_rows])
         proba_context[test] = predict_proba_in_context(model, test_rows)
-        plain = char_baseline([r.text for r in train_rows], [r.label for r in train_rows], random_state)
+        plain = char_baseline(
+            [r.text for r in train_rows], [r.label for r in train_rows], random_state
+        )
         for i, label in zip(test, plain.predict([r.text for r in test_rows])):
             baseline[i] = str(label)
         logger.info("grouped cross-validation: fold %d of %d done", fold, n_splits)
     assert proba_alone is not None and proba_context is not None
     truth = [r.label for r in rows]
     langs = [r.lang for r in rows]
-    out: dict[str, Any] = {"n_splits": n_splits, "pages": len(pages), "passages": len({r.doc for r in rows})}
+    out: dict[str, Any] = {
+        "n_splits": n_splits,
+        "pages": len(pages),
+        "passages": len({r.doc for r in rows}),
+    }
     predictions = {
         "alone": [classes[i] for i in proba_alone.argmax(axis=1)],
         "in_context": [classes[i] for i in proba_context.argmax(axis=1)],
@@ -113,23 +123,36 @@ def grouped_cross_validation(
         intervals = {}
         for lang in sorted(set(langs)):
             idx = [i for i, x in enumerate(langs) if x == lang]
-            intervals[lang] = macro_f1_interval([lenient[i] for i in idx], [predicted[i] for i in idx],
-                                                n_resamples=n_resamples, random_state=random_state)  # fmt: skip
+            intervals[lang] = macro_f1_interval(
+                [lenient[i] for i in idx],
+                [predicted[i] for i in idx],
+                n_resamples=n_resamples,
+                random_state=random_state,
+            )
         out[system] = {
-            "macro_f1": scores["macro_f1"], "accuracy": scores["accuracy"], "per_language": scores["per_language"],
-            "per_class": scores["per_class"], "confusion": scores["confusion"],
-            "any_label": {"macro_f1": any_scores["macro_f1"], "per_language": any_scores["per_language"],
-                          "macro_f1_ci": intervals},
-        }  # fmt: skip
+            "macro_f1": scores["macro_f1"],
+            "accuracy": scores["accuracy"],
+            "per_language": scores["per_language"],
+            "per_class": scores["per_class"],
+            "confusion": scores["confusion"],
+            "any_label": {
+                "macro_f1": any_scores["macro_f1"],
+                "per_language": any_scores["per_language"],
+                "macro_f1_ci": intervals,
+            },
+        }
     out["ece"] = {
         "alone": round(expected_calibration_error(proba_alone, truth, classes), 4),
         "in_context": round(expected_calibration_error(proba_context, truth, classes), 4),
     }
     out["margin"] = {
-        lang: round(out["in_context"]["any_label"]["per_language"][lang]["macro_f1"]
-                    - out["char_baseline"]["any_label"]["per_language"][lang]["macro_f1"], 4)
+        lang: round(
+            out["in_context"]["any_label"]["per_language"][lang]["macro_f1"]
+            - out["char_baseline"]["any_label"]["per_language"][lang]["macro_f1"],
+            4,
+        )
         for lang in sorted(set(langs))
-    }  # fmt: skip
+    }
     return out
 
 
@@ -145,23 +168,28 @@ def format_grouped_cv(result: dict[str, Any]) -> str:
         "| system | en | zh | all |",
         "|---|---|---|---|",
     ]
-    names = {"in_context": "ours, in context (classify_document)", "alone": "ours, each paragraph alone",
-             "char_baseline": "plain char 1-3-gram TF-IDF + LR, same folds"}  # fmt: skip
+    names = {
+        "in_context": "ours, in context (classify_document)",
+        "alone": "ours, each paragraph alone",
+        "char_baseline": "plain char 1-3-gram TF-IDF + LR, same folds",
+    }
     for system, name in names.items():
         s = result[system]
         cells = []
         for lang in ("en", "zh"):
             if lang in s["any_label"]["per_language"]:
                 low, high = s["any_label"]["macro_f1_ci"][lang]
-                cells.append(f"{s['any_label']['per_language'][lang]['macro_f1']:.3f} [{low:.3f}, {high:.3f}] "
-                             f"({s['per_language'][lang]['macro_f1']:.3f})")  # fmt: skip
+                cells.append(
+                    f"{s['any_label']['per_language'][lang]['macro_f1']:.3f} [{low:.3f}, {high:.3f}] "
+                    f"({s['per_language'][lang]['macro_f1']:.3f})"
+                )
             else:
                 cells.append("-")
         cells.append(f"{s['any_label']['macro_f1']:.3f} ({s['macro_f1']:.3f})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        f"Margin of ours in context over the plain baseline: "
+        "Margin of ours in context over the plain baseline: "
         + ", ".join(f"{lang} {v:+.3f}" for lang, v in result["margin"].items()),
         f"Expected calibration error: alone {result['ece']['alone']:.3f}, in context {result['ece']['in_context']:.3f}",
         "",

@@ -68,8 +68,14 @@ class LabelledParagraph:
 
     def to_json(self) -> dict[str, Any]:
         """The row as it is written in the data files (optional fields only when set)."""
-        out: dict[str, Any] = {"id": self.id, "text": self.text, "lang": self.lang, "label": self.label,
-                               "labels": list(self.labels), "source": self.source}  # fmt: skip
+        out: dict[str, Any] = {
+            "id": self.id,
+            "text": self.text,
+            "lang": self.lang,
+            "label": self.label,
+            "labels": list(self.labels),
+            "source": self.source,
+        }
         for name in _OPTIONAL:
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
@@ -114,17 +120,27 @@ def _validate(obj: Any, path: str, line: int) -> LabelledParagraph:
     doc, position, register = obj.get("doc"), obj.get("position"), obj.get("register")
     if doc is not None and (not isinstance(doc, str) or not doc.strip()):
         raise fail(f"'doc' must be a non-empty string, got {doc!r}")
-    if position is not None and (isinstance(position, bool) or not isinstance(position, int) or position < 0):
+    if position is not None and (
+        isinstance(position, bool) or not isinstance(position, int) or position < 0
+    ):
         raise fail(f"'position' must be an integer >= 0, got {position!r}")
     if (doc is None) != (position is None):
         raise fail("'doc' and 'position' go together: give both or neither")
     if register is not None and not isinstance(register, str):
         raise fail(f"'register' must be a string, got {type(register).__name__}")
     return LabelledParagraph(
-        id=obj["id"], text=obj["text"], lang=obj["lang"], label=obj["label"],
-        labels=tuple(labels), source=obj["source"], doc=doc, position=position,
-        register=register, path=path, line=line,
-    )  # fmt: skip
+        id=obj["id"],
+        text=obj["text"],
+        lang=obj["lang"],
+        label=obj["label"],
+        labels=tuple(labels),
+        source=obj["source"],
+        doc=doc,
+        position=position,
+        register=register,
+        path=path,
+        line=line,
+    )
 
 
 def parse_labelled_lines(
@@ -146,10 +162,16 @@ def _parse(
             try:
                 obj = json.loads(raw)
             except json.JSONDecodeError as exc:
-                raise DataError(f"not valid JSON ({exc.msg} at column {exc.colno})", path=path, line=number) from None
+                raise DataError(
+                    f"not valid JSON ({exc.msg} at column {exc.colno})", path=path, line=number
+                ) from None
             row = _validate(obj, path, number)
             if row.id in seen:
-                raise DataError(f"duplicate id {row.id!r} (first seen at {seen[row.id]})", path=path, line=number)
+                raise DataError(
+                    f"duplicate id {row.id!r} (first seen at {seen[row.id]})",
+                    path=path,
+                    line=number,
+                )
         except DataError as exc:
             if on_error == "raise":
                 raise
@@ -159,12 +181,16 @@ def _parse(
         yield row
 
 
-def iter_labelled(paths: Iterable[str | Path], *, on_error: OnError = "raise") -> Iterator[LabelledParagraph]:
+def iter_labelled(
+    paths: Iterable[str | Path], *, on_error: OnError = "raise"
+) -> Iterator[LabelledParagraph]:
     """Lazily read labelled rows from files and folders (``*.jsonl``, sorted); ids must be unique."""
     seen: dict[str, str] = {}
     for path in _expand(paths):
         try:
-            handle = path.open(encoding="utf-8-sig")  # a byte order mark (Windows editors) is not part of the text
+            handle = path.open(
+                encoding="utf-8-sig"
+            )  # a byte order mark (Windows editors) is not part of the text
         except OSError as exc:
             raise DataError(f"cannot read: {exc.strerror}", path=str(path)) from None
         with handle:
@@ -174,7 +200,9 @@ def iter_labelled(paths: Iterable[str | Path], *, on_error: OnError = "raise") -
                 raise DataError("not UTF-8 text", path=str(path)) from None
 
 
-def read_labelled(paths: str | Path | Iterable[str | Path], *, on_error: OnError = "raise") -> list[LabelledParagraph]:
+def read_labelled(
+    paths: str | Path | Iterable[str | Path], *, on_error: OnError = "raise"
+) -> list[LabelledParagraph]:
     """Read and validate labelled rows from files or folders.
 
     Parameters
@@ -198,10 +226,14 @@ def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if not isinstance(paths, Iterable) or isinstance(paths, (bytes, bytearray)):
-        raise InputTypeError(f"paths must be a path or an iterable of paths, got {type(paths).__name__}")
+        raise InputTypeError(
+            f"paths must be a path or an iterable of paths, got {type(paths).__name__}"
+        )
     for raw in paths:
         if not isinstance(raw, (str, os.PathLike)):
-            raise InputTypeError(f"each path must be a str or a Path, got {type(raw).__name__}: {raw!r:.60}")
+            raise InputTypeError(
+                f"each path must be a str or a Path, got {type(raw).__name__}: {raw!r:.60}"
+            )
         path = Path(raw)
         if path.is_dir():
             files = sorted(path.rglob("*.jsonl"))
@@ -222,7 +254,8 @@ def summarize(rows: Iterable[LabelledParagraph]) -> dict[str, Any]:
         "by_label": dict(sorted(Counter(r.label for r in rows).items())),
         "by_lang": dict(sorted(Counter(r.lang for r in rows).items())),
         "by_label_lang": {
-            f"{label}/{lang}": n for (label, lang), n in sorted(Counter((r.label, r.lang) for r in rows).items())
+            f"{label}/{lang}": n
+            for (label, lang), n in sorted(Counter((r.label, r.lang) for r in rows).items())
         },
         "multi_label": sum(len(r.labels) > 1 for r in rows),
         "by_source": dict(sorted(Counter(_source_kind(r.source) for r in rows).items())),

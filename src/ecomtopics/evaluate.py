@@ -53,18 +53,28 @@ def score_predictions(
         raise InputError(f"{len(y_true)} true labels but {len(y_pred)} predictions")
     if not y_true:
         raise InputError("nothing to evaluate: no labelled rows")
-    labels = [t for t in THEMES if t in set(y_true) | set(y_pred)] + sorted((set(y_true) | set(y_pred)) - set(THEMES))
+    labels = [t for t in THEMES if t in set(y_true) | set(y_pred)] + sorted(
+        (set(y_true) | set(y_pred)) - set(THEMES)
+    )
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
-    with warnings.catch_warnings():  # "a single label was found": we pass labels, so the shape is right
+    with (
+        warnings.catch_warnings()
+    ):  # "a single label was found": we pass labels, so the shape is right
         warnings.simplefilter("ignore", UserWarning)
         matrix = confusion_matrix(y_true, y_pred, labels=labels).tolist()
     out: dict[str, Any] = {
         "n": len(y_true),
-        "macro_f1": round(float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 4),
+        "macro_f1": round(
+            float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 4
+        ),
         "accuracy": round(float(np.mean([a == b for a, b in zip(y_true, y_pred)])), 4),
         "per_class": {
-            label: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
-                    "f1": round(float(f[i]), 4), "support": int(s[i])}  # fmt: skip
+            label: {
+                "precision": round(float(p[i]), 4),
+                "recall": round(float(r[i]), 4),
+                "f1": round(float(f[i]), 4),
+                "support": int(s[i]),
+            }
             for i, label in enumerate(labels)
         },
         "confusion": {"labels": labels, "matrix": matrix},
@@ -77,7 +87,9 @@ def score_predictions(
             present = [x for x in labels if x in set(t) | set(q)]
             out["per_language"][lang] = {
                 "n": len(idx),
-                "macro_f1": round(float(f1_score(t, q, labels=present, average="macro", zero_division=0)), 4),
+                "macro_f1": round(
+                    float(f1_score(t, q, labels=present, average="macro", zero_division=0)), 4
+                ),
                 "accuracy": round(float(np.mean([a == b for a, b in zip(t, q)])), 4),
             }
     return out
@@ -130,7 +142,9 @@ def macro_f1_interval(
         raise InputError(f"confidence must be in (0, 1), got {confidence!r}")
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 10:
         raise InputError(f"n_resamples must be an integer >= 10, got {n_resamples!r}")
-    columns = [list(y_true), list(y_pred)] + ([list(baseline_pred)] if baseline_pred is not None else [])
+    columns = [list(y_true), list(y_pred)] + (
+        [list(baseline_pred)] if baseline_pred is not None else []
+    )
     if len({len(c) for c in columns}) != 1:
         raise InputError(f"label sequences differ in length: {[len(c) for c in columns]}")
     if not columns[0]:
@@ -144,21 +158,33 @@ def macro_f1_interval(
             score = score - _macro_f1_rows(coded[0], coded[2], len(labels))
         return float(score), float(score)
 
-    def statistic(truth: np.ndarray, predicted: np.ndarray, *baseline: np.ndarray, axis: int = -1) -> np.ndarray:
+    def statistic(
+        truth: np.ndarray, predicted: np.ndarray, *baseline: np.ndarray, axis: int = -1
+    ) -> np.ndarray:
         score = _macro_f1_rows(truth, predicted, len(labels))
         return score - _macro_f1_rows(truth, baseline[0], len(labels)) if baseline else score
 
     with np.errstate(invalid="ignore"):
         result = bootstrap(
-            tuple(coded), statistic, paired=True, vectorized=True, n_resamples=n_resamples,
-            batch=max(1, 2_000_000 // len(coded[0])),  # bounds memory: resamples x paragraphs per batch
-            confidence_level=confidence, method="percentile", random_state=np.random.default_rng(random_state),
-        )  # fmt: skip
+            tuple(coded),
+            statistic,
+            paired=True,
+            vectorized=True,
+            n_resamples=n_resamples,
+            batch=max(
+                1, 2_000_000 // len(coded[0])
+            ),  # bounds memory: resamples x paragraphs per batch
+            confidence_level=confidence,
+            method="percentile",
+            random_state=np.random.default_rng(random_state),
+        )
     low, high = result.confidence_interval
     return round(float(low), 4), round(float(high), 4)
 
 
-def expected_calibration_error(proba: np.ndarray, y_true: Sequence[str], classes: Sequence[str], n_bins: int = 10) -> float:
+def expected_calibration_error(
+    proba: np.ndarray, y_true: Sequence[str], classes: Sequence[str], n_bins: int = 10
+) -> float:
     """Expected calibration error of the top-class probability (equal-width bins).
 
     >>> round(expected_calibration_error(np.array([[0.9, 0.1], [0.6, 0.4]]), ["a", "b"], ["a", "b"]), 3)
@@ -176,15 +202,17 @@ def expected_calibration_error(proba: np.ndarray, y_true: Sequence[str], classes
     return float(ece)
 
 
-def plain_baseline(texts: Sequence[str], labels: Sequence[str], random_state: int | None = 0) -> Any:
+def plain_baseline(
+    texts: Sequence[str], labels: Sequence[str], random_state: int | None = 0
+) -> Any:
     """The plain scikit-learn pipeline a user would try first, fitted on raw text."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    return make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=2000, random_state=random_state)).fit(
-        list(texts), list(labels)
-    )
+    return make_pipeline(
+        TfidfVectorizer(), LogisticRegression(max_iter=2000, random_state=random_state)
+    ).fit(list(texts), list(labels))
 
 
 def char_baseline(texts: Sequence[str], labels: Sequence[str], random_state: int | None = 0) -> Any:
@@ -254,7 +282,9 @@ class LexiconRule:
     def predict(self, texts: Sequence[str]) -> list[str]:
         out = []
         for text in texts:
-            hits = Counter(th for tok in self._tokenizer(text) for th in self._token_themes.get(tok, ()))
+            hits = Counter(
+                th for tok in self._tokenizer(text) for th in self._token_themes.get(tok, ())
+            )
             out.append(min(hits, key=lambda th: (-hits[th], th)) if hits else "other")
         return out
 
@@ -289,22 +319,34 @@ def evaluate(
     predicted = [model.classes_[i] for i in proba.argmax(axis=1)]
     result: dict[str, Any] = {"model": score_predictions(truth, predicted, langs)}
     any_label = score_predictions(any_label_truth(rows, predicted), predicted, langs)
-    result["model"]["any_label"] = {"macro_f1": any_label["macro_f1"], "accuracy": any_label["accuracy"],
-                                    "per_language": any_label["per_language"]}  # fmt: skip
+    result["model"]["any_label"] = {
+        "macro_f1": any_label["macro_f1"],
+        "accuracy": any_label["accuracy"],
+        "per_language": any_label["per_language"],
+    }
     result["model"]["ece"] = round(expected_calibration_error(proba, truth, model.classes_), 4)
     result["model"]["macro_f1_ci"] = macro_f1_interval(truth, predicted, random_state=random_state)
     for lang, scores in result["model"].get("per_language", {}).items():
         idx = [i for i, x in enumerate(langs) if x == lang]
-        scores["macro_f1_ci"] = macro_f1_interval([truth[i] for i in idx], [predicted[i] for i in idx],
-                                                  random_state=random_state)  # fmt: skip
-    result["predictions"] = [{"id": r.id, "label": r.label, "predicted": p} for r, p in zip(rows, predicted)]
+        scores["macro_f1_ci"] = macro_f1_interval(
+            [truth[i] for i in idx], [predicted[i] for i in idx], random_state=random_state
+        )
+    result["predictions"] = [
+        {"id": r.id, "label": r.label, "predicted": p} for r, p in zip(rows, predicted)
+    ]
     if train_rows is not None:
-        plain = plain_baseline([r.text for r in train_rows], [r.label for r in train_rows], random_state)
+        plain = plain_baseline(
+            [r.text for r in train_rows], [r.label for r in train_rows], random_state
+        )
         plain_predicted = [str(v) for v in plain.predict(texts)]
         result["plain_sklearn"] = score_predictions(truth, plain_predicted, langs)
         result["lexicon_rule"] = score_predictions(truth, LexiconRule().predict(texts), langs)
-        result["margin_over_plain"] = round(result["model"]["macro_f1"] - result["plain_sklearn"]["macro_f1"], 4)
-        result["margin_over_plain_ci"] = macro_f1_interval(truth, predicted, plain_predicted, random_state=random_state)
+        result["margin_over_plain"] = round(
+            result["model"]["macro_f1"] - result["plain_sklearn"]["macro_f1"], 4
+        )
+        result["margin_over_plain_ci"] = macro_f1_interval(
+            truth, predicted, plain_predicted, random_state=random_state
+        )
     return result
 
 
@@ -312,7 +354,12 @@ def format_report(title: str, sections: dict[str, dict[str, Any]]) -> str:
     """A Markdown report of evaluation sections (each from :func:`evaluate`)."""
     lines = [f"# {title}", ""]
     for name, result in sections.items():
-        lines += [f"## {name}", "", "| system | n | macro-F1 | accuracy | en macro-F1 | zh macro-F1 |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {name}",
+            "",
+            "| system | n | macro-F1 | accuracy | en macro-F1 | zh macro-F1 |",
+            "|---|---|---|---|---|---|",
+        ]
         for system in ("model", "plain_sklearn", "lexicon_rule"):
             if system not in result:
                 continue
@@ -326,20 +373,31 @@ def format_report(title: str, sections: dict[str, dict[str, Any]]) -> str:
         if "macro_f1_ci" in model:
             per = model.get("per_language", {})
             intervals = [f"all {_interval(model['macro_f1_ci'])}"] + [
-                f"{lang} {_interval(s['macro_f1_ci'])}" for lang, s in per.items() if "macro_f1_ci" in s
+                f"{lang} {_interval(s['macro_f1_ci'])}"
+                for lang, s in per.items()
+                if "macro_f1_ci" in s
             ]
             lines += ["", "95% bootstrap interval of the model's macro-F1: " + ", ".join(intervals)]
             if "margin_over_plain_ci" in result:
-                lines.append(f"Margin over plain_sklearn: {result['margin_over_plain']:+.3f}, "
-                             f"95% interval {_interval(result['margin_over_plain_ci'], signed=True)}")  # fmt: skip
+                lines.append(
+                    f"Margin over plain_sklearn: {result['margin_over_plain']:+.3f}, "
+                    f"95% interval {_interval(result['margin_over_plain_ci'], signed=True)}"
+                )
         if "ece" in model:
             lines += ["", f"Expected calibration error of the model: {model['ece']:.3f}"]
         lines += ["", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
         for label, s in model["per_class"].items():
-            lines.append(f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']} |")
+            lines.append(
+                f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']} |"
+            )
         labels = model["confusion"]["labels"]
-        lines += ["", "Confusion (rows: truth, columns: predicted)", "", "| | " + " | ".join(labels) + " |",
-                  "|---" * (len(labels) + 1) + "|"]  # fmt: skip
+        lines += [
+            "",
+            "Confusion (rows: truth, columns: predicted)",
+            "",
+            "| | " + " | ".join(labels) + " |",
+            "|---" * (len(labels) + 1) + "|",
+        ]
         for label, row in zip(labels, model["confusion"]["matrix"]):
             lines.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
         lines.append("")

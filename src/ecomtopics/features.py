@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
 from ._errors import InputError
 from ._estimator import EstimatorMixin
-from ._typing import check_text, check_texts
+from ._validation import check_text, check_texts
 from .tokenize import Tokenizer, concepts, platform_names
 
 __all__ = ["Analyzer", "Tfidf"]
@@ -87,11 +87,18 @@ class Analyzer:
         return [token]
 
     def get_params(self) -> dict[str, Any]:
-        return {"tokenizer_params": self.tokenizer_params, "ngram_range": list(self.ngram_range),
-                "concepts": self.concepts, "ignore_platform_names": self.ignore_platform_names}  # fmt: skip
+        return {
+            "tokenizer_params": self.tokenizer_params,
+            "ngram_range": list(self.ngram_range),
+            "concepts": self.concepts,
+            "ignore_platform_names": self.ignore_platform_names,
+        }
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Analyzer, (self.tokenizer_params, self.ngram_range, self.concepts, self.ignore_platform_names))
+        return (
+            Analyzer,
+            (self.tokenizer_params, self.ngram_range, self.concepts, self.ignore_platform_names),
+        )
 
 
 def _identity(tokens: list[str]) -> list[str]:
@@ -149,7 +156,8 @@ class Tfidf(EstimatorMixin):
         self.random_state = random_state
 
     def _analyzer(self) -> Analyzer:
-        return Analyzer(self.tokenizer_params, tuple(self.ngram_range), concepts=False)
+        ngram_range = cast("tuple[int, int]", tuple(self.ngram_range))
+        return Analyzer(self.tokenizer_params, ngram_range, concepts=False)
 
     def _vectorizer(self, vocabulary: Sequence[str] | None = None) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -180,7 +188,9 @@ class Tfidf(EstimatorMixin):
         try:
             vectorizer.fit(docs)
         except ValueError as exc:  # e.g. min_df/max_df leave no terms
-            raise InputError(f"no terms left after pruning (min_df={self.min_df}, max_df={self.max_df}): {exc}") from None
+            raise InputError(
+                f"no terms left after pruning (min_df={self.min_df}, max_df={self.max_df}): {exc}"
+            ) from None
         self.vocabulary_ = list(vectorizer.get_feature_names_out())
         self.idf_ = vectorizer.idf_.astype(np.float64)
         self._vectorizer_ = vectorizer
@@ -225,7 +235,9 @@ class Tfidf(EstimatorMixin):
         for row in range(matrix.shape[0]):
             start, end = matrix.indptr[row], matrix.indptr[row + 1]
             cols, vals = matrix.indices[start:end], matrix.data[start:end]
-            order = sorted(range(len(cols)), key=lambda i: (-vals[i], self.vocabulary_[cols[i]]))[:top_n]
+            order = sorted(range(len(cols)), key=lambda i: (-vals[i], self.vocabulary_[cols[i]]))[
+                :top_n
+            ]
             out.append([(self.vocabulary_[cols[i]], round(float(vals[i]), 6)) for i in order])
         return out
 
@@ -243,7 +255,9 @@ class Tfidf(EstimatorMixin):
             rows = [i for i, g in enumerate(groups) if g == group]
             mean = np.asarray(matrix[rows].mean(axis=0)).ravel()
             order = np.lexsort((np.arange(len(mean)), -mean))[:top_n]
-            out[group] = [(self.vocabulary_[j], round(float(mean[j]), 6)) for j in order if mean[j] > 0]
+            out[group] = [
+                (self.vocabulary_[j], round(float(mean[j]), 6)) for j in order if mean[j] > 0
+            ]
         return out
 
     # -- model store -----------------------------------------------------------------

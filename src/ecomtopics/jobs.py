@@ -20,21 +20,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-
 from ._errors import InputError, InputTypeError
 from ._promotion import Evaluation, decide, normalized_text
-from ._store import ModelStore
 from ._themes import THEMES
 from .data import LabelledParagraph, dataset_hash, read_labelled, summarize
+from .store import ModelStore
+from .store._kinds import BUILTIN_KINDS
 
 __all__ = ["JobConfig", "JobResult", "load_job_config", "run_job"]
 
 logger = logging.getLogger(__name__)
 
-ModelKind = Literal["theme-classifier", "topic-model"]
+#: A kind that retraining jobs train: one of ``store._kinds.JOB_KINDS``.
+ModelKind = str
 Promote = Literal["if-better", "force", "never"]
 
-_DEFAULT_METRIC = {"theme-classifier": "gold.model.macro_f1", "topic-model": "coherence.c_v"}
+_DEFAULT_METRIC = {kind: spec.job_metric for kind, spec in BUILTIN_KINDS.items() if spec.job_metric}
 
 
 @dataclass
@@ -101,18 +102,30 @@ class JobConfig:
             raise InputError(f"model must be one of {sorted(_DEFAULT_METRIC)}, got {self.model!r}")
         for key in ("data", "gold", "select_n_topics"):
             if not isinstance(getattr(self, key), list):
-                raise InputTypeError(f"{key} must be a list, got {type(getattr(self, key)).__name__}: "
-                                     f"{getattr(self, key)!r:.60}")  # fmt: skip
+                raise InputTypeError(
+                    f"{key} must be a list, got {type(getattr(self, key)).__name__}: "
+                    f"{getattr(self, key)!r:.60}"
+                )
         if not self.data:
             raise InputError("a job needs at least one data path")
         if not 0.0 < self.holdout < 0.9:
             raise InputError(f"holdout must be between 0 and 0.9, got {self.holdout!r}")
         if self.on_bad_row not in ("fail", "skip"):
             raise InputError(f"on_bad_row must be 'fail' or 'skip', got {self.on_bad_row!r}")
-        if isinstance(self.grouped_cv, bool) or not isinstance(self.grouped_cv, int) or self.grouped_cv < 0 \
-                or self.grouped_cv == 1:  # fmt: skip
-            raise InputError(f"grouped_cv must be 0 (off) or an integer >= 2, got {self.grouped_cv!r}")
-        if isinstance(self.n_resamples, bool) or not isinstance(self.n_resamples, int) or self.n_resamples < 10:
+        if (
+            isinstance(self.grouped_cv, bool)
+            or not isinstance(self.grouped_cv, int)
+            or self.grouped_cv < 0
+            or self.grouped_cv == 1
+        ):
+            raise InputError(
+                f"grouped_cv must be 0 (off) or an integer >= 2, got {self.grouped_cv!r}"
+            )
+        if (
+            isinstance(self.n_resamples, bool)
+            or not isinstance(self.n_resamples, int)
+            or self.n_resamples < 10
+        ):
             raise InputError(f"n_resamples must be an integer >= 10, got {self.n_resamples!r}")
         self.name = self.name or self.model
         self.metric = self.metric or _DEFAULT_METRIC[self.model]
@@ -138,7 +151,10 @@ def load_job_config(path: str | Path, **overrides: Any) -> JobConfig:
         raise InputError(f"{path}: unknown key(s) {unknown}; allowed: {sorted(known)}")
     for key in ("data", "gold"):
         if key in raw:
-            raw[key] = [str((path.parent / p).resolve()) if not Path(p).is_absolute() else p for p in raw[key]]
+            raw[key] = [
+                str((path.parent / p).resolve()) if not Path(p).is_absolute() else p
+                for p in raw[key]
+            ]
     if raw.get("parallel") and not Path(raw["parallel"]).is_absolute():
         raw["parallel"] = str((path.parent / raw["parallel"]).resolve())
     raw.update({k: v for k, v in overrides.items() if v is not None})
@@ -210,11 +226,13 @@ def run_job(
     store = store if isinstance(store, ModelStore) else ModelStore(store)
     if promote not in ("if-better", "force", "never"):
         raise InputError(f"promote must be 'if-better', 'force' or 'never', got {promote!r}")
-    on_error = "skip" if config.on_bad_row == "skip" else "raise"
+    on_error: Literal["raise", "skip"] = "skip" if config.on_bad_row == "skip" else "raise"
     rows = read_labelled(config.data, on_error=on_error)
     gold = read_labelled(config.gold, on_error=on_error) if config.gold else []
     gold_ids = {r.id for r in gold}
-    rows = [r for r in rows if r.id not in gold_ids]  # a folder may hold both: gold never trains the evaluated model
+    rows = [
+        r for r in rows if r.id not in gold_ids
+    ]  # a folder may hold both: gold never trains the evaluated model
     logger.info("job %s: %d training rows, %d gold rows", config.name, len(rows), len(gold))
     _warn_about_data(config, rows, gold)
     evaluations: dict[str, Evaluation] = {}
@@ -231,28 +249,43 @@ def run_job(
         "by_label": summary["by_label"],
         "by_lang": summary["by_lang"],
         # relative to the folder holding the store (the repository for the bundled one), not to where it ran
-        "paths": [_shown_path(p, (Path(store.root).parent, Path.cwd())) for p in config.data + config.gold],
+        "paths": [
+            _shown_path(p, (Path(store.root).parent, Path.cwd())) for p in config.data + config.gold
+        ],
     }
-    params = {"job": {k: v for k, v in asdict(config).items() if k not in ("data", "gold", "parallel")}}
+    params = {
+        "job": {k: v for k, v in asdict(config).items() if k not in ("data", "gold", "parallel")}
+    }
     version = store.save(
         model,
         config.name,
         metrics=metrics,
         params=params,
         training_data=training_data,
-        files={"report.json": json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-               "report.md": report,
-               "training_ids.txt": "".join(f"{i}\n" for i in sorted(r.id for r in final_rows))},  # fmt: skip
+        files={
+            "report.json": json.dumps(metrics, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+            "report.md": report,
+            "training_ids.txt": "".join(f"{i}\n" for i in sorted(r.id for r in final_rows)),
+        },
         description=f"{config.model} trained by a retraining job on {len(final_rows)} labelled paragraphs",
     )
     value = _metric(metrics, config.metric)
     previous = store.promoted(config.name)
     texts = [r.text for r in rows + gold] if config.model == "topic-model" else []
-    verdict = decide(store, config.name, config.metric, model, evaluations, texts) if previous and promote != "never" else None
+    verdict = (
+        decide(store, config.name, config.metric, model, evaluations, texts)
+        if previous and promote != "never"
+        else None
+    )
     if promote == "force":
         do_promote, reason = True, "forced"
         if verdict is not None and not verdict.promote:
-            logger.warning("promoting %s %s although the gate would not: %s", config.name, version, verdict.reason)
+            logger.warning(
+                "promoting %s %s although the gate would not: %s",
+                config.name,
+                version,
+                verdict.reason,
+            )
     elif promote == "never":
         do_promote, reason = False, "promotion turned off"
     elif value is None:
@@ -265,9 +298,20 @@ def run_job(
         logger.warning("%s %s not promoted: %s", config.name, version, reason)
     if do_promote:
         store.promote(config.name, version)
-    result = JobResult(config.name, version, config.metric, value, previous,
-                       verdict.previous_value if verdict else None, do_promote, metrics, report, reason,
-                       verdict.value if verdict else None, verdict.compared_on if verdict else None)  # fmt: skip
+    result = JobResult(
+        config.name,
+        version,
+        config.metric,
+        value,
+        previous,
+        verdict.previous_value if verdict else None,
+        do_promote,
+        metrics,
+        report,
+        reason,
+        verdict.value if verdict else None,
+        verdict.compared_on if verdict else None,
+    )
     logger.debug(result.summary())
     return result
 
@@ -291,12 +335,17 @@ def _split(rows: Sequence[LabelledParagraph], holdout: float, seed: int) -> tupl
     train, test = train_test_split(unique, test_size=holdout, random_state=seed, stratify=strata)
     if len(unique) < len(rows):
         train = [copy for first in train for copy in copies[normalized_text(first.text)]]
-        logger.warning("held-out split: %d rows repeat another row's text; each text is held out or trained on "
-                       "as one, and held out once", len(rows) - len(unique))  # fmt: skip
+        logger.warning(
+            "held-out split: %d rows repeat another row's text; each text is held out or trained on "
+            "as one, and held out once",
+            len(rows) - len(unique),
+        )
     return train, test
 
 
-def _warn_about_data(config: JobConfig, rows: Sequence[LabelledParagraph], gold: Sequence[LabelledParagraph]) -> None:
+def _warn_about_data(
+    config: JobConfig, rows: Sequence[LabelledParagraph], gold: Sequence[LabelledParagraph]
+) -> None:
     """Warn about duplicate texts and, for a classifier, themes without any row."""
     first: dict[str, str] = {}
     duplicates: list[tuple[str, str]] = []
@@ -307,14 +356,25 @@ def _warn_about_data(config: JobConfig, rows: Sequence[LabelledParagraph], gold:
         else:
             first[key] = row.id
     if duplicates:
-        shown = ", ".join(f"{a} = {b}" for a, b in duplicates[:5]) + (", ..." if len(duplicates) > 5 else "")
-        logger.warning("job %s: %d row(s) repeat the text of another row (%s); duplicates inflate evaluation "
-                       "scores and weigh those texts more", config.name, len(duplicates), shown)  # fmt: skip
+        shown = ", ".join(f"{a} = {b}" for a, b in duplicates[:5]) + (
+            ", ..." if len(duplicates) > 5 else ""
+        )
+        logger.warning(
+            "job %s: %d row(s) repeat the text of another row (%s); duplicates inflate evaluation "
+            "scores and weigh those texts more",
+            config.name,
+            len(duplicates),
+            shown,
+        )
     if config.model == "theme-classifier":
         missing = [t for t in THEMES if t not in {r.label for r in rows}]
         if missing:
-            logger.warning("job %s: no training row has the theme(s) %s: the model cannot predict them "
-                           "(it will not be promoted over a version that can)", config.name, ", ".join(missing))  # fmt: skip
+            logger.warning(
+                "job %s: no training row has the theme(s) %s: the model cannot predict them "
+                "(it will not be promoted over a version that can)",
+                config.name,
+                ", ".join(missing),
+            )
 
 
 def _shown_path(path: str | Path, bases: Sequence[Path]) -> str:
@@ -333,7 +393,10 @@ def _shown_path(path: str | Path, bases: Sequence[Path]) -> str:
 
 
 def _classifier_job(
-    config: JobConfig, rows: list[LabelledParagraph], gold: list[LabelledParagraph], evaluations: dict[str, Evaluation]
+    config: JobConfig,
+    rows: list[LabelledParagraph],
+    gold: list[LabelledParagraph],
+    evaluations: dict[str, Evaluation],
 ) -> tuple[Any, dict[str, Any], str]:
     from .classify import ThemeClassifier
     from .crossval import format_grouped_cv, grouped_cross_validation
@@ -344,21 +407,37 @@ def _classifier_job(
 
     def fit(subset: Sequence[LabelledParagraph]) -> ThemeClassifier:
         subset = passage_order(subset)  # each passage's paragraphs together, in reading order
-        return make().fit([r.text for r in subset], [r.label for r in subset], labels=[r.labels for r in subset],
-                          groups=[r.doc for r in subset])  # fmt: skip
+        return make().fit(
+            [r.text for r in subset],
+            [r.label for r in subset],
+            labels=[r.labels for r in subset],
+            groups=[r.doc for r in subset],
+        )
 
     passages = [r for r in rows if r.doc is not None]
-    steps = 3 + (2 if gold else 0) + (1 if gold and config.include_gold_in_final else 0) + bool(config.grouped_cv)
+    steps = (
+        3
+        + (2 if gold else 0)
+        + (1 if gold and config.include_gold_in_final else 0)
+        + bool(config.grouped_cv)
+    )
     metrics: dict[str, Any] = {}
     sections: dict[str, dict[str, Any]] = {}
     cv_report = ""
     with _progress(steps, f"train {config.name}") as bar:
         if config.grouped_cv:
             if not passages:
-                raise InputError("grouped_cv needs passage rows (rows with 'doc' and 'position') in the data")
-            cv = grouped_cross_validation(fit, passages, extra_train=[r for r in rows if r.doc is None],
-                                          n_splits=config.grouped_cv, n_resamples=config.n_resamples,
-                                          random_state=config.random_state)  # fmt: skip
+                raise InputError(
+                    "grouped_cv needs passage rows (rows with 'doc' and 'position') in the data"
+                )
+            cv = grouped_cross_validation(
+                fit,
+                passages,
+                extra_train=[r for r in rows if r.doc is None],
+                n_splits=config.grouped_cv,
+                n_resamples=config.n_resamples,
+                random_state=config.random_state,
+            )
             metrics["grouped_cv"] = cv
             cv_report = format_grouped_cv(cv)
             bar.update(1)
@@ -371,12 +450,18 @@ def _classifier_job(
         model = fit(rows)
         bar.update(1)
         if gold:
-            real = evaluate(model, gold, train_rows=rows, random_state=config.random_state, in_context=True)
+            real = evaluate(
+                model, gold, train_rows=rows, random_state=config.random_state, in_context=True
+            )
             metrics["gold"] = {k: v for k, v in real.items() if k != "predictions"}
             metrics["gold_predictions"] = real["predictions"]
-            evaluations["gold"] = Evaluation(gold, [p["predicted"] for p in real["predictions"]], in_context=True)
-            sections[f"Real text: seed gold set ({len(gold)} paragraphs, each read in its document), "
-                     "model trained on the training rows only"] = real  # fmt: skip
+            evaluations["gold"] = Evaluation(
+                gold, [p["predicted"] for p in real["predictions"]], in_context=True
+            )
+            sections[
+                f"Real text: seed gold set ({len(gold)} paragraphs, each read in its document), "
+                "model trained on the training rows only"
+            ] = real
             alone = evaluate(model, gold, random_state=config.random_state)
             metrics["gold_alone"] = {k: v for k, v in alone.items() if k != "predictions"}
             sections["Real text: seed gold set, each paragraph alone"] = alone
@@ -386,7 +471,9 @@ def _classifier_job(
                 one = [r for r in rows if r.lang == source]
                 other = [r for r in gold if r.lang == target]
                 if one and other and len({r.label for r in one}) > 1:
-                    metrics["transfer"][f"{source}_to_{target}"] = evaluate(fit(one), other)["model"]["macro_f1"]
+                    metrics["transfer"][f"{source}_to_{target}"] = evaluate(fit(one), other)[
+                        "model"
+                    ]["macro_f1"]
             bar.update(1)
         if gold and config.include_gold_in_final:
             model = fit(rows + gold)
@@ -401,14 +488,22 @@ def _classifier_job(
         report = f"{title}\n\n{cv_report}{rest}"
     if "transfer" in metrics:
         report += "\n## Cross-language transfer (train on one language, test on the other's gold rows)\n\n"
-        report += "\n".join(f"- {k}: macro-F1 {v:.3f}" for k, v in metrics["transfer"].items()) + "\n"
+        report += (
+            "\n".join(f"- {k}: macro-F1 {v:.3f}" for k, v in metrics["transfer"].items()) + "\n"
+        )
     return model, metrics, report
 
 
 def _topic_job(
     config: JobConfig, rows: list[LabelledParagraph], gold: list[LabelledParagraph]
 ) -> tuple[Any, dict[str, Any], str]:
-    from .topics import TopicModel, parallel_divergence, plain_gensim_by_language, plain_gensim_coherence, select_n_topics
+    from .topics import (
+        TopicModel,
+        parallel_divergence,
+        plain_gensim_by_language,
+        plain_gensim_coherence,
+        select_n_topics,
+    )
 
     texts = [r.text for r in rows + gold]
     langs = [r.lang for r in rows + gold]
@@ -416,55 +511,105 @@ def _topic_job(
     metrics: dict[str, Any] = {}
     with _progress(3 + bool(config.select_n_topics), f"train {config.name}") as bar:
         if config.select_n_topics:
-            best, table = select_n_topics(texts, config.select_n_topics,
-                                          **{k: v for k, v in params.items() if k not in ("n_topics", "random_state")})  # fmt: skip
+            best, table = select_n_topics(
+                texts,
+                config.select_n_topics,
+                **{k: v for k, v in params.items() if k not in ("n_topics", "random_state")},
+            )
             metrics["select_n_topics"] = {"best": best, "table": table}
             bar.update(1)
         model = TopicModel(**params).fit(texts)
         bar.update(1)
-        metrics["coherence"] = {m: round(model.coherence(m), 4) for m in ("c_v", "u_mass", "c_npmi")}
+        metrics["coherence"] = {
+            m: round(model.coherence(m), 4) for m in ("c_v", "u_mass", "c_npmi")
+        }
         bar.update(1)
-        metrics["plain_gensim"] = plain_gensim_coherence(texts, model, random_state=config.random_state)
+        metrics["plain_gensim"] = plain_gensim_coherence(
+            texts, model, random_state=config.random_state
+        )
         bar.update(1)
     metrics["topics"] = model.describe()
     metrics["n_texts"] = len(texts)
     metrics["coherence_by_language"] = model.coherence_by_language(texts, langs)
     metrics["plain_gensim_by_language"] = plain_gensim_by_language(
-        texts, langs, model.n_topics, random_state=config.random_state, tokenizer_params=model.tokenizer_params)
+        texts,
+        langs,
+        model.n_topics,
+        random_state=config.random_state,
+        tokenizer_params=model.tokenizer_params,
+    )
     metrics["quality"] = model.topic_quality()
     if config.parallel:
-        pairs = [json.loads(line) for line in Path(config.parallel).read_text(encoding="utf-8").splitlines() if line.strip()]
+        pairs = [
+            json.loads(line)
+            for line in Path(config.parallel).read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         metrics["parallel"] = parallel_divergence(model, [(p["zh"], p["en"]) for p in pairs])
         metrics["parallel"]["n_pairs"] = len(pairs)
         metrics["parallel"]["separation"] = round(1.0 - metrics["parallel"]["ratio"], 4)
-    lines = [f"# {config.name}: evaluation report", "",
-             f"Trained on {len(texts)} paragraphs, {model.n_topics} topics, {len(model.vocabulary_)} words.", "",
-             "| model | c_v | u_mass | c_npmi |", "|---|---|---|---|",
-             "| ours | " + " | ".join(f"{metrics['coherence'][m]:.4f}" for m in ("c_v", "u_mass", "c_npmi")) + " |",
-             "| plain gensim LdaModel, same tokens and topics | "
-             + " | ".join(f"{metrics['plain_gensim'][m]:.4f}" for m in ("c_v", "u_mass", "c_npmi")) + " |",
-             "", "| topic | theme | share | top words |", "|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"# {config.name}: evaluation report",
+        "",
+        f"Trained on {len(texts)} paragraphs, {model.n_topics} topics, {len(model.vocabulary_)} words.",
+        "",
+        "| model | c_v | u_mass | c_npmi |",
+        "|---|---|---|---|",
+        "| ours | "
+        + " | ".join(f"{metrics['coherence'][m]:.4f}" for m in ("c_v", "u_mass", "c_npmi"))
+        + " |",
+        "| plain gensim LdaModel, same tokens and topics | "
+        + " | ".join(f"{metrics['plain_gensim'][m]:.4f}" for m in ("c_v", "u_mass", "c_npmi"))
+        + " |",
+        "",
+        "| topic | theme | share | top words |",
+        "|---|---|---|---|",
+    ]
     by_lang, plain_by_lang = metrics["coherence_by_language"], metrics["plain_gensim_by_language"]
-    lines[-3:-3] = ["", "Coherence per language (each topic's words in that language, on that language's texts):", "",
-                    "| model | " + " | ".join(f"c_v {lang}" for lang in by_lang) + " |", "|---|" + "---|" * len(by_lang),
-                    "| ours | " + " | ".join(f"{v:.4f}" for v in by_lang.values()) + " |",
-                    "| plain gensim LdaModel on the words as written | "
-                    + " | ".join(f"{plain_by_lang.get(lang, float('nan')):.4f}" for lang in by_lang) + " |"]  # fmt: skip
+    lines[-3:-3] = [
+        "",
+        "Coherence per language (each topic's words in that language, on that language's texts):",
+        "",
+        "| model | " + " | ".join(f"c_v {lang}" for lang in by_lang) + " |",
+        "|---|" + "---|" * len(by_lang),
+        "| ours | " + " | ".join(f"{v:.4f}" for v in by_lang.values()) + " |",
+        "| plain gensim LdaModel on the words as written | "
+        + " | ".join(f"{plain_by_lang.get(lang, float('nan')):.4f}" for lang in by_lang)
+        + " |",
+    ]
     if "parallel" in metrics:
         par = metrics["parallel"]
-        lines[-3:-3] = ["", f"Parallel paragraphs ({par['n_pairs']} pairs, the same content in Chinese and English): "
-                        f"Jensen-Shannon divergence of paired topic mixes {par['paired']:.4f} against "
-                        f"{par['unrelated']:.4f} for unrelated pairs (ratio {par['ratio']:.3f}); the same top topic "
-                        f"for {par['same_top_topic']:.0%} of pairs."]  # fmt: skip
+        lines[-3:-3] = [
+            "",
+            f"Parallel paragraphs ({par['n_pairs']} pairs, the same content in Chinese and English): "
+            f"Jensen-Shannon divergence of paired topic mixes {par['paired']:.4f} against "
+            f"{par['unrelated']:.4f} for unrelated pairs (ratio {par['ratio']:.3f}); the same top topic "
+            f"for {par['same_top_topic']:.0%} of pairs.",
+        ]
     quality = metrics["quality"]
-    lines[-3:-3] = ["", f"Dead topics: {quality['dead'] or 'none'}; duplicate pairs: "
-                    f"{[(a, b) for a, b, _ in quality['duplicates']] or 'none'}."]  # fmt: skip
-    lines[-2:] = ["| topic | theme | share | top words (中文) | top words (English) |", "|---|---|---|---|---|"]
-    lines += [f"| {t['topic']} | {t['theme']} | {t['share']:.3f} | {' '.join(t['words_zh'])} | {' '.join(t['words_en'])} |"
-              for t in metrics["topics"]]  # fmt: skip
+    lines[-3:-3] = [
+        "",
+        f"Dead topics: {quality['dead'] or 'none'}; duplicate pairs: "
+        f"{[(a, b) for a, b, _ in quality['duplicates']] or 'none'}.",
+    ]
+    lines[-2:] = [
+        "| topic | theme | share | top words (中文) | top words (English) |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {t['topic']} | {t['theme']} | {t['share']:.3f} | {' '.join(t['words_zh'])} | {' '.join(t['words_en'])} |"
+        for t in metrics["topics"]
+    ]
     if "select_n_topics" in metrics:
-        lines += ["", "Choosing the number of topics (mean over seeds):", "",
-                  "| n_topics | c_v | std | stability |", "|---|---|---|---|"]  # fmt: skip
-        lines += [f"| {r['n_topics']} | {r['coherence']:.4f} | {r['coherence_std']:.4f} | {r['stability']:.3f} |"
-                  for r in metrics["select_n_topics"]["table"]]  # fmt: skip
+        lines += [
+            "",
+            "Choosing the number of topics (mean over seeds):",
+            "",
+            "| n_topics | c_v | std | stability |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['n_topics']} | {r['coherence']:.4f} | {r['coherence_std']:.4f} | {r['stability']:.3f} |"
+            for r in metrics["select_n_topics"]["table"]
+        ]
     return model, metrics, "\n".join(lines) + "\n"

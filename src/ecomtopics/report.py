@@ -38,9 +38,13 @@ def _bars(values: dict[str, float], colours: dict[str, str] | None = None, width
     """A horizontal bar chart as inline SVG."""
     row = 22
     # room for the longest label: about 7 px a Latin character, 13 px a Chinese one
-    label_w = 12 + max((sum(13 if ord(ch) > 0x2E80 else 7 for ch in name) for name in values), default=100)
+    label_w = 12 + max(
+        (sum(13 if ord(ch) > 0x2E80 else 7 for ch in name) for name in values), default=100
+    )
     height = row * len(values) + 4
-    parts = [f'<svg role="img" width="{label_w + width + 60}" height="{height}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [
+        f'<svg role="img" width="{label_w + width + 60}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+    ]
     for i, (name, value) in enumerate(values.items()):
         y = i * row + 2
         colour = (colours or {}).get(name, "#4c78a8")
@@ -72,7 +76,6 @@ def render_report(
     True
     """
     from .features import Tfidf
-
     from .text import original_texts
 
     results = [(name, classify_document(text, classifier)) for name, text in documents]
@@ -80,7 +83,8 @@ def render_report(
     paragraphs = [p.text for _, r in results for p in r.paragraphs]
     tfidf = Tfidf().fit(paragraphs) if paragraphs else None
     legend = "".join(
-        f'<span><i class="swatch" style="background:{c}"></i>{html.escape(t)}</span>' for t, c in THEME_COLOURS.items()
+        f'<span><i class="swatch" style="background:{c}"></i>{html.escape(t)}</span>'
+        for t, c in THEME_COLOURS.items()
     )
     body = [f"<h1>{html.escape(title)}</h1>", f'<p class="legend">{legend}</p>']
     topic_names = []  # worked out once: "topic k: its three top words"
@@ -94,15 +98,25 @@ def render_report(
         shares = dict(sorted(result.shares.items(), key=lambda kv: -kv[1]))
         body.append("<h3>Theme shares</h3>" + _bars(shares, THEME_COLOURS))
         if tfidf is not None:
-            words = tfidf.keywords("\n".join(p.text for p in result.paragraphs), top_n=keywords_top_n)
-            body.append("<h3>Keywords</h3><p>" + "".join(f'<span class="kw">{html.escape(w)}</span>' for w, _ in words) + "</p>")
+            words = tfidf.keywords(
+                "\n".join(p.text for p in result.paragraphs), top_n=keywords_top_n
+            )
+            body.append(
+                "<h3>Keywords</h3><p>"
+                + "".join(f'<span class="kw">{html.escape(w)}</span>' for w, _ in words)
+                + "</p>"
+            )
         if topic_model is not None:
             mix = topic_model.transform([p.text for p in result.paragraphs]).mean(axis=0)
             labels = {topic_names[k]: float(v) for k, v in enumerate(mix)}
             body.append("<h3>Topic mix</h3>" + _bars(labels))
         body.append("<h3>Paragraphs</h3>")
-        for p, original in zip(result.paragraphs, original_texts(source, [p.paragraph for p in result.paragraphs])):
-            hover = " | ".join(f"{t} {v:.2f}" for t, v in sorted(p.probabilities.items(), key=lambda kv: -kv[1]))
+        for p, original in zip(
+            result.paragraphs, original_texts(source, [p.paragraph for p in result.paragraphs])
+        ):
+            hover = " | ".join(
+                f"{t} {v:.2f}" for t, v in sorted(p.probabilities.items(), key=lambda kv: -kv[1])
+            )
             colour = THEME_COLOURS.get(p.label, "#ccc")
             body.append(
                 f'<div class="para" style="border-color:{colour}" title="{html.escape(hover)}" data-label="{p.label}">'

@@ -20,10 +20,22 @@ logger = logging.getLogger(__name__)
 
 # Families known to carry Chinese glyphs, most common on Linux, macOS and Windows first.
 _CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback", "AR PL UMing CN", "PingFang SC",
-    "Heiti SC", "STHeiti", "Microsoft YaHei", "SimHei", "SimSun",
-)  # fmt: skip
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+    "PingFang SC",
+    "Heiti SC",
+    "STHeiti",
+    "Microsoft YaHei",
+    "SimHei",
+    "SimSun",
+)
 
 
 def _matplotlib() -> Any:
@@ -57,18 +69,27 @@ def find_cjk_font() -> str | None:
             if entry.name == family and has_chinese(entry.fname):
                 return entry.fname
     for entry in entries:
-        if any(key in entry.name for key in ("CJK", "Hei", "Song", "Ming", "Han", "WenQuanYi")) and has_chinese(entry.fname):
+        if any(
+            key in entry.name for key in ("CJK", "Hei", "Song", "Ming", "Han", "WenQuanYi")
+        ) and has_chinese(entry.fname):
             return entry.fname
     # fonts installed after matplotlib built its cache are not in ttflist: look on disk
     for path in sorted(font_manager.findSystemFonts()):
         name = Path(path).name.lower()
-        if any(key in name for key in ("cjk", "wqy", "hei", "song", "ming", "han", "droidsansfallback")) and has_chinese(path):
+        if any(
+            key in name for key in ("cjk", "wqy", "hei", "song", "ming", "han", "droidsansfallback")
+        ) and has_chinese(path):
             return path
     return None
 
 
 def plot_topics(
-    model: Any, path: str | Path, *, top_n: int = 10, font: str | None = None, title: str | None = None
+    model: Any,
+    path: str | Path,
+    *,
+    top_n: int = 10,
+    font: str | None = None,
+    title: str | None = None,
 ) -> Path:
     """Bar chart of each topic's top words, written as PNG (or any format matplotlib knows by suffix).
 
@@ -86,8 +107,10 @@ def plot_topics(
     from matplotlib import font_manager
     from matplotlib.figure import Figure
 
-    topics = [[(" / ".join(x for x in (zh, en) if x) or unit, p) for unit, zh, en, p in topic]
-              for topic in model.topics_bilingual(top_n)]  # fmt: skip
+    topics = [
+        [(" / ".join(x for x in (zh, en) if x) or unit, p) for unit, zh, en, p in topic]
+        for topic in model.topics_bilingual(top_n)
+    ]
     names = model.topic_names(3)
     font_path = font or find_cjk_font()
     properties = None
@@ -101,7 +124,11 @@ def plot_topics(
             RuntimeWarning,
             stacklevel=2,
         )
-    columns = next((c for c in (4, 3, 5, 2) if len(topics) % c == 0), min(4, len(topics))) if len(topics) > 3 else len(topics)
+    columns = (
+        next((c for c in (4, 3, 5, 2) if len(topics) % c == 0), min(4, len(topics)))
+        if len(topics) > 3
+        else len(topics)
+    )
     rows = (len(topics) + columns - 1) // columns
     fig = Figure(figsize=(4.2 * columns, 0.32 * top_n * rows + 1.4))
     axes = fig.subplots(rows, columns, squeeze=False)
@@ -116,8 +143,11 @@ def plot_topics(
         ax.set_xlabel("probability of the word in the topic", fontsize=7)
     for ax in list(axes.flat)[len(topics) :]:
         fig.delaxes(ax)  # no empty panels
-    fig.suptitle(title or f"Topics of {type(model).__name__} ({len(topics)} topics, top {top_n} words)",
-                 fontsize=11, fontproperties=properties)  # fmt: skip
+    fig.suptitle(
+        title or f"Topics of {type(model).__name__} ({len(topics)} topics, top {top_n} words)",
+        fontsize=11,
+        fontproperties=properties,
+    )
     fig.supylabel("word (中文 / English)", fontsize=8, fontproperties=properties)
     fig.tight_layout()
     path = Path(path)
@@ -138,14 +168,17 @@ def ldavis_html(model: Any, texts: Sequence[str], path: str | Path) -> Path:
     try:
         import pyLDAvis
     except ImportError:
-        raise ImportError('pyLDAvis export needs pyLDAvis: pip install "ecomtopics[ldavis]"') from None
+        raise ImportError(
+            'pyLDAvis export needs pyLDAvis: pip install "ecomtopics[ldavis]"'
+        ) from None
     import numpy as np
 
-    tokenizer = model._tokenizer()
-    index = model._dictionary.token2id
-    docs = [[w for w in model._analyse(t, tokenizer) if w in index] for t in texts]
+    docs = model.tokens(texts)
+    index = model.dictionary.token2id
     if not any(docs):
-        raise InputError(f"no words of the topic model's vocabulary in the {len(docs)} texts: nothing to show")
+        raise InputError(
+            f"no words of the topic model's vocabulary in the {len(docs)} texts: nothing to show"
+        )
     frequency = np.zeros(len(model.vocabulary_))
     for doc in docs:
         for w in doc:

@@ -76,8 +76,11 @@ def _decode(key: int, n: int) -> str:
 def char_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
     """The character n-grams of ``text``: all of size ``low``, then ``low + 1`` … (for reading and tests)."""
     codes, owner = _codes([text])
-    return [_decode(int(key), n) for n in range(ngram_range[0], ngram_range[1] + 1)
-            for key in _keys(codes, owner, n)[0]]  # fmt: skip
+    return [
+        _decode(int(key), n)
+        for n in range(ngram_range[0], ngram_range[1] + 1)
+        for key in _keys(codes, owner, n)[0]
+    ]
 
 
 class CharNgrams:
@@ -104,13 +107,17 @@ class CharNgrams:
         self.keys_ = {}
         for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
             keys, rows = _keys(codes, owner, n)
-            pairs = np.unique(np.stack([keys, rows.astype(np.uint64)]), axis=1)  # one per (n-gram, text)
+            pairs = np.unique(
+                np.stack([keys, rows.astype(np.uint64)]), axis=1
+            )  # one per (n-gram, text)
             unique, df = np.unique(pairs[0], return_counts=True)
             self.keys_[n] = unique[df >= self.min_df]
         return self
 
     @classmethod
-    def from_keys(cls, ngram_range: tuple[int, int], keys: np.ndarray, sizes: np.ndarray) -> CharNgrams:
+    def from_keys(
+        cls, ngram_range: tuple[int, int], keys: np.ndarray, sizes: np.ndarray
+    ) -> CharNgrams:
         """Rebuild a fitted vocabulary from :meth:`vocabulary_arrays`."""
         out = cls(tuple(ngram_range), min_df=1)  # type: ignore[arg-type]
         keys = np.asarray(keys, dtype=np.uint64)
@@ -118,14 +125,23 @@ class CharNgrams:
         out.keys_ = {n: keys[sizes == n] for n in range(out.ngram_range[0], out.ngram_range[1] + 1)}
         for n, k in out.keys_.items():
             if len(k) > 1 and not np.all(k[1:] > k[:-1]):
-                raise InputError(f"stored character {n}-grams are not sorted and unique; the model files are damaged")
+                raise InputError(
+                    f"stored character {n}-grams are not sorted and unique; the model files are damaged"
+                )
         return out
 
     def vocabulary_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(packed keys, n-gram sizes), in column order."""
-        keys = np.concatenate([self.keys_[n] for n in sorted(self.keys_)]) if self.keys_ else np.empty(0, np.uint64)
-        sizes = np.concatenate([np.full(len(self.keys_[n]), n, np.int64) for n in sorted(self.keys_)]) \
-            if self.keys_ else np.empty(0, np.int64)  # fmt: skip
+        keys = (
+            np.concatenate([self.keys_[n] for n in sorted(self.keys_)])
+            if self.keys_
+            else np.empty(0, np.uint64)
+        )
+        sizes = (
+            np.concatenate([np.full(len(self.keys_[n]), n, np.int64) for n in sorted(self.keys_)])
+            if self.keys_
+            else np.empty(0, np.int64)
+        )
         return keys, sizes
 
     def __len__(self) -> int:

@@ -8,11 +8,11 @@ multinomial logistic regression over both gives the main theme, with a fixed
 push from the concept lexicon towards each concept's theme (an ensemble with
 the keyword rule), calibrated by a temperature fitted on cross-validated
 scores; one binary logistic regression per theme gives the multi-label view.
-Trained on whole passages, a second stage (:mod:`._context`) relabels each
-paragraph of a document from the paragraphs around it
-(:meth:`ThemeClassifier.predict_proba_in_context`). Scoring runs on the fitted arrays with
-numpy only (no scikit-learn import), which keeps one-paragraph calls fast and
-loading light; :meth:`ThemeClassifier.to_sklearn` rebuilds the equivalent
+Trained on whole passages, a second stage (:mod:`._context`, fitted and
+applied by :mod:`._document`) relabels each paragraph of a document from the
+paragraphs around it (:meth:`ThemeClassifier.predict_proba_in_context`).
+Scoring runs on the fitted arrays with numpy only (no scikit-learn import,
+:mod:`._scorer`), which keeps one-paragraph calls fast and loading light; :meth:`ThemeClassifier.to_sklearn` rebuilds the equivalent
 scikit-learn pipeline.
 
 >>> clf = ThemeClassifier(calibrate=False).fit(
@@ -27,28 +27,24 @@ from __future__ import annotations
 import logging
 import math
 import numbers
-from collections import Counter
 from collections.abc import Iterable
-from itertools import chain
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
 from .._errors import InputError
 from .._estimator import EstimatorMixin
-from .._typing import Memo, check_text, check_texts
+from .._validation import check_text, check_texts
 from ..features import CONCEPT_PREFIX, Analyzer, _identity
-from ._chars import CharNgrams, normalise_for_chars
-from ._context import context_features, n_context_features
+from ._chars import CharNgrams
+from ._context import n_context_features
+from ._document import DocumentStage, _check_groups, _fit_temperature
+from ._scorer import OTHER, _multinomial_form
 
 __all__ = ["Explanation", "ThemeClassifier"]
 
 logger = logging.getLogger(__name__)
-
-OTHER = "other"
-#: Prefix of character n-gram features in :meth:`ThemeClassifier.explain` and ``feature_names_``.
-CHAR_PREFIX = "~"
 
 
 @dataclass(frozen=True)
@@ -73,7 +69,7 @@ class Explanation:
     terms: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
 
-class ThemeClassifier(EstimatorMixin):
+class ThemeClassifier(DocumentStage, EstimatorMixin):
     """Label paragraphs by theme, in Chinese or English.
 
     Parameters
@@ -193,32 +189,60 @@ class ThemeClassifier(EstimatorMixin):
 
     # -- fitting ---------------------------------------------------------------------
     def _analyzer(self) -> Analyzer:
-        return Analyzer(self.tokenizer_params, tuple(self.ngram_range), concepts=self.concepts,
-                        ignore_platform_names=self.ignore_platform_names)  # fmt: skip
+        return Analyzer(
+            self.tokenizer_params,
+            cast("tuple[int, int]", tuple(self.ngram_range)),
+            concepts=self.concepts,
+            ignore_platform_names=self.ignore_platform_names,
+        )
 
     def _check_params(self) -> None:
         for name in ("C", "char_weight", "context_C"):
             value = getattr(self, name)
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
+            if (
+                isinstance(value, (bool, np.bool_))
+                or not isinstance(value, numbers.Real)
+                or not 0 < cast(float, value) < math.inf
+            ):
                 raise InputError(f"{name} must be a positive number, got {value!r}")
         if self.char_ngrams is not None:
-            low_high = tuple(self.char_ngrams) if isinstance(self.char_ngrams, (tuple, list)) else ()
-            if len(low_high) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                                             for v in low_high) or not 1 <= low_high[0] <= low_high[1] <= 3:  # fmt: skip
-                raise InputError(f"char_ngrams must be None or (low, high) with 1 <= low <= high <= 3, "
-                                 f"got {self.char_ngrams!r}")  # fmt: skip
-        if isinstance(self.char_min_df, bool) or not isinstance(self.char_min_df, numbers.Integral) \
-                or self.char_min_df < 1:  # fmt: skip
+            low_high = (
+                tuple(self.char_ngrams) if isinstance(self.char_ngrams, (tuple, list)) else ()
+            )
+            if (
+                len(low_high) != 2
+                or not all(
+                    isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in low_high
+                )
+                or not 1 <= low_high[0] <= low_high[1] <= 3
+            ):
+                raise InputError(
+                    f"char_ngrams must be None or (low, high) with 1 <= low <= high <= 3, "
+                    f"got {self.char_ngrams!r}"
+                )
+        if (
+            isinstance(self.char_min_df, bool)
+            or not isinstance(self.char_min_df, numbers.Integral)
+            or self.char_min_df < 1
+        ):
             raise InputError(f"char_min_df must be an integer >= 1, got {self.char_min_df!r}")
         if not isinstance(self.context, (bool, np.bool_)):
             raise InputError(f"context must be True or False, got {self.context!r}")
         if not 0.0 < self.multilabel_threshold < 1.0:
-            raise InputError(f"multilabel_threshold must be in (0, 1), got {self.multilabel_threshold!r}")
+            raise InputError(
+                f"multilabel_threshold must be in (0, 1), got {self.multilabel_threshold!r}"
+            )
         prior = self.lexicon_prior
-        if isinstance(prior, (bool, np.bool_)) or not isinstance(prior, numbers.Real) or not (0 <= prior < math.inf):
+        if (
+            isinstance(prior, (bool, np.bool_))
+            or not isinstance(prior, numbers.Real)
+            or not (0 <= prior < math.inf)
+        ):
             raise InputError(f"lexicon_prior must be a finite number >= 0, got {prior!r}")
         if not isinstance(self.ignore_platform_names, (bool, np.bool_)):
-            raise InputError(f"ignore_platform_names must be True or False, got {self.ignore_platform_names!r}")
+            raise InputError(
+                f"ignore_platform_names must be True or False, got {self.ignore_platform_names!r}"
+            )
         if self.class_weight not in (None, "balanced"):
             raise InputError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
 
@@ -252,32 +276,45 @@ class ThemeClassifier(EstimatorMixin):
         self._check_params()
         texts = check_texts(X, name="X", allow_empty=False)
         self._forget_source()
-        y = [str(v) for v in y] if not isinstance(y, str) else None
-        if y is None:
+        if isinstance(y, str):
             from .._errors import InputTypeError  # a TypeError too
 
             raise InputTypeError("y must be an iterable of labels, not a single string")
+        y = [str(v) for v in y]
         if len(y) != len(texts):
             raise InputError(f"X has {len(texts)} texts but y has {len(y)} labels")
         classes = sorted(set(y))
         if len(classes) < 2:
             raise InputError(f"need at least two themes to learn from, got {classes}")
-        multi = [list(ls) for ls in labels] if labels is not None else [[v] if v != OTHER else [] for v in y]
+        multi = (
+            [list(ls) for ls in labels]
+            if labels is not None
+            else [[v] if v != OTHER else [] for v in y]
+        )
         if len(multi) != len(texts):
             raise InputError(f"X has {len(texts)} texts but labels has {len(multi)} entries")
         group_of = _check_groups(groups, len(texts))
 
         matrix, n_tokens = self._fit_features(texts)
         model = LogisticRegression(
-            C=self.C, max_iter=self.max_iter, class_weight=self.class_weight, random_state=self.random_state
+            C=self.C,
+            max_iter=self.max_iter,
+            class_weight=self.class_weight,
+            random_state=self.random_state,
         )
         model.fit(matrix, y)
         self.classes_ = [str(c) for c in model.classes_]
         coef, self.intercept_ = _multinomial_form(model.coef_, model.intercept_)
         prior = self._lexicon_prior_matrix()
         self.coef_ = np.ascontiguousarray(coef + prior)
-        oof = self._out_of_fold_scores(matrix, y, prior, group_of) if self.calibrate or self.context else None
-        self.temperature_ = _fit_temperature(oof, y, self.classes_) if self.calibrate and oof is not None else 1.0
+        oof = (
+            self._out_of_fold_scores(matrix, y, prior, group_of)
+            if self.calibrate or self.context
+            else None
+        )
+        self.temperature_ = (
+            _fit_temperature(oof, y, self.classes_) if self.calibrate and oof is not None else 1.0
+        )
         self.context_coef_, self.context_intercept_ = None, None
         if self.context and groups is not None and oof is not None:
             self._fit_context(oof, y, n_tokens, group_of)
@@ -287,8 +324,12 @@ class ThemeClassifier(EstimatorMixin):
         for theme in label_classes:
             target = np.array([theme in ls for ls in multi], dtype=int)
             if target.min() == target.max():
-                raise InputError(f"theme {theme!r}: every or no paragraph has it in labels; cannot learn it")
-            binary = LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.random_state)
+                raise InputError(
+                    f"theme {theme!r}: every or no paragraph has it in labels; cannot learn it"
+                )
+            binary = LogisticRegression(
+                C=self.C, max_iter=self.max_iter, random_state=self.random_state
+            )
             binary.fit(matrix, target)
             label_coef.append(binary.coef_[0])
             label_intercept.append(binary.intercept_[0])
@@ -297,9 +338,13 @@ class ThemeClassifier(EstimatorMixin):
         self.label_intercept_ = np.asarray(label_intercept, dtype=np.float64)
         self.n_features_ = matrix.shape[1]
         self._prepare()
-        logger.info("trained on %d paragraphs, %d features, temperature %.3f, context stage %s",
-                    len(texts), self.n_features_, self.temperature_,
-                    "on" if self.context_coef_ is not None else "off")  # fmt: skip
+        logger.info(
+            "trained on %d paragraphs, %d features, temperature %.3f, context stage %s",
+            len(texts),
+            self.n_features_,
+            self.temperature_,
+            "on" if self.context_coef_ is not None else "off",
+        )
         return self
 
     def _fit_features(self, texts: list[str]) -> tuple[Any, np.ndarray]:
@@ -310,9 +355,13 @@ class ThemeClassifier(EstimatorMixin):
         analyzer = self._analyzer()
         docs = [analyzer(t) for t in texts]
         vectorizer = TfidfVectorizer(
-            analyzer=_identity, token_pattern=None, lowercase=False,
-            min_df=self.min_df, sublinear_tf=self.sublinear_tf, dtype=np.float64,
-        )  # fmt: skip
+            analyzer=_identity,
+            token_pattern=None,
+            lowercase=False,
+            min_df=self.min_df,
+            sublinear_tf=self.sublinear_tf,
+            dtype=np.float64,
+        )
         try:
             matrix = vectorizer.fit_transform(docs)
         except ValueError as exc:
@@ -335,55 +384,6 @@ class ThemeClassifier(EstimatorMixin):
                 self.char_idf_ = np.empty(0, dtype=np.float64)
         return matrix, np.array([len(d) for d in docs], dtype=np.float64)
 
-    def _out_of_fold_scores(
-        self, matrix: Any, y: list[str], prior: np.ndarray, group_of: list[Any]
-    ) -> np.ndarray | None:
-        """Uncalibrated scores of every training paragraph from a model that did not see its passage."""
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
-        n_splits = min(5, min(y.count(c) for c in set(y)))
-        if n_splits < 2:
-            logger.warning("a theme has a single example: probabilities are not calibrated")
-            return None
-        grouped = any(g is not None for g in group_of)
-        folds = (StratifiedGroupKFold if grouped else StratifiedKFold)(
-            n_splits=n_splits, shuffle=True, random_state=self.random_state
-        )
-        codes: dict[Any, int] = {}
-        group_ids = [codes.setdefault(("row", i) if g is None else ("group", g), len(codes))
-                     for i, g in enumerate(group_of)]  # fmt: skip
-        target = np.asarray(y)
-        scores = np.zeros((len(y), len(self.classes_)))
-        for train, test in folds.split(matrix, target, group_ids if grouped else None):
-            model = LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight=self.class_weight,
-                                       random_state=self.random_state).fit(matrix[train], target[train])  # fmt: skip
-            fold_coef, fold_intercept = _multinomial_form(model.coef_, model.intercept_)
-            fold_scores = np.asarray(matrix[test] @ fold_coef.T) + fold_intercept
-            # a theme missing from this fold's training passages gets a score well below the others
-            full = np.repeat(fold_scores.min(axis=1, keepdims=True) - 10.0, len(self.classes_), axis=1)
-            full[:, np.searchsorted(self.classes_, model.classes_)] = fold_scores
-            scores[test] = full
-        return np.asarray(scores + np.asarray(matrix @ prior.T))
-
-    def _fit_context(self, oof: np.ndarray, y: list[str], n_tokens: np.ndarray, group_of: list[Any]) -> None:
-        """The second stage, on out-of-fold probabilities of the paragraphs that belong to a passage."""
-        from sklearn.linear_model import LogisticRegression
-
-        proba = _softmax_rows(oof / self.temperature_)
-        features, targets = [], []
-        for rows in _passages(group_of):
-            features.append(context_features(proba[rows], n_tokens[rows]))
-            targets.extend(y[i] for i in rows)
-        if len(set(targets)) != len(self.classes_):
-            logger.warning("the passages do not cover every theme; no context stage is trained")
-            return
-        stage = LogisticRegression(C=self.context_C, max_iter=self.max_iter, random_state=self.random_state)
-        stage.fit(np.vstack(features), targets)
-        if [str(c) for c in stage.classes_] != self.classes_:  # pragma: no cover - same themes, sorted alike
-            raise InputError("the context stage learnt other themes than the paragraph model")
-        self.context_coef_, self.context_intercept_ = _multinomial_form(stage.coef_, stage.intercept_)
-
     def _lexicon_prior_matrix(self) -> np.ndarray:
         """(classes, all columns): ``lexicon_prior`` where a concept feature meets its theme, else 0."""
         from ..tokenize import concept_themes
@@ -398,161 +398,6 @@ class ThemeClassifier(EstimatorMixin):
                     prior[row[theme_of[feature[1:]]], j] = self.lexicon_prior
         return prior
 
-    # -- the lean scoring path -------------------------------------------------------------
-    def _prepare(self) -> None:
-        self._index = {term: i for i, term in enumerate(self.vocabulary_)}
-        self._analyzer_ = self._analyzer()
-        self._tokenizer_ = self._analyzer_.tokenizer
-        self._other = self.classes_.index(OTHER) if OTHER in self.classes_ else None
-        self._coef_t = np.ascontiguousarray(self.coef_.T)
-        self._columns = Memo(self._token_columns) if tuple(self.ngram_range) == (1, 1) else None
-        self._py_weights = Memo(self._column_weights)
-        self._intercept_list = [float(b) for b in self.intercept_]
-        keys = getattr(self, "char_keys_", None)
-        self._chars = (
-            CharNgrams.from_keys(tuple(self.char_ngrams), keys, self.char_sizes_)  # type: ignore[arg-type]
-            if keys is not None and len(keys) else None
-        )  # fmt: skip
-        self._char_index: dict[str, int] | None = None  # built on the first one-paragraph call
-        self._char_idf_by_column = (
-            np.concatenate([np.zeros(len(self.vocabulary_)), self.char_idf_]) if self._chars is not None else None
-        )
-        self._feature_names: list[str] | None = None
-
-    def _token_columns(self, token: str) -> tuple[int, ...]:
-        """Columns a token feeds: itself and, with concepts, its concept features."""
-        features = self._analyzer_.features_of_token(token)
-        return tuple(self._index[f] for f in features if f in self._index)
-
-    def _ensure_ready(self) -> None:
-        self._check_fitted("coef_")
-        if getattr(self, "_index", None) is None:
-            self._prepare()
-
-    @property
-    def feature_names_(self) -> list[str]:
-        """Names of the columns of ``coef_``: words and concepts, then ``~`` + character n-gram."""
-        self._ensure_ready()
-        if self._feature_names is None:
-            chars = [CHAR_PREFIX + g for g in self._chars.feature_names()] if self._chars is not None else []
-            self._feature_names = list(self.vocabulary_) + chars
-        return self._feature_names
-
-    def _counts(self, text: str) -> dict[int, int]:
-        """Column -> count of the word and concept features of ``text``."""
-        if self._columns is not None:  # the fast path: per-token memo, counting in C
-            columns = self._columns
-            if len(columns) > 1_000_000:
-                columns.clear()
-            return Counter(chain.from_iterable(map(columns.__getitem__, self._tokenizer_(text))))
-        index = self._index
-        return Counter(j for j in map(index.get, self._analyzer_(text)) if j is not None)
-
-    def _char_counts(self, text: str) -> dict[int, int]:
-        """Column -> count of the character n-grams of one text, in plain Python (one-paragraph calls).
-
-        N-grams with an inner space, and the lone space, are never in the vocabulary, so they
-        drop out in the lookup without a filter here.
-        """
-        if self._char_index is None:
-            offset = len(self.vocabulary_)
-            self._char_index = {g: offset + j for j, g in enumerate(self._chars.feature_names())}  # type: ignore[union-attr]
-        index = self._char_index
-        low, high = self._chars.ngram_range  # type: ignore[union-attr]
-        padded = normalise_for_chars(text)
-        size = len(padded)
-        counts = Counter(padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1))
-        return {index[g]: c for g, c in counts.items() if g in index}
-
-    def _column_weights(self, column: int) -> tuple[float, tuple[float, ...]]:
-        n_words = len(self.vocabulary_)
-        idf = self.idf_[column] if column < n_words else self.char_idf_[column - n_words]
-        return float(idf), tuple(float(w) for w in self._coef_t[column])
-
-    def _block_scores(self, counts: dict[int, int], acc: list[float], scale: float) -> list[float]:
-        """Add one view's TF-IDF row (L2-normalised, times ``scale``) times the coefficients to ``acc``."""
-        weights = self._py_weights
-        log, sublinear = math.log, self.sublinear_tf
-        values = []
-        norm2 = 0.0
-        for column, count in counts.items():
-            idf, w = weights[column]
-            t = ((log(count) + 1.0) if sublinear else count) * idf
-            norm2 += t * t
-            values.append((t, w))
-        factor = scale / math.sqrt(norm2)
-        for t, w in values:
-            t *= factor
-            acc = [a + t * wk for a, wk in zip(acc, w)]
-        return acc
-
-    def _scores_one(self, text: str) -> tuple[list[float], bool]:
-        """Uncalibrated scores of one text in plain Python (no numpy call overhead)."""
-        counts = self._counts(text)
-        if not counts:
-            return list(self._intercept_list), True
-        acc = self._block_scores(counts, [0.0] * len(self.classes_), 1.0)
-        if self._chars is not None:
-            char_counts = self._char_counts(text)
-            if char_counts:  # hundreds of n-grams: one numpy product beats a Python loop
-                columns = np.fromiter(char_counts.keys(), dtype=np.intp, count=len(char_counts))
-                tf = np.fromiter(char_counts.values(), dtype=np.float64, count=len(char_counts))
-                if self.sublinear_tf:
-                    tf = np.log(tf) + 1.0
-                values = tf * self._char_idf_by_column[columns]
-                values *= float(self.char_weight) / math.sqrt(values @ values)
-                acc = [a + c for a, c in zip(acc, (values @ self._coef_t[columns]).tolist())]
-        return [a + b for a, b in zip(acc, self._intercept_list)], False
-
-    def _proba_one(self, text: str) -> list[float]:
-        scores, empty = self._scores_one(text)
-        if empty:
-            k = len(self.classes_)
-            return [1.0 if i == self._other else 0.0 for i in range(k)] if self._other is not None else [1.0 / k] * k
-        temperature = self.temperature_
-        top = max(scores)
-        exps = [math.exp((z - top) / temperature) for z in scores]
-        total = sum(exps)
-        return [e / total for e in exps]
-
-    def _features(self, texts: list[str]) -> tuple[Any, np.ndarray]:
-        """TF-IDF rows of ``texts`` (scipy CSR, both views) and each text's count of word features."""
-        from scipy.sparse import csr_matrix
-
-        row_parts, col_parts, value_parts = [], [], []
-        indices: list[int] = []
-        counts: list[int] = []
-        lengths = np.zeros(len(texts), dtype=np.int64)
-        for i, text in enumerate(texts):
-            c = self._counts(text)
-            indices.extend(c.keys())
-            counts.extend(c.values())
-            lengths[i] = len(c)
-        rows = np.repeat(np.arange(len(texts)), lengths)
-        tf = np.asarray(counts, dtype=np.float64)
-        n_tokens = np.bincount(rows, weights=tf, minlength=len(texts))
-        cols = np.asarray(indices, dtype=np.intp)
-        row_parts.append(rows)
-        col_parts.append(cols)
-        value_parts.append(_tfidf_values(tf, self.idf_[cols], rows, len(texts), self.sublinear_tf, 1.0))
-        n_words = len(self.vocabulary_)
-        if self._chars is not None:
-            char_rows, char_cols, char_tf = self._chars.counts(texts)
-            keep = n_tokens[char_rows] > 0  # a text without word features stays featureless (other)
-            char_rows, char_cols, char_tf = char_rows[keep], char_cols[keep], char_tf[keep]
-            row_parts.append(char_rows)
-            col_parts.append(char_cols + n_words)
-            value_parts.append(_tfidf_values(char_tf, self.char_idf_[char_cols], char_rows, len(texts),
-                                             self.sublinear_tf, float(self.char_weight)))  # fmt: skip
-        shape = (len(texts), n_words + (len(self._chars) if self._chars is not None else 0))
-        matrix = csr_matrix(
-            (np.concatenate(value_parts), (np.concatenate(row_parts), np.concatenate(col_parts))), shape=shape
-        )
-        return matrix, n_tokens
-
-    def _matrix(self, texts: list[str]) -> Any:
-        return self._features(texts)[0]
-
     def transform(self, X: Iterable[str]) -> Any:
         """The TF-IDF feature matrix (scipy CSR) the model scores: words and concepts, then character n-grams."""
         self._ensure_ready()
@@ -563,7 +408,9 @@ class ThemeClassifier(EstimatorMixin):
         self._ensure_ready()
         texts = check_texts(X, name="X")
         if len(texts) <= 4:  # plain Python beats numpy's per-call overhead
-            return np.array([self._scores_one(t)[0] for t in texts], dtype=np.float64).reshape(len(texts), -1)
+            return np.array([self._scores_one(t)[0] for t in texts], dtype=np.float64).reshape(
+                len(texts), -1
+            )
         return self._scores_of_matrix(self._matrix(texts))
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
@@ -578,46 +425,15 @@ class ThemeClassifier(EstimatorMixin):
         proba = np.empty((len(texts), len(self.classes_)))
         for start in range(0, len(texts), 4096):
             chunk = texts[start : start + 4096]
-            if len(chunk) <= 4:  # one paragraph per call: plain Python beats numpy's per-call overhead
-                proba[start : start + len(chunk)] = np.array([self._proba_one(t) for t in chunk]).reshape(len(chunk), -1)
+            if (
+                len(chunk) <= 4
+            ):  # one paragraph per call: plain Python beats numpy's per-call overhead
+                proba[start : start + len(chunk)] = np.array(
+                    [self._proba_one(t) for t in chunk]
+                ).reshape(len(chunk), -1)
             else:
                 matrix, n_tokens = self._features(chunk)
                 proba[start : start + len(chunk)] = self._proba_of_matrix(matrix, n_tokens == 0)
-        return proba
-
-    def predict_proba_in_context(self, paragraphs: Iterable[str]) -> np.ndarray:
-        """Probabilities of the paragraphs of ONE document, each read in the context of the others.
-
-        The paragraphs must be in reading order. Without a trained context
-        stage (``context_coef_`` is None) this equals :meth:`predict_proba`.
-
-        >>> clf = ThemeClassifier(calibrate=False, char_ngrams=None).fit(
-        ...     ["线下门店与天猫打通", "offline stores join Tmall", "服务商帮助商家", "service providers help"],
-        ...     ["o2o", "o2o", "merchant_services", "merchant_services"])
-        >>> clf.predict_proba_in_context(["线下门店", "服务商"]).shape
-        (2, 2)
-        """
-        self._ensure_ready()
-        matrix, n_tokens = self._features(check_texts(paragraphs, name="paragraphs"))
-        return self._in_context(self._proba_of_matrix(matrix, n_tokens == 0), n_tokens)
-
-    def _scores_of_matrix(self, matrix: Any) -> np.ndarray:
-        return np.asarray(matrix @ self._coef_t) + self.intercept_
-
-    def _proba_of_matrix(self, matrix: Any, empty: np.ndarray) -> np.ndarray:
-        return self._softmax(self._scores_of_matrix(matrix), empty)
-
-    def _softmax(self, scores: np.ndarray, empty: np.ndarray) -> np.ndarray:
-        z = scores / self.temperature_
-        z = z - z.max(axis=1, keepdims=True)
-        proba = np.exp(z)
-        proba /= proba.sum(axis=1, keepdims=True)
-        if empty.any():
-            proba[empty] = 0.0
-            if self._other is not None:
-                proba[empty, self._other] = 1.0
-            else:
-                proba[empty] = 1.0 / len(self.classes_)
         return proba
 
     def predict(self, X: Iterable[str]) -> list[str]:
@@ -676,12 +492,6 @@ class ThemeClassifier(EstimatorMixin):
             proba = self._in_context(proba, n_tokens)
         return proba, self._labels_from_matrix(matrix, threshold)
 
-    def _in_context(self, proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
-        if self.context_coef_ is None or not len(proba):
-            return proba
-        features = context_features(proba, n_tokens)
-        return _softmax_rows(features @ self.context_coef_.T + self.context_intercept_)
-
     def explain(self, text: str, top_n: int = 5) -> Explanation:
         """The features that pushed each theme up or down for ``text``.
 
@@ -711,56 +521,6 @@ class ThemeClassifier(EstimatorMixin):
         self._check_fitted("vocabulary_")
         return [t for t in self.vocabulary_ if t.startswith(CONCEPT_PREFIX)]
 
-    def to_sklearn(self) -> Any:
-        """The equivalent scikit-learn ``Pipeline`` (TF-IDF + logistic regression, uncalibrated).
-
-        With the character view, the features are a ``FeatureUnion`` of the
-        word and the character ``TfidfVectorizer`` (weighted by
-        ``char_weight``). Its ``decision_function`` equals ours; its
-        ``predict_proba`` equals ours when ``temperature_`` is 1, except for
-        paragraphs with no known word or concept feature (empty, only
-        stopwords or platform names), which we define as ``other`` and the
-        pipeline scores by their character n-grams and the intercepts. The
-        context stage has no scikit-learn counterpart here: the pipeline
-        scores paragraphs one by one, as :meth:`predict_proba` does.
-        """
-        from functools import partial
-
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import FeatureUnion, Pipeline
-
-        from ._chars import char_ngrams
-
-        self._ensure_ready()
-        vectorizer = TfidfVectorizer(
-            analyzer=self._analyzer(), lowercase=False, token_pattern=None,
-            vocabulary=self.vocabulary_, sublinear_tf=self.sublinear_tf, dtype=np.float64,
-        )  # fmt: skip
-        vectorizer.fit(["placeholder"])  # fixed vocabulary: sets it up without learning
-        vectorizer.idf_ = self.idf_
-        features: Any = vectorizer
-        if self._chars is not None:
-            chars = TfidfVectorizer(
-                analyzer=partial(char_ngrams, ngram_range=self._chars.ngram_range), lowercase=False,
-                token_pattern=None, vocabulary=self._chars.feature_names(), sublinear_tf=self.sublinear_tf,
-                dtype=np.float64,
-            )  # fmt: skip
-            chars.fit(["placeholder"])
-            chars.idf_ = self.char_idf_
-            features = FeatureUnion([("words", vectorizer), ("chars", chars)],
-                                    transformer_weights={"chars": float(self.char_weight)})  # fmt: skip
-        model = LogisticRegression(C=self.C)
-        model.classes_ = np.asarray(self.classes_)
-        if len(self.classes_) == 2:  # scikit-learn's binary form: one row, class 1 vs class 0
-            model.coef_ = (self.coef_[1] - self.coef_[0]).reshape(1, -1)
-            model.intercept_ = np.array([self.intercept_[1] - self.intercept_[0]])
-        else:
-            model.coef_ = self.coef_.copy()
-            model.intercept_ = self.intercept_.copy()
-        model.n_features_in_ = self.coef_.shape[1]
-        return Pipeline([("tfidf", features), ("model", model)])
-
     # -- model store -----------------------------------------------------------------
     def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         self._check_fitted("coef_")
@@ -780,9 +540,13 @@ class ThemeClassifier(EstimatorMixin):
             "label_intercept": self.label_intercept_,
         }
         if self.char_keys_ is not None:
-            arrays.update(char_keys=self.char_keys_, char_sizes=self.char_sizes_, char_idf=self.char_idf_)
+            arrays.update(
+                char_keys=self.char_keys_, char_sizes=self.char_sizes_, char_idf=self.char_idf_
+            )
         if self.context_coef_ is not None:
-            arrays.update(context_coef=self.context_coef_, context_intercept=self.context_intercept_)
+            arrays.update(
+                context_coef=self.context_coef_, context_intercept=self.context_intercept_
+            )
         return config, arrays
 
     @classmethod
@@ -815,7 +579,9 @@ class ThemeClassifier(EstimatorMixin):
         if "context_coef" in arrays:
             model.context_coef_ = np.asarray(arrays["context_coef"], dtype=np.float64)
             model.context_intercept_ = np.asarray(arrays["context_intercept"], dtype=np.float64)
-        model.n_features_ = len(model.vocabulary_) + (len(model.char_keys_) if model.char_keys_ is not None else 0)
+        model.n_features_ = len(model.vocabulary_) + (
+            len(model.char_keys_) if model.char_keys_ is not None else 0
+        )
         _check_shapes(model)
         model._prepare()
         return model
@@ -835,84 +601,13 @@ def _check_shapes(model: ThemeClassifier) -> None:
         expected["char_sizes"] = (model.char_sizes_.shape, (n_chars,))
         expected["char_idf"] = (model.char_idf_.shape, (n_chars,))
     if model.context_coef_ is not None:
-        expected["context_coef"] = (model.context_coef_.shape, (n_classes, n_context_features(n_classes)))
+        expected["context_coef"] = (
+            model.context_coef_.shape,
+            (n_classes, n_context_features(n_classes)),
+        )
         expected["context_intercept"] = (model.context_intercept_.shape, (n_classes,))
     for name, (got, want) in expected.items():
         if got != want:
-            raise InputError(f"stored array {name!r} has shape {got}, expected {want}; the model files disagree")
-
-
-def _tfidf_values(
-    tf: np.ndarray, idf: np.ndarray, rows: np.ndarray, n_rows: int, sublinear: bool, scale: float
-) -> np.ndarray:
-    """TF-IDF values of one view, each row L2-normalised and multiplied by ``scale``."""
-    if sublinear:
-        tf = np.log(tf) + 1.0
-    values = tf * idf
-    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
-    return values * (scale / norms[rows]) if len(values) else values
-
-
-def _check_groups(groups: Iterable[Any] | None, n: int) -> list[Any]:
-    """One passage id (or None) per paragraph; a passage's paragraphs must be consecutive."""
-    if groups is None:
-        return [None] * n
-    if isinstance(groups, (str, bytes)):
-        raise InputError("groups must be one passage id per paragraph, not a single string")
-    group_of = list(groups)
-    if len(group_of) != n:
-        raise InputError(f"X has {n} texts but groups has {len(group_of)} entries")
-    seen, previous = set(), object()
-    for i, g in enumerate(group_of):
-        if g is not None and g != previous and g in seen:
             raise InputError(
-                f"groups: the paragraphs of passage {g!r} are not consecutive (again at position {i}); "
-                "give each passage's paragraphs together, in reading order"
+                f"stored array {name!r} has shape {got}, expected {want}; the model files disagree"
             )
-        seen.add(g)
-        previous = g
-    return group_of
-
-
-def _passages(group_of: list[Any]) -> list[list[int]]:
-    """Row indices of each passage (consecutive runs of the same id, None excluded)."""
-    out: list[list[int]] = []
-    for i, g in enumerate(group_of):
-        if g is None:
-            continue
-        if out and group_of[out[-1][-1]] == g and out[-1][-1] == i - 1:
-            out[-1].append(i)
-        else:
-            out.append([i])
-    return out
-
-
-def _softmax_rows(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _fit_temperature(scores: np.ndarray, y: list[str], classes: list[str]) -> float:
-    """Temperature minimising the log loss of out-of-fold scores."""
-    from scipy.optimize import minimize_scalar
-
-    target = np.searchsorted(classes, y)
-
-    def loss(t: float) -> float:
-        z = scores / t
-        z = z - z.max(axis=1, keepdims=True)
-        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return float(-log_p[np.arange(len(y)), target].mean())
-
-    return float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
-
-
-def _multinomial_form(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One row of coefficients per class, also for scikit-learn's binary (one-row) form."""
-    coef = np.asarray(coef, dtype=np.float64)
-    intercept = np.asarray(intercept, dtype=np.float64)
-    if coef.shape[0] == 1:
-        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    return np.ascontiguousarray(coef), intercept

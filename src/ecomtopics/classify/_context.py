@@ -50,12 +50,14 @@ def context_features(proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
     others = (proba.sum(axis=0, keepdims=True) - proba) / (n - 1) if n > 1 else np.zeros_like(proba)
     short = (np.asarray(n_tokens) <= SHORT_TOKENS).astype(np.float64)
     position = np.arange(n, dtype=np.float64)
-    shape = np.column_stack([
-        position == 0,
-        position == n - 1,
-        position / max(n - 1, 1),
-        np.log1p(np.asarray(n_tokens, dtype=np.float64)) / 5.0,
-        short,
-        np.full(n, float(n > 1)),
-    ])  # fmt: skip
+    shape = np.column_stack(
+        [
+            position == 0,
+            position == n - 1,
+            position / max(n - 1, 1),
+            np.log1p(np.asarray(n_tokens, dtype=np.float64)) / 5.0,
+            short,
+            np.full(n, float(n > 1)),
+        ]
+    )
     return np.hstack([own, previous, following, others, own * short[:, None], shape])

@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"ecomtopics {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors (the default)")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="only warnings and errors (the default)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="also informational messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -53,13 +55,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.DEBUG if args.debug else logging.INFO if args.verbose and not args.quiet else logging.WARNING
+    level = (
+        logging.DEBUG
+        if args.debug
+        else logging.INFO
+        if args.verbose and not args.quiet
+        else logging.WARNING
+    )
     # other libraries (gensim, numexpr) stay at WARNING; our own messages at the chosen level
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     logging.getLogger("ecomtopics").setLevel(level)
-    from .._errors import EcomtopicsError
-
     from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from .._errors import EcomtopicsError
 
     try:
         with logging_redirect_tqdm():  # log lines never land inside a progress bar

@@ -13,7 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ._common import Problems, add_format, add_model_options, atomic_output, load, n_jobs, positive_int, refuse_folder, write_rows
+from ._common import (
+    Problems,
+    add_format,
+    add_model_options,
+    atomic_output,
+    load,
+    n_jobs,
+    positive_int,
+    refuse_folder,
+    write_rows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,18 +41,39 @@ examples:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "classify", help="label each paragraph by theme", description="Label each paragraph by theme.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    p.add_argument("inputs", nargs="+", metavar="PATH", help="text files, folders, - for stdin, or .jsonl records")
+        "classify",
+        help="label each paragraph by theme",
+        description="Label each paragraph by theme.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="PATH",
+        help="text files, folders, - for stdin, or .jsonl records",
+    )
     add_model_options(p)
     add_format(p)
-    p.add_argument("-o", "--output", default=None,
-                   help="write the output here (documents: written whole, through a temporary file beside it; "
-                        "records: JSON Lines, appended)")
-    p.add_argument("--resume", action="store_true", help="skip records whose id is already in --output")
-    p.add_argument("--n-jobs", type=n_jobs, default=1, help="worker processes for records (default 1; -1: all cores)")
-    p.add_argument("--batch-size", type=positive_int, default=1000, help="records per batch (default 1000)")
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="write the output here (documents: written whole, through a temporary file beside it; "
+        "records: JSON Lines, appended)",
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="skip records whose id is already in --output"
+    )
+    p.add_argument(
+        "--n-jobs",
+        type=n_jobs,
+        default=1,
+        help="worker processes for records (default 1; -1: all cores)",
+    )
+    p.add_argument(
+        "--batch-size", type=positive_int, default=1000, help="records per batch (default 1000)"
+    )
     p.set_defaults(func=run)
 
 
@@ -65,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
 def _documents(args: argparse.Namespace, model: Any) -> int:
     problems = Problems(args)
     try:
-        with atomic_output(args.output) if args.output else contextlib.nullcontext(sys.stdout) as out:
+        with (
+            atomic_output(args.output) if args.output else contextlib.nullcontext(sys.stdout) as out
+        ):
             _write_documents(args, model, problems, out)
     except _NothingRead:  # each bad input was reported; an existing output file stays as it was
         pass
@@ -85,25 +118,44 @@ def _write_documents(args: argparse.Namespace, model: Any, problems: Problems, o
     for name, text in problems.documents(args.inputs):
         read += 1
         result = classify_document(text, model)
-        originals = original_texts(text, [p.paragraph for p in result.paragraphs])  # the source wording
+        originals = original_texts(
+            text, [p.paragraph for p in result.paragraphs]
+        )  # the source wording
         doc_rows = [
-            {"source": name, "index": p.paragraph.index, "line": p.paragraph.line, "lang": p.paragraph.lang,
-             "label": p.label, "probability": round(p.probabilities[p.label], 3), "labels": p.labels,
-             "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()}, "text": original}  # fmt: skip
+            {
+                "source": name,
+                "index": p.paragraph.index,
+                "line": p.paragraph.line,
+                "lang": p.paragraph.lang,
+                "label": p.label,
+                "probability": round(p.probabilities[p.label], 3),
+                "labels": p.labels,
+                "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()},
+                "text": original,
+            }
             for p, original in zip(result.paragraphs, originals)
         ]
         if args.format == "table":
-            shares = ", ".join(f"{k} {v:.0%}" for k, v in sorted(result.shares.items(), key=lambda kv: -kv[1]))
+            shares = ", ".join(
+                f"{k} {v:.0%}" for k, v in sorted(result.shares.items(), key=lambda kv: -kv[1])
+            )
             noun = "paragraph" if len(doc_rows) == 1 else "paragraphs"
             out.write(f"== {name}: {len(doc_rows)} {noun}; theme shares: {shares}\n")
-            write_rows(doc_rows, "table", ["index", "line", "lang", "label", "probability", "text"], out)
+            write_rows(
+                doc_rows, "table", ["index", "line", "lang", "label", "probability", "text"], out
+            )
             out.write("\n")
         else:
             rows.extend(doc_rows)
     if not read and problems.count:
         raise _NothingRead
     if args.format != "table":
-        write_rows(rows, args.format, ["source", "index", "line", "lang", "label", "probability", "labels", "text"], out)
+        write_rows(
+            rows,
+            args.format,
+            ["source", "index", "line", "lang", "label", "probability", "labels", "text"],
+            out,
+        )
 
 
 def _id_key(rid: Any) -> str:
@@ -156,7 +208,9 @@ def _iter_lines(path: Path) -> Iterator[tuple[Any, dict[str, Any], str | None, i
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]  # a byte order mark is not part of the first record
+                raw = raw[
+                    len(codecs.BOM_UTF8) :
+                ]  # a byte order mark is not part of the first record
             if not raw.strip():
                 continue
             seen_any = True
@@ -170,11 +224,21 @@ def _iter_lines(path: Path) -> Iterator[tuple[Any, dict[str, Any], str | None, i
                 yield fallback, {}, f"not valid JSON: {exc}", number
                 continue
             if not isinstance(obj, dict):
-                yield fallback, {}, f"a record must be a JSON object, got {type(obj).__name__}", number
+                yield (
+                    fallback,
+                    {},
+                    f"a record must be a JSON object, got {type(obj).__name__}",
+                    number,
+                )
                 continue
             rid = obj.get("id", fallback)
             if isinstance(rid, bool) or not isinstance(rid, (str, int)):
-                yield fallback, {}, f"'id' must be a string or an integer, got {type(rid).__name__}", number
+                yield (
+                    fallback,
+                    {},
+                    f"'id' must be a string or an integer, got {type(rid).__name__}",
+                    number,
+                )
                 continue
             yield rid, obj, None, number
     if not seen_any:
@@ -190,8 +254,10 @@ def _refuse_duplicate_ids(paths: list[Path]) -> None:
         for rid, _, _, number in _iter_lines(path):
             key, where = _id_key(rid), f"{path}:{number}"
             if key in first:
-                raise InputError(f"{where}: id {rid!r} repeats the id of {first[key]}; ids must be unique "
-                                 f"(each output row is matched to its record by id)")  # fmt: skip
+                raise InputError(
+                    f"{where}: id {rid!r} repeats the id of {first[key]}; ids must be unique "
+                    f"(each output row is matched to its record by id)"
+                )
             first[key] = where
 
 
@@ -215,17 +281,27 @@ def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:
 
         def flush_batch() -> None:
             nonlocal written, errors
-            good = [(rid, text) for rid, text, err in batch if err is None]
-            predictions = iter(classify_many([t for _, t in good], model, n_jobs=args.n_jobs,
-                                             batch_size=max(1, args.batch_size // max(1, args.n_jobs))))  # fmt: skip
-            for rid, text, err in batch:
+            good = [(rid, text) for rid, text, err in batch if err is None and text is not None]
+            predictions = iter(
+                classify_many(
+                    [t for _, t in good],
+                    model,
+                    n_jobs=args.n_jobs,
+                    batch_size=max(1, args.batch_size // max(1, args.n_jobs)),
+                )
+            )
+            for rid, _text, err in batch:
+                row: dict[str, Any]
                 if err is not None:
                     row = {"id": rid, "error": err}
                     errors += 1
                 else:
                     pred = next(predictions)
-                    row = {"id": rid, "label": pred.label,
-                           "probabilities": {k: round(v, 6) for k, v in pred.probabilities.items()}}  # fmt: skip
+                    row = {
+                        "id": rid,
+                        "label": pred.label,
+                        "probabilities": {k: round(v, 6) for k, v in pred.probabilities.items()},
+                    }
                     written += 1
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")  # one whole line per write
                 out.flush()

@@ -32,7 +32,9 @@ def n_jobs(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1 and value != -1:
-        raise argparse.ArgumentTypeError(f"must be a number of processes (1 or more) or -1 for all cores, got {value}")
+        raise argparse.ArgumentTypeError(
+            f"must be a number of processes (1 or more) or -1 for all cores, got {value}"
+        )
     return value
 
 
@@ -96,14 +98,20 @@ class Problems:
 
 def add_model_options(p: argparse.ArgumentParser, default: str = "theme-classifier") -> None:
     p.add_argument("--model", default=default, help=f"model name in the store (default: {default})")
-    p.add_argument("--version", default=None, help="model version, e.g. v2 (default: the promoted one)")
-    p.add_argument("--store", default=None, help="model store folder (default: $ECOMTOPICS_MODELS or the bundled one)")
+    p.add_argument(
+        "--version", default=None, help="model version, e.g. v2 (default: the promoted one)"
+    )
+    p.add_argument(
+        "--store",
+        default=None,
+        help="model store folder (default: $ECOMTOPICS_MODELS or the bundled one)",
+    )
 
 
 def load(args: argparse.Namespace, kind: str = "theme-classifier", name: str | None = None) -> Any:
     """Load ``--model``/``--version`` (or the promoted ``name``) from ``--store``, checking it is a ``kind``."""
     from .._errors import InputError
-    from .._store import load_model
+    from ..store import load_model
 
     version = args.version if name is None else None
     name = args.model if name is None else name
@@ -114,11 +122,17 @@ def load(args: argparse.Namespace, kind: str = "theme-classifier", name: str | N
     return model
 
 
-def add_format(p: argparse.ArgumentParser, choices: Sequence[str] = ("table", "json", "csv")) -> None:
-    p.add_argument("--format", choices=list(choices), default="table", help="output format (default: table)")
+def add_format(
+    p: argparse.ArgumentParser, choices: Sequence[str] = ("table", "json", "csv")
+) -> None:
+    p.add_argument(
+        "--format", choices=list(choices), default="table", help="output format (default: table)"
+    )
 
 
-def write_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], out: TextIO = sys.stdout) -> None:
+def write_rows(
+    rows: list[dict[str, Any]], fmt: str, columns: list[str], out: TextIO = sys.stdout
+) -> None:
     """Write rows as a terminal table, JSON Lines or CSV."""
     if fmt == "json":
         for row in rows:
@@ -148,7 +162,8 @@ def _width(text: str) -> int:
 
 
 def _cut(text: str, limit: int) -> str:
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for ch in text:
         w = _width(ch)
         if used + w > limit - 1:

@@ -16,16 +16,24 @@ examples:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "evaluate", help="macro-F1, per-class scores and confusion matrix on labelled data",
+        "evaluate",
+        help="macro-F1, per-class scores and confusion matrix on labelled data",
         description="Evaluate a stored theme classifier on labelled paragraphs. With --train, the two "
         "baselines (plain scikit-learn pipeline, keyword lexicon rule) are trained and scored in the same run.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    p.add_argument("--data", nargs="+", required=True, help="labelled JSON Lines files or folders to score on")
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--data", nargs="+", required=True, help="labelled JSON Lines files or folders to score on"
+    )
     p.add_argument("--train", nargs="*", help="training rows for the baselines")
     add_model_options(p)
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
-                   help="table (Markdown report), json (all metrics) or csv (per-class scores)")  # fmt: skip
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="table (Markdown report), json (all metrics) or csv (per-class scores)",
+    )
     p.set_defaults(func=run)
 
 
@@ -42,19 +50,31 @@ def run(args: argparse.Namespace) -> int:
     if seen:
         import sys
 
-        print(f"warning: {seen} of {len(rows)} evaluation rows were in this model's training data "
-              "(its training_ids.txt), so these scores are not a fair test; the job's report.md has "
-              "the held-out and real-text scores", file=sys.stderr)  # fmt: skip
+        print(
+            f"warning: {seen} of {len(rows)} evaluation rows were in this model's training data "
+            "(its training_ids.txt), so these scores are not a fair test; the job's report.md has "
+            "the held-out and real-text scores",
+            file=sys.stderr,
+        )
         result["seen_in_training"] = seen
     if args.format == "json":
-        print(json.dumps({k: v for k, v in result.items() if k != "predictions"}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {k: v for k, v in result.items() if k != "predictions"},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     elif args.format == "csv":
         from ._common import write_rows
 
-        rows = [{"system": system, "class": label, **scores}
-                for system in ("model", "plain_sklearn", "lexicon_rule") if system in result
-                for label, scores in result[system]["per_class"].items()]  # fmt: skip
-        write_rows(rows, "csv", ["system", "class", "precision", "recall", "f1", "support"])
+        table = [
+            {"system": system, "class": label, **scores}
+            for system in ("model", "plain_sklearn", "lexicon_rule")
+            if system in result
+            for label, scores in result[system]["per_class"].items()
+        ]
+        write_rows(table, "csv", ["system", "class", "precision", "recall", "f1", "support"])
     else:
         title = f"{args.model} on {', '.join(args.data)}"
         if seen:

@@ -69,7 +69,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "ecomtopics models verify theme-classifier",
     )
     p.add_argument("name", metavar="NAME", nargs="?", default=None, help="only this model")
-    p.add_argument("version", metavar="VERSION", nargs="?", default=None, help="only this version of NAME")
+    p.add_argument(
+        "version", metavar="VERSION", nargs="?", default=None, help="only this version of NAME"
+    )
     p.set_defaults(func=_verify)
 
     p = action(
@@ -86,7 +88,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def _store(args: argparse.Namespace) -> Any:
     """The store of ``--store`` or the default one; a store that does not exist is an error, not "no models"."""
     from .._errors import ModelStoreError
-    from .._store import ENV_VAR, ModelStore, default_store
+    from ..store import ENV_VAR, ModelStore, default_store
 
     store = ModelStore(args.store) if args.store else default_store()
     if not store.root.is_dir():
@@ -98,7 +100,7 @@ def _store(args: argparse.Namespace) -> Any:
 
 def _list(args: argparse.Namespace) -> int:
     from .._errors import ModelStoreError
-    from .._store import key_metric
+    from ..store import key_metric
 
     store = _store(args)
     rows: list[tuple[str, ...]] = []
@@ -115,7 +117,10 @@ def _list(args: argparse.Namespace) -> int:
                 problems += 1
                 rows.append((name, version, "", "?", "?", "unreadable manifest"))
                 continue
-            metric = key_metric(manifest.get("metrics"), prefer=(manifest.get("params") or {}).get("job", {}).get("metric"))
+            metric = key_metric(
+                manifest.get("metrics"),
+                prefer=(manifest.get("params") or {}).get("job", {}).get("metric"),
+            )
             metric_text = f"{metric[0]}={_fmt(metric[1])}" if metric else "-"
             mark = "*" if version == promoted else ""
             rows.append((name, version, mark, manifest["kind"], manifest["created"], metric_text))
@@ -145,7 +150,9 @@ def _show(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from .._errors import InputError
 
-    if args.version is not None and args.name is None:  # pragma: no cover - argparse fills NAME first
+    if (
+        args.version is not None and args.name is None
+    ):  # pragma: no cover - argparse fills NAME first
         raise InputError("give NAME with VERSION")
     store = _store(args)
     names = [args.name] if args.name else store.names()

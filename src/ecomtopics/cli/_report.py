@@ -15,15 +15,21 @@ examples:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "report", help="HTML page: paragraphs coloured by theme, shares, keywords, topic mix",
+        "report",
+        help="HTML page: paragraphs coloured by theme, shares, keywords, topic mix",
         description="Write one self-contained HTML page (no network fetches) showing each paragraph coloured "
         "by theme with its probabilities on hover, each document's theme shares, keywords and topic mix.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("inputs", nargs="+", metavar="PATH", help="text files, folders, or - for stdin")
     p.add_argument("-o", "--output", required=True, help="the HTML file to write")
     add_model_options(p)
-    p.add_argument("--topic-model", default="topic-model", help="topic model name in the store (its promoted version)")
+    p.add_argument(
+        "--topic-model",
+        default="topic-model",
+        help="topic model name in the store (its promoted version)",
+    )
     p.add_argument("--no-topics", action="store_true", help="leave out the topic mix")
     p.add_argument("--title", default="ecomtopics report", help="page title")
     p.set_defaults(func=run)

@@ -25,8 +25,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="PATH", help="files, folders of .txt files, or - for stdin")
-    p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
+    p.add_argument(
+        "inputs", nargs="+", metavar="PATH", help="files, folders of .txt files, or - for stdin"
+    )
+    p.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="output format (default: table)",
+    )
     p.add_argument("--tokens", action="store_true", help="also show each paragraph's tokens")
     p.set_defaults(func=run)
 
@@ -42,11 +49,21 @@ def run(args: argparse.Namespace) -> int:
         paragraphs = split_paragraphs(text)
         if args.format == "json":
             for p, original in zip(paragraphs, original_texts(text, paragraphs)):
-                row = {"source": name, "index": p.index, "line": p.line, "window": p.window,
-                       "lang": p.lang, "text": p.text, "original": original, "tokens": tok(p.text)}  # fmt: skip
+                row = {
+                    "source": name,
+                    "index": p.index,
+                    "line": p.line,
+                    "window": p.window,
+                    "lang": p.lang,
+                    "text": p.text,
+                    "original": original,
+                    "tokens": tok(p.text) if tok is not None else None,
+                }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             continue
-        langs = {lang: sum(p.lang == lang for p in paragraphs) for lang in ("zh", "en", "mixed", "und")}
+        langs = {
+            lang: sum(p.lang == lang for p in paragraphs) for lang in ("zh", "en", "mixed", "und")
+        }
         summary = ", ".join(f"{n} {lang}" for lang, n in langs.items() if n)
         out.write(f"== {name}: {len(paragraphs)} paragraphs ({summary})\n")
         for p, original in zip(paragraphs, original_texts(text, paragraphs)):  # the source wording

@@ -5,8 +5,9 @@ Submodules load on first use (their regular expressions take a while to compile)
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_getattr as _lazy_getattr
 
 _LAZY = {
     "Language": "._lang",
@@ -34,14 +35,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._segment import Paragraph, split_paragraphs, split_sentences, split_windows
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ecomtopics.text' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_getattr(__name__, globals(), _LAZY)

@@ -6,7 +6,7 @@ import html
 import re
 import unicodedata
 
-from .._typing import LazyPattern, check_text
+from .._validation import LazyPattern, check_text
 
 __all__ = ["clean_for_tokens", "clean_line", "clean_text", "repair_artefacts"]
 
@@ -18,7 +18,9 @@ _CONTROL_CHARS = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
 _SURROGATES = LazyPattern(f"[{_SURROGATE_CHARS}]")
 _INVISIBLE = LazyPattern(f"[{_INVISIBLE_CHARS}]")
 _CONTROL = LazyPattern(f"[{_CONTROL_CHARS}]")
-_BREAK_TAGS = LazyPattern(r"<\s*(?:br|/p|p|/div|div|/li|li|/h[1-6]|h[1-6])\b[^<>]{0,200}>", re.IGNORECASE)
+_BREAK_TAGS = LazyPattern(
+    r"<\s*(?:br|/p|p|/div|div|/li|li|/h[1-6]|h[1-6])\b[^<>]{0,200}>", re.IGNORECASE
+)
 _TAG = LazyPattern(r"</?[a-zA-Z][a-zA-Z0-9:-]{0,20}(?:\s[^<>]{0,500})?/?>")
 _HORIZONTAL_SPACE = LazyPattern(r"[^\S\n]+")
 _SPACE_BEFORE_PUNCT = LazyPattern(r"[ \t]+(?=[,.;:!?)\]](?:\s|$))")
@@ -55,11 +57,15 @@ def clean_line(text: str) -> str:
 # Anything clean_line would change, apart from white space and NFKC.
 # (built from the same character classes; "[Ss]pan" for span artefacts, not any "pan" as in
 # "company", and without a \b, which would stop the regex engine from skipping ahead)
-_NEEDS_CLEANING = LazyPattern(f"[{_SURROGATE_CHARS}{_INVISIBLE_CHARS}{_CONTROL_CHARS}<&\u2028\u2029]|[Ss]pan")
+_NEEDS_CLEANING = LazyPattern(
+    f"[{_SURROGATE_CHARS}{_INVISIBLE_CHARS}{_CONTROL_CHARS}<&\u2028\u2029]|[Ss]pan"
+)
 
 
 # Full-width ASCII forms and the ideographic space: exactly what NFKC maps them to.
-_FULL_WIDTH = {chr(cp): unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+_FULL_WIDTH = {chr(cp): unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFF01, 0xFF5F)} | {
+    "\u3000": " "
+}
 _FULL_WIDTH_CHAR = LazyPattern("[\uff01-\uff5e\u3000]")
 
 
@@ -81,7 +87,9 @@ def clean_for_tokens(text: str) -> str:
         return clean_line(text)
     if unicodedata.is_normalized("NFKC", text):
         return text
-    text = _FULL_WIDTH_CHAR.sub(_full_width, text)  # the usual NFKC change in Chinese text, done fast
+    text = _FULL_WIDTH_CHAR.sub(
+        _full_width, text
+    )  # the usual NFKC change in Chinese text, done fast
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
@@ -115,12 +123,16 @@ def _clean(text: str, *, keep_newlines: bool, normalise: bool = True) -> str:
         text = _BREAK_TAGS.sub(" " if not keep_newlines else "\u2028", text)
         text = _TAG.sub("", text)
     if "&" in text:
-        text = _SURROGATES.sub("", html.unescape(text))  # entities such as &#xD800; decode to surrogates
+        text = _SURROGATES.sub(
+            "", html.unescape(text)
+        )  # entities such as &#xD800; decode to surrogates
     if normalise and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
     if "\u2028" in text or "\u2029" in text:
-        text = text.replace("\u2028", "\n" if keep_newlines else " ").replace("\u2029", "\n" if keep_newlines else " ")
+        text = text.replace("\u2028", "\n" if keep_newlines else " ").replace(
+            "\u2029", "\n" if keep_newlines else " "
+        )
     text = _CONTROL.sub(" ", text)
     if "pan" in text:
         text = repair_artefacts(text)

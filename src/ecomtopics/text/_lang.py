@@ -6,7 +6,7 @@ import re
 from typing import Literal
 
 from .._errors import InputError
-from .._typing import check_text
+from .._validation import check_text
 
 __all__ = ["HAN", "LATIN_WORD", "Language", "detect_language"]
 

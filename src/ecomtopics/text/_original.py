@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from .._typing import check_text
+from .._validation import check_text
 from ._clean import _clean
 from ._segment import Paragraph
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .._errors import InputError, InputTypeError
-from .._typing import check_text
+from .._validation import check_text
 from ._boilerplate import is_boilerplate_line, is_end_marker
 from ._clean import clean_text
 from ._lang import HAN, LATIN_WORD, Language, detect_language
@@ -162,7 +162,11 @@ def split_windows(text: str, max_words: int = MAX_WORDS, max_chars: int = MAX_CH
 
 def _join_mixed(text: str) -> str:
     # sentences were joined with spaces; Chinese needs none between them
-    text = re.sub(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\"”’」』)]) (?=[\u4e00-\u9fff“‘「『(])", "", text)
+    text = re.sub(
+        r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\"”’」』)]) (?=[\u4e00-\u9fff“‘「『(])",
+        "",
+        text,
+    )
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -210,7 +214,9 @@ class _Block:
             self.parts[0] = _join_mixed(self.parts[0])
         joined = _join_mixed(line)
         left, right = self.parts[-1][-1:], joined[:1]
-        self.parts.append(joined if _JOIN_LEFT.match(left) and _JOIN_RIGHT.match(right) else " " + joined)
+        self.parts.append(
+            joined if _JOIN_LEFT.match(left) and _JOIN_RIGHT.match(right) else " " + joined
+        )
         self.han += len(HAN.findall(line))
 
     def text(self) -> str:
@@ -257,9 +263,13 @@ def split_paragraphs(
     check_text(text, name="text")
     for name, value in (("max_words", max_words), ("max_chars", max_chars)):
         if not isinstance(value, int) or isinstance(value, bool):
-            raise InputTypeError(f"{name} must be an int, got {type(value).__name__}: {value!r:.40}")
+            raise InputTypeError(
+                f"{name} must be an int, got {type(value).__name__}: {value!r:.40}"
+            )
     if max_words < 1 or max_chars < 1:
-        raise InputError(f"max_words and max_chars must be positive, got {max_words} and {max_chars}")
+        raise InputError(
+            f"max_words and max_chars must be positive, got {max_words} and {max_chars}"
+        )
     lines = clean_text(text).split("\n")
     blocks: list[_Block] = []
     for number, line in enumerate(lines, start=1):

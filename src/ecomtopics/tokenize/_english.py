@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-import re
 
-from .._typing import LazyPattern, Memo
+from .._validation import LazyPattern, Memo
 from ._lexicons import en_mt_artefacts, en_phrases, en_stopwords
 
 __all__ = ["EnglishTokenizer", "singular"]
@@ -21,10 +20,18 @@ _POSSESSIVE = LazyPattern(r"(?<=\w)['’]s\b")
 _NOT_WORD = LazyPattern(r"[^\w&'’.\-]+")
 # Punctuation that separates words (str.translate runs in C; rarer symbols are
 # stripped from word edges when a word is first seen).
-_PUNCT_TO_SPACE = str.maketrans({ch: " " for ch in ',;:!?()[]{}"“”‘«»<>/\\|*+=#@$%^~`…—–·•、，。；：！？（）【】《》「」『』'})
+_PUNCT_TO_SPACE = str.maketrans(
+    {ch: " " for ch in ',;:!?()[]{}"“”‘«»<>/\\|*+=#@$%^~`…—–·•、，。；：！？（）【】《》「」『』'}
+)
 _EDGE_PUNCT = "&'’.-_"
 _NO_PLURAL = LazyPattern(r"(ss|us|is|ics|ous|ess|ness|[^a-z])$")
-_IRREGULAR = {"people": "people", "news": "news", "goods": "goods", "series": "series", "sales": "sales"}
+_IRREGULAR = {
+    "people": "people",
+    "news": "news",
+    "goods": "goods",
+    "series": "series",
+    "sales": "sales",
+}
 _MAX_FORMS = 500_000
 
 
@@ -65,7 +72,9 @@ def _normal(text: str) -> str:
 
 
 @functools.cache
-def _phrase_table(artefacts: bool, phrases: bool) -> tuple[dict[str, list[str]], dict[str, tuple[int, ...]]]:
+def _phrase_table(
+    artefacts: bool, phrases: bool
+) -> tuple[dict[str, list[str]], dict[str, tuple[int, ...]]]:
     """(surface n-gram -> replacement tokens, first word -> n-gram lengths) for artefacts and phrases.
 
     Surface n-grams include the plural forms of each word, so matching needs
@@ -167,7 +176,9 @@ class EnglishTokenizer:
         return Memo(self._form)
 
     def _form(self, word: str) -> str:
-        word = word.strip(_EDGE_PUNCT) if word[0] in _EDGE_PUNCT or word[-1] in _EDGE_PUNCT else word
+        word = (
+            word.strip(_EDGE_PUNCT) if word[0] in _EDGE_PUNCT or word[-1] in _EDGE_PUNCT else word
+        )
         if not word or not any(ch.isalnum() for ch in word):
             return ""
         lower = word.lower()
@@ -184,8 +195,11 @@ class EnglishTokenizer:
 
 
 def _merge(
-    words: list[str], starts: list[int], replacements: dict[str, list[str]],
-    first: dict[str, tuple[int, ...]], lowercase: bool,
+    words: list[str],
+    starts: list[int],
+    replacements: dict[str, list[str]],
+    first: dict[str, tuple[int, ...]],
+    lowercase: bool,
 ) -> list[str]:
     """Replace phrase and artefact n-grams starting at ``starts`` by their tokens."""
     out: list[str] = []

@@ -30,7 +30,11 @@ def _read(name: str) -> str:
 
 
 def _lines(name: str) -> list[str]:
-    return [line.strip() for line in _read(name).splitlines() if line.strip() and not line.startswith("#")]
+    return [
+        line.strip()
+        for line in _read(name).splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 @functools.cache
@@ -89,7 +93,16 @@ def en_mt_artefacts() -> dict[str, str]:
 @functools.cache
 def lexicon_hashes() -> dict[str, str]:
     """SHA-256 of every lexicon file, to record in model manifests."""
-    names = ["concepts.tsv", "en_mt_artefacts.tsv", "en_phrases.txt", "en_stopwords.txt", "platform_names.txt", "topic_stopwords.txt", "zh_domain_words.txt", "zh_stopwords.txt"]
+    names = [
+        "concepts.tsv",
+        "en_mt_artefacts.tsv",
+        "en_phrases.txt",
+        "en_stopwords.txt",
+        "platform_names.txt",
+        "topic_stopwords.txt",
+        "zh_domain_words.txt",
+        "zh_stopwords.txt",
+    ]
     return {n: hashlib.sha256(_read(n).encode("utf-8")).hexdigest() for n in names}
 
 
@@ -125,7 +138,7 @@ def topic_units() -> dict[str, str]:
 
     Read by topic models only, never by the theme classifier.
     """
-    table = {}
+    table: dict[str, str] = {}
     for line in _lines("topic_units.tsv"):
         unit, _, terms = line.partition("\t")
         for term in terms.split():

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from .._errors import InputError
-from .._typing import LazyPattern, Memo, check_text
+from .._validation import LazyPattern, Memo, check_text
 from ..text import clean_for_tokens
 from ._chinese import ENGINES, ChineseSegmenter, Engine
 from ._english import EnglishTokenizer
@@ -107,9 +107,18 @@ class Tokenizer:
         )
 
     _PARAMS = (
-        "lang", "engine", "user_dict", "hmm", "stopwords", "phrases",
-        "artefacts", "plurals", "lowercase", "drop_numbers", "normalize",
-    )  # fmt: skip
+        "lang",
+        "engine",
+        "user_dict",
+        "hmm",
+        "stopwords",
+        "phrases",
+        "artefacts",
+        "plurals",
+        "lowercase",
+        "drop_numbers",
+        "normalize",
+    )
 
     def get_params(self) -> dict[str, Any]:
         """The settings, enough to rebuild an identical tokenizer: ``Tokenizer(**params)``."""
@@ -118,7 +127,9 @@ class Tokenizer:
     def __repr__(self) -> str:
         import inspect
 
-        defaults = {n: p.default for n, p in inspect.signature(Tokenizer.__init__).parameters.items()}
+        defaults = {
+            n: p.default for n, p in inspect.signature(Tokenizer.__init__).parameters.items()
+        }
         changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
         return f"Tokenizer({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
@@ -137,7 +148,9 @@ class Tokenizer:
         check_text(text)
         if self.normalize:
             text = clean_for_tokens(text)
-        if self.lang == "en" or (self.lang == "auto" and (text.isascii() or not _HAS_HAN.search(text))):
+        if self.lang == "en" or (
+            self.lang == "auto" and (text.isascii() or not _HAS_HAN.search(text))
+        ):
             return self._en(text)
         if self.lang == "zh" or not _EN_RUN.search(text):
             return self._chinese(text)

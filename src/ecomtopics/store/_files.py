@@ -1,4 +1,4 @@
-"""Reading a model store's files safely: regular files inside the store, never anything else.
+"""A model store's files: read safely (regular files inside the store only), written durably.
 
 A store is read by ``load`` and ``verify`` and must not hang, nor read content
 from outside itself: a FIFO would block ``open`` until a writer comes, a
@@ -6,19 +6,31 @@ device such as ``/dev/zero`` never ends, and a symbolic link leaving the store
 would let a version's content change behind its back. Every file is opened
 once, without blocking, checked to be a regular file inside the store, and
 read whole; the bytes read are the bytes checked and the bytes used.
+
+Writing goes the other way: each file is created exclusively (never
+overwriting), flushed and synced, and folders are synced after their entries
+change, so a version renamed into place is on disk whole.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
 
-from ._errors import ModelIntegrityError
+import numpy as np
 
-__all__ = ["read_store_file"]
+from .._errors import InputError, ModelIntegrityError
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+__all__ = ["fsync_dir", "read_store_file", "sha256_file", "write_array", "write_bytes"]
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 _KINDS_OF_FILE = {
     stat.S_IFIFO: "a FIFO (named pipe)",
@@ -54,7 +66,9 @@ def read_store_file(path: Path, root: Path, fix: str) -> bytes:
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             raise
-        raise ModelIntegrityError(f"{path}: cannot be opened as a plain file ({exc.strerror}); {fix}") from exc
+        raise ModelIntegrityError(
+            f"{path}: cannot be opened as a plain file ({exc.strerror}); {fix}"
+        ) from exc
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
@@ -67,3 +81,40 @@ def read_store_file(path: Path, root: Path, fix: str) -> bytes:
         raise
     with os.fdopen(fd, "rb") as handle:
         return handle.read()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fsync_dir(path: Path) -> None:
+    if os.name == "nt":  # pragma: no cover - directories cannot be opened on Windows
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    with open(path, "xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_array(path: Path, array: np.ndarray, key: str) -> None:
+    with open(path, "xb") as fh:
+        try:
+            np.save(fh, array, allow_pickle=False)
+        except ValueError as exc:
+            raise InputError(
+                f"array {key!r} (dtype {array.dtype}) cannot be saved without pickle: {exc}"
+            ) from exc
+        fh.flush()
+        os.fsync(fh.fileno())

@@ -1,4 +1,4 @@
-"""Small shared helpers for argument checking."""
+"""Small shared helpers for argument checking (and the small caches they need: ``Memo``, ``LazyPattern``)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,16 @@ class LazyPattern:
     def __getattr__(self, name: str) -> Any:
         if self._compiled is None:
             compiled = self._compiled = re.compile(*self._args)
-            for method in ("search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "split"):
+            for method in (
+                "search",
+                "match",
+                "fullmatch",
+                "sub",
+                "subn",
+                "findall",
+                "finditer",
+                "split",
+            ):
                 setattr(self, method, getattr(compiled, method))  # later calls skip __getattr__
         return getattr(self._compiled, name)
 

@@ -1,0 +1,344 @@
+"""The lean scoring path of the theme classifier: its fitted linear TF-IDF model, compiled for numpy.
+
+Scoring runs on the fitted arrays with numpy only (no scikit-learn import):
+the TF-IDF rows of both views (words and concepts; character n-grams) are
+built directly as a sparse matrix and multiplied by the coefficients, and a
+call with a few paragraphs is scored in plain Python, which beats numpy's
+per-call overhead. :class:`LinearScorer` holds these methods; the
+:class:`~ecomtopics.classify.ThemeClassifier` inherits them and provides the
+fitted attributes they read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from itertools import chain
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._validation import Memo
+from ._chars import CharNgrams, normalise_for_chars
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..features import Analyzer
+
+__all__ = ["CHAR_PREFIX", "OTHER", "LinearScorer"]
+
+OTHER = "other"
+#: Prefix of character n-gram features in :meth:`ThemeClassifier.explain` and ``feature_names_``.
+CHAR_PREFIX = "~"
+
+
+class LinearScorer:
+    """Scores paragraphs with a fitted linear model over TF-IDF features (the classifier's lean path).
+
+    The class using it sets the fitted attributes below and ``_analyzer()``;
+    :meth:`_prepare` compiles them into the lookups scoring uses.
+    """
+
+    # fitted by the classifier (annotations only: these are not class attributes)
+    classes_: list[str]
+    vocabulary_: list[str]
+    idf_: np.ndarray
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    char_keys_: Any  # ndarray, or None without the character view
+    char_sizes_: Any  # ndarray, or None without the character view
+    char_idf_: Any  # ndarray, or None without the character view
+    temperature_: float
+    char_ngrams: tuple[int, int] | None
+    char_weight: float
+    ngram_range: tuple[int, int]
+    sublinear_tf: bool
+    C: float
+
+    if TYPE_CHECKING:  # provided by the classifier and EstimatorMixin
+
+        def _analyzer(self) -> Analyzer: ...
+
+        def _check_fitted(self, attribute: str) -> None: ...
+
+    def _prepare(self) -> None:
+        self._index = {term: i for i, term in enumerate(self.vocabulary_)}
+        self._analyzer_ = self._analyzer()
+        self._tokenizer_ = self._analyzer_.tokenizer
+        self._other = self.classes_.index(OTHER) if OTHER in self.classes_ else None
+        self._coef_t = np.ascontiguousarray(self.coef_.T)
+        self._columns = Memo(self._token_columns) if tuple(self.ngram_range) == (1, 1) else None
+        self._py_weights = Memo(self._column_weights)
+        self._intercept_list = [float(b) for b in self.intercept_]
+        keys = getattr(self, "char_keys_", None)
+        self._chars = (
+            CharNgrams.from_keys(tuple(self.char_ngrams), keys, self.char_sizes_)  # type: ignore[arg-type]
+            if keys is not None and len(keys)
+            else None
+        )
+        self._char_index: dict[str, int] | None = None  # built on the first one-paragraph call
+        self._char_idf_by_column: Any = (  # None without the character view
+            np.concatenate([np.zeros(len(self.vocabulary_)), self.char_idf_])
+            if self._chars is not None
+            else None
+        )
+        self._feature_names: list[str] | None = None
+
+    def _token_columns(self, token: str) -> tuple[int, ...]:
+        """Columns a token feeds: itself and, with concepts, its concept features."""
+        features = self._analyzer_.features_of_token(token)
+        return tuple(self._index[f] for f in features if f in self._index)
+
+    def _ensure_ready(self) -> None:
+        self._check_fitted("coef_")
+        if getattr(self, "_index", None) is None:
+            self._prepare()
+
+    @property
+    def feature_names_(self) -> list[str]:
+        """Names of the columns of ``coef_``: words and concepts, then ``~`` + character n-gram."""
+        self._ensure_ready()
+        if self._feature_names is None:
+            chars = (
+                [CHAR_PREFIX + g for g in self._chars.feature_names()]
+                if self._chars is not None
+                else []
+            )
+            self._feature_names = list(self.vocabulary_) + chars
+        return self._feature_names
+
+    def _counts(self, text: str) -> dict[int, int]:
+        """Column -> count of the word and concept features of ``text``."""
+        if self._columns is not None:  # the fast path: per-token memo, counting in C
+            columns = self._columns
+            if len(columns) > 1_000_000:
+                columns.clear()
+            return Counter(chain.from_iterable(map(columns.__getitem__, self._tokenizer_(text))))
+        index = self._index
+        return Counter(j for j in map(index.get, self._analyzer_(text)) if j is not None)
+
+    def _char_counts(self, text: str) -> dict[int, int]:
+        """Column -> count of the character n-grams of one text, in plain Python (one-paragraph calls).
+
+        N-grams with an inner space, and the lone space, are never in the vocabulary, so they
+        drop out in the lookup without a filter here.
+        """
+        if self._char_index is None:
+            offset = len(self.vocabulary_)
+            self._char_index = {g: offset + j for j, g in enumerate(self._chars.feature_names())}  # type: ignore[union-attr]
+        index = self._char_index
+        low, high = self._chars.ngram_range  # type: ignore[union-attr]
+        padded = normalise_for_chars(text)
+        size = len(padded)
+        counts = Counter(
+            padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1)
+        )
+        return {index[g]: c for g, c in counts.items() if g in index}
+
+    def _column_weights(self, column: int) -> tuple[float, tuple[float, ...]]:
+        n_words = len(self.vocabulary_)
+        idf = self.idf_[column] if column < n_words else self.char_idf_[column - n_words]
+        return float(idf), tuple(float(w) for w in self._coef_t[column])
+
+    def _block_scores(self, counts: dict[int, int], acc: list[float], scale: float) -> list[float]:
+        """Add one view's TF-IDF row (L2-normalised, times ``scale``) times the coefficients to ``acc``."""
+        weights = self._py_weights
+        log, sublinear = math.log, self.sublinear_tf
+        values = []
+        norm2 = 0.0
+        for column, count in counts.items():
+            idf, w = weights[column]
+            t = ((log(count) + 1.0) if sublinear else count) * idf
+            norm2 += t * t
+            values.append((t, w))
+        factor = scale / math.sqrt(norm2)
+        for t, w in values:
+            t *= factor
+            acc = [a + t * wk for a, wk in zip(acc, w)]
+        return acc
+
+    def _scores_one(self, text: str) -> tuple[list[float], bool]:
+        """Uncalibrated scores of one text in plain Python (no numpy call overhead)."""
+        counts = self._counts(text)
+        if not counts:
+            return list(self._intercept_list), True
+        acc = self._block_scores(counts, [0.0] * len(self.classes_), 1.0)
+        if self._chars is not None:
+            char_counts = self._char_counts(text)
+            if char_counts:  # hundreds of n-grams: one numpy product beats a Python loop
+                columns = np.fromiter(char_counts.keys(), dtype=np.intp, count=len(char_counts))
+                tf = np.fromiter(char_counts.values(), dtype=np.float64, count=len(char_counts))
+                if self.sublinear_tf:
+                    tf = np.log(tf) + 1.0
+                values = tf * self._char_idf_by_column[columns]
+                values *= float(self.char_weight) / math.sqrt(values @ values)
+                acc = [a + c for a, c in zip(acc, (values @ self._coef_t[columns]).tolist())]
+        return [a + b for a, b in zip(acc, self._intercept_list)], False
+
+    def _proba_one(self, text: str) -> list[float]:
+        scores, empty = self._scores_one(text)
+        if empty:
+            k = len(self.classes_)
+            return (
+                [1.0 if i == self._other else 0.0 for i in range(k)]
+                if self._other is not None
+                else [1.0 / k] * k
+            )
+        temperature = self.temperature_
+        top = max(scores)
+        exps = [math.exp((z - top) / temperature) for z in scores]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def _features(self, texts: list[str]) -> tuple[Any, np.ndarray]:
+        """TF-IDF rows of ``texts`` (scipy CSR, both views) and each text's count of word features."""
+        from scipy.sparse import csr_matrix
+
+        row_parts, col_parts, value_parts = [], [], []
+        indices: list[int] = []
+        counts: list[int] = []
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        for i, text in enumerate(texts):
+            c = self._counts(text)
+            indices.extend(c.keys())
+            counts.extend(c.values())
+            lengths[i] = len(c)
+        rows = np.repeat(np.arange(len(texts)), lengths)
+        tf = np.asarray(counts, dtype=np.float64)
+        n_tokens = np.bincount(rows, weights=tf, minlength=len(texts))
+        cols = np.asarray(indices, dtype=np.intp)
+        row_parts.append(rows)
+        col_parts.append(cols)
+        value_parts.append(
+            _tfidf_values(tf, self.idf_[cols], rows, len(texts), self.sublinear_tf, 1.0)
+        )
+        n_words = len(self.vocabulary_)
+        if self._chars is not None:
+            char_rows, char_cols, char_tf = self._chars.counts(texts)
+            keep = n_tokens[char_rows] > 0  # a text without word features stays featureless (other)
+            char_rows, char_cols, char_tf = char_rows[keep], char_cols[keep], char_tf[keep]
+            row_parts.append(char_rows)
+            col_parts.append(char_cols + n_words)
+            value_parts.append(
+                _tfidf_values(
+                    char_tf,
+                    self.char_idf_[char_cols],
+                    char_rows,
+                    len(texts),
+                    self.sublinear_tf,
+                    float(self.char_weight),
+                )
+            )
+        shape = (len(texts), n_words + (len(self._chars) if self._chars is not None else 0))
+        matrix = csr_matrix(
+            (np.concatenate(value_parts), (np.concatenate(row_parts), np.concatenate(col_parts))),
+            shape=shape,
+        )
+        return matrix, n_tokens
+
+    def _matrix(self, texts: list[str]) -> Any:
+        return self._features(texts)[0]
+
+    def _scores_of_matrix(self, matrix: Any) -> np.ndarray:
+        return np.asarray(matrix @ self._coef_t) + self.intercept_
+
+    def _proba_of_matrix(self, matrix: Any, empty: np.ndarray) -> np.ndarray:
+        return self._softmax(self._scores_of_matrix(matrix), empty)
+
+    def _softmax(self, scores: np.ndarray, empty: np.ndarray) -> np.ndarray:
+        z = scores / self.temperature_
+        z = z - z.max(axis=1, keepdims=True)
+        proba = np.exp(z)
+        proba /= proba.sum(axis=1, keepdims=True)
+        if empty.any():
+            proba[empty] = 0.0
+            if self._other is not None:
+                proba[empty, self._other] = 1.0
+            else:
+                proba[empty] = 1.0 / len(self.classes_)
+        return proba
+
+    def to_sklearn(self) -> Any:
+        """The equivalent scikit-learn ``Pipeline`` (TF-IDF + logistic regression, uncalibrated).
+
+        With the character view, the features are a ``FeatureUnion`` of the
+        word and the character ``TfidfVectorizer`` (weighted by
+        ``char_weight``). Its ``decision_function`` equals ours; its
+        ``predict_proba`` equals ours when ``temperature_`` is 1, except for
+        paragraphs with no known word or concept feature (empty, only
+        stopwords or platform names), which we define as ``other`` and the
+        pipeline scores by their character n-grams and the intercepts. The
+        context stage has no scikit-learn counterpart here: the pipeline
+        scores paragraphs one by one, as :meth:`predict_proba` does.
+        """
+        from functools import partial
+
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import FeatureUnion, Pipeline
+
+        from ._chars import char_ngrams
+
+        self._ensure_ready()
+        vectorizer = TfidfVectorizer(
+            analyzer=self._analyzer(),
+            lowercase=False,
+            token_pattern=None,
+            vocabulary=self.vocabulary_,
+            sublinear_tf=self.sublinear_tf,
+            dtype=np.float64,
+        )
+        vectorizer.fit(["placeholder"])  # fixed vocabulary: sets it up without learning
+        vectorizer.idf_ = self.idf_
+        features: Any = vectorizer
+        if self._chars is not None:
+            chars = TfidfVectorizer(
+                analyzer=partial(char_ngrams, ngram_range=self._chars.ngram_range),
+                lowercase=False,
+                token_pattern=None,
+                vocabulary=self._chars.feature_names(),
+                sublinear_tf=self.sublinear_tf,
+                dtype=np.float64,
+            )
+            chars.fit(["placeholder"])
+            chars.idf_ = self.char_idf_
+            features = FeatureUnion(
+                [("words", vectorizer), ("chars", chars)],
+                transformer_weights={"chars": float(self.char_weight)},
+            )
+        model = LogisticRegression(C=self.C)
+        model.classes_ = np.asarray(self.classes_)
+        if len(self.classes_) == 2:  # scikit-learn's binary form: one row, class 1 vs class 0
+            model.coef_ = (self.coef_[1] - self.coef_[0]).reshape(1, -1)
+            model.intercept_ = np.array([self.intercept_[1] - self.intercept_[0]])
+        else:
+            model.coef_ = self.coef_.copy()
+            model.intercept_ = self.intercept_.copy()
+        model.n_features_in_ = self.coef_.shape[1]
+        return Pipeline([("tfidf", features), ("model", model)])
+
+
+def _tfidf_values(
+    tf: np.ndarray, idf: np.ndarray, rows: np.ndarray, n_rows: int, sublinear: bool, scale: float
+) -> np.ndarray:
+    """TF-IDF values of one view, each row L2-normalised and multiplied by ``scale``."""
+    if sublinear:
+        tf = np.log(tf) + 1.0
+    values = tf * idf
+    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
+    return values * (scale / norms[rows]) if len(values) else values
+
+
+def _softmax_rows(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _multinomial_form(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One row of coefficients per class, also for scikit-learn's binary (one-row) form."""
+    coef = np.asarray(coef, dtype=np.float64)
+    intercept = np.asarray(intercept, dtype=np.float64)
+    if coef.shape[0] == 1:
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    return np.ascontiguousarray(coef), intercept
