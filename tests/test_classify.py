@@ -299,3 +299,34 @@ def test_proba_and_labels_together_match_separate_calls(clf):
     proba, labels = clf.predict_proba_and_labels(texts, threshold=0.3)
     np.testing.assert_allclose(proba, clf.predict_proba(texts), atol=1e-12)
     assert labels == clf.predict_labels(texts, threshold=0.3)
+
+
+def test_secondary_themes_teach_the_main_model_at_their_weight(authored):
+    small = [r for r in authored[::3]]
+    texts, y = [r.text for r in small], [r.label for r in small]
+    labels = [r.labels for r in small]
+    assert sum(len(ls) > 1 for ls in labels) >= 10  # enough paragraphs with a second theme
+
+    def fit(weight, with_labels=True):
+        model = et.ThemeClassifier(calibrate=False, context=False, secondary_weight=weight)
+        return model.fit(texts, y, labels=labels if with_labels else None)
+
+    plain = fit(0.0, with_labels=False)
+    np.testing.assert_array_equal(fit(0.0).coef_, plain.coef_)  # weight 0: main themes only
+    np.testing.assert_array_equal(fit(0.25, with_labels=False).coef_, plain.coef_)
+    taught = fit(0.25)
+    two = [i for i, ls in enumerate(labels) if len(ls) > 1]
+    second = [next(t for t in labels[i] if t != y[i]) for i in two]
+    columns = [taught.classes_.index(t) for t in second]
+    rows = np.arange(len(two))
+    before = plain.predict_proba([texts[i] for i in two])[rows, columns]
+    after = taught.predict_proba([texts[i] for i in two])[rows, columns]
+    assert np.mean(after > before) > 0.8  # the second theme gains on the paragraphs that list it
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan"), True, "0.5"])
+def test_secondary_weight_must_be_between_0_and_1(bad):
+    with pytest.raises(et.InputError, match="secondary_weight"):
+        et.ThemeClassifier(secondary_weight=bad).fit(
+            ["天猫门店", "服务商"], ["o2o", "merchant_services"]
+        )

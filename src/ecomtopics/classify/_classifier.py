@@ -101,6 +101,12 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         stage that labels a paragraph from the document around it.
     context_C : float
         Inverse regularisation strength of that second stage.
+    secondary_weight : float
+        When :meth:`fit` gets ``labels``, each paragraph also teaches the
+        main model its other listed themes, at this weight in all (shared
+        among them; the main theme has weight 1). Such a paragraph is
+        right for either theme, and this keeps the model from learning that
+        the second theme is wrong there. 0 trains on the main theme only.
     ngram_range : (int, int)
         Word n-grams over our tokens.
     min_df : int
@@ -158,6 +164,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         char_min_df: int = 2,
         context: bool = True,
         context_C: float = 1.0,
+        secondary_weight: float = 0.25,
         ngram_range: tuple[int, int] = (1, 1),
         min_df: int = 1,
         sublinear_tf: bool = True,
@@ -177,6 +184,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         self.char_min_df = char_min_df
         self.context = context
         self.context_C = context_C
+        self.secondary_weight = secondary_weight
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
@@ -226,6 +234,13 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
             or self.char_min_df < 1
         ):
             raise InputError(f"char_min_df must be an integer >= 1, got {self.char_min_df!r}")
+        weight = self.secondary_weight
+        if (
+            isinstance(weight, (bool, np.bool_))
+            or not isinstance(weight, numbers.Real)
+            or not 0 <= weight <= 1
+        ):
+            raise InputError(f"secondary_weight must be a number in [0, 1], got {weight!r}")
         if not isinstance(self.context, (bool, np.bool_)):
             raise InputError(f"context must be True or False, got {self.context!r}")
         if not 0.0 < self.multilabel_threshold < 1.0:
@@ -302,13 +317,14 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
             class_weight=self.class_weight,
             random_state=self.random_state,
         )
-        model.fit(matrix, y)
+        rows, targets, weights = _with_secondary(y, multi, float(self.secondary_weight))
+        model.fit(matrix[rows], targets, sample_weight=weights)
         self.classes_ = [str(c) for c in model.classes_]
         coef, self.intercept_ = _multinomial_form(model.coef_, model.intercept_)
         prior = self._lexicon_prior_matrix()
         self.coef_ = np.ascontiguousarray(coef + prior)
         oof = (
-            self._out_of_fold_scores(matrix, y, prior, group_of)
+            self._out_of_fold_scores(matrix, y, prior, group_of, multi)
             if self.calibrate or self.context
             else None
         )
@@ -558,6 +574,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         params.setdefault("ignore_platform_names", False)
         params.setdefault("char_ngrams", None)
         params.setdefault("context", False)
+        params.setdefault("secondary_weight", 0.0)  # versions before v6 trained on main themes only
         if params["char_ngrams"] is not None:
             params["char_ngrams"] = tuple(params["char_ngrams"])
         model = cls(**params)
@@ -585,6 +602,27 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         _check_shapes(model)
         model._prepare()
         return model
+
+
+def _with_secondary(
+    y: list[str], multi: list[list[str]], weight: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Training rows, targets and weights: every paragraph once with its main theme
+    (weight 1), plus once per other listed theme with ``weight`` shared among them.
+
+    >>> rows, targets, weights = _with_secondary(["o2o", "other"], [["o2o", "channel"], []], 0.25)
+    >>> rows.tolist(), targets.tolist(), weights.tolist()
+    ([0, 1, 0], ['o2o', 'other', 'channel'], [1.0, 1.0, 0.25])
+    """
+    rows, targets, weights = list(range(len(y))), list(y), [1.0] * len(y)
+    if weight > 0:
+        for i, (main, listed) in enumerate(zip(y, multi)):
+            extra = [t for t in dict.fromkeys(listed) if t != main and t != OTHER]
+            for theme in extra:
+                rows.append(i)
+                targets.append(theme)
+                weights.append(weight / len(extra))
+    return np.asarray(rows), np.asarray(targets), np.asarray(weights)
 
 
 def _check_shapes(model: ThemeClassifier) -> None:

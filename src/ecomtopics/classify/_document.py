@@ -32,6 +32,7 @@ class DocumentStage(LinearScorer):
     context_coef_: Any  # ndarray, or None without a context stage
     context_intercept_: Any  # ndarray, or None without a context stage
     context_C: float
+    secondary_weight: float
     max_iter: int
     random_state: int | None
     C: float
@@ -88,7 +89,12 @@ class DocumentStage(LinearScorer):
         return _softmax_rows(features @ self.context_coef_.T + self.context_intercept_)
 
     def _out_of_fold_scores(
-        self, matrix: Any, y: list[str], prior: np.ndarray, group_of: list[Any]
+        self,
+        matrix: Any,
+        y: list[str],
+        prior: np.ndarray,
+        group_of: list[Any],
+        multi: list[list[str]] | None = None,
     ) -> np.ndarray | None:
         """Uncalibrated scores of every training paragraph from a model that did not see its passage."""
         from sklearn.linear_model import LogisticRegression
@@ -109,13 +115,21 @@ class DocumentStage(LinearScorer):
         ]
         target = np.asarray(y)
         scores = np.zeros((len(y), len(self.classes_)))
+        from ._classifier import _with_secondary
+
+        weight = float(self.secondary_weight)
         for train, test in folds.split(matrix, target, group_ids if grouped else None):
+            rows, targets, weights = _with_secondary(
+                [y[i] for i in train],
+                [multi[i] for i in train] if multi is not None else [[] for _ in train],
+                weight if multi is not None else 0.0,
+            )
             model = LogisticRegression(
                 C=self.C,
                 max_iter=self.max_iter,
                 class_weight=self.class_weight,
                 random_state=self.random_state,
-            ).fit(matrix[train], target[train])
+            ).fit(matrix[train[rows]], targets, sample_weight=weights)
             fold_coef, fold_intercept = _multinomial_form(model.coef_, model.intercept_)
             fold_scores = np.asarray(matrix[test] @ fold_coef.T) + fold_intercept
             # a theme missing from this fold's training passages gets a score well below the others
