@@ -267,3 +267,22 @@ def test_help_texts_have_examples(plugin_dir: Path) -> None:
         assert "--store DIR" in sub.stdout
     missing = run(plugin_dir, "models")
     assert missing.returncode == 2 and "ACTION" in missing.stderr
+
+
+def test_train_needs_a_store_and_never_writes_into_the_package(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ecomtopics
+    from ecomtopics.cli import main
+
+    monkeypatch.delenv("ECOMTOPICS_MODELS", raising=False)
+    args = ["train", "theme-classifier", "--data", "data/authored"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "--store DIR or the ECOMTOPICS_MODELS environment variable" in err
+    inside = Path(ecomtopics.__file__).resolve().parent / "_bundled_models"
+    assert main([*args, "--store", str(inside)]) == 1
+    assert "inside the installed ecomtopics package" in capsys.readouterr().err
+    monkeypatch.setenv("ECOMTOPICS_MODELS", str(inside))
+    assert main(args) == 1
+    assert "$ECOMTOPICS_MODELS" in capsys.readouterr().err

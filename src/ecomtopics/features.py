@@ -16,7 +16,14 @@ import numpy as np
 from ._errors import InputError
 from ._estimator import EstimatorMixin
 from ._validation import check_text, check_texts
-from .tokenize import Tokenizer, concepts, platform_names
+from .tokenize import Tokenizer
+from .tokenize._lexicons import (
+    Lexicons,
+    check_package_lexicons,
+    lexicons_from_store,
+    lexicons_to_store,
+    package_lexicons,
+)
 
 __all__ = ["Analyzer", "Tfidf"]
 
@@ -41,6 +48,9 @@ class Analyzer:
     ignore_platform_names : bool
         Leave out the platform names of the ``platform_names.txt`` lexicon
         (Tmall, 淘宝, "platform" …), which real text uses whatever its theme.
+    lexicons : Lexicons, optional
+        The lexicon files to read (default: the package's); a loaded model
+        passes the copy it was trained with.
 
     >>> Analyzer(concepts=True)("线下门店 and offline stores")
     ['线下门店', 'offline_store', '@offline_retail', '@offline_retail']
@@ -54,6 +64,7 @@ class Analyzer:
         ngram_range: tuple[int, int] = (1, 1),
         concepts: bool = False,
         ignore_platform_names: bool = False,
+        lexicons: Lexicons | None = None,
     ) -> None:
         low, high = ngram_range
         if not 1 <= low <= high <= 4:
@@ -62,8 +73,10 @@ class Analyzer:
         self.ngram_range = (int(low), int(high))
         self.concepts = concepts
         self.ignore_platform_names = ignore_platform_names
-        self.tokenizer = Tokenizer(**self.tokenizer_params)
-        self._ignored = platform_names() if ignore_platform_names else frozenset()
+        self.lexicons = lexicons if lexicons is not None else package_lexicons()
+        self.tokenizer = Tokenizer(**self.tokenizer_params, lexicons=self.lexicons)
+        self._ignored = self.lexicons.platform_names() if ignore_platform_names else frozenset()
+        self._concepts = self.lexicons.concepts()
 
     def __call__(self, text: str) -> list[str]:
         tokens = self.tokenizer(text)
@@ -74,7 +87,7 @@ class Analyzer:
         for n in range(max(2, low), high + 1):
             features = features + [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
         if self.concepts:
-            table = concepts()
+            table = self._concepts
             features = features + [CONCEPT_PREFIX + c for t in tokens for c in table.get(t, ())]
         return features
 
@@ -83,7 +96,7 @@ class Analyzer:
         if token in self._ignored:
             return []
         if self.concepts:
-            return [token, *(CONCEPT_PREFIX + c for c in concepts().get(token, ()))]
+            return [token, *(CONCEPT_PREFIX + c for c in self._concepts.get(token, ()))]
         return [token]
 
     def get_params(self) -> dict[str, Any]:
@@ -97,7 +110,13 @@ class Analyzer:
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             Analyzer,
-            (self.tokenizer_params, self.ngram_range, self.concepts, self.ignore_platform_names),
+            (
+                self.tokenizer_params,
+                self.ngram_range,
+                self.concepts,
+                self.ignore_platform_names,
+                self.lexicons,
+            ),
         )
 
 
@@ -135,7 +154,8 @@ class Tfidf(EstimatorMixin):
     """
 
     _store_kind: ClassVar[str] = "tfidf"
-    _store_format: ClassVar[int] = 1
+    # 2: stored with its lexicons (lexicons/*); 1 loads with the package's if they match
+    _store_format: ClassVar[int] = 2
 
     def __init__(
         self,
@@ -157,7 +177,8 @@ class Tfidf(EstimatorMixin):
 
     def _analyzer(self) -> Analyzer:
         ngram_range = cast("tuple[int, int]", tuple(self.ngram_range))
-        return Analyzer(self.tokenizer_params, ngram_range, concepts=False)
+        lexicons = getattr(self, "lexicons_", None)
+        return Analyzer(self.tokenizer_params, ngram_range, concepts=False, lexicons=lexicons)
 
     def _vectorizer(self, vocabulary: Sequence[str] | None = None) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -177,6 +198,7 @@ class Tfidf(EstimatorMixin):
         """Learn the vocabulary and IDF weights from ``texts``."""
         texts = check_texts(texts, allow_empty=False)
         self._forget_source()
+        self.lexicons_ = package_lexicons()
         analyzer = self._analyzer()
         docs = [analyzer(t) for t in texts]
         if not any(docs):
@@ -261,18 +283,33 @@ class Tfidf(EstimatorMixin):
         return out
 
     # -- model store -----------------------------------------------------------------
-    def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    def _to_store(
+        self,
+    ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
         self._check_fitted("vocabulary_")
-        config = {"params": _jsonable(self.get_params())}
+        lexicons = getattr(self, "lexicons_", None) or package_lexicons()
+        config = {"params": _jsonable(self.get_params()), "lexicons": lexicons.hashes()}
         arrays = {"vocabulary": np.asarray(self.vocabulary_, dtype=np.str_), "idf": self.idf_}
-        return config, arrays
+        return config, arrays, lexicons_to_store(lexicons)
 
     @classmethod
-    def _from_store(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Tfidf:
+    def _from_store(
+        cls,
+        config: dict[str, Any],
+        arrays: dict[str, np.ndarray],
+        files: dict[str, bytes] | None = None,
+    ) -> Tfidf:
         model = cls(**_params_from_json(config["params"]))
+        model.lexicons_ = (
+            lexicons_from_store(files, "tfidf") if files is not None else package_lexicons()
+        )
         model.vocabulary_ = [str(t) for t in arrays["vocabulary"]]
         model.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
         return model
+
+    @classmethod
+    def _check_stored_without_files(cls, manifest: dict[str, Any], where: str) -> None:
+        check_package_lexicons(manifest, where)
 
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:

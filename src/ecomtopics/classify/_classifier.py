@@ -37,6 +37,12 @@ from .._errors import InputError
 from .._estimator import EstimatorMixin
 from .._validation import check_text, check_texts
 from ..features import CONCEPT_PREFIX, Analyzer, _identity
+from ..tokenize._lexicons import (
+    check_package_lexicons,
+    lexicons_from_store,
+    lexicons_to_store,
+    package_lexicons,
+)
 from ._chars import CharNgrams
 from ._context import n_context_features
 from ._document import DocumentStage, _check_groups, _fit_temperature
@@ -150,8 +156,9 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
     _requires_y: ClassVar[bool] = True
     _store_kind: ClassVar[str] = "theme-classifier"
     # 2: lexicon_prior and ignore_platform_names (1 loads with both off);
-    # 3: character view and context stage (1 and 2 load without them)
-    _store_format: ClassVar[int] = 3
+    # 3: character view and context stage (1 and 2 load without them);
+    # 4: stored with its lexicons (lexicons/*; older formats load with the package's if they match)
+    _store_format: ClassVar[int] = 4
 
     def __init__(
         self,
@@ -202,6 +209,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
             cast("tuple[int, int]", tuple(self.ngram_range)),
             concepts=self.concepts,
             ignore_platform_names=self.ignore_platform_names,
+            lexicons=getattr(self, "lexicons_", None),
         )
 
     def _check_params(self) -> None:
@@ -289,6 +297,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         from sklearn.linear_model import LogisticRegression
 
         self._check_params()
+        self.lexicons_ = package_lexicons()
         texts = check_texts(X, name="X", allow_empty=False)
         self._forget_source()
         if isinstance(y, str):
@@ -402,12 +411,10 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
 
     def _lexicon_prior_matrix(self) -> np.ndarray:
         """(classes, all columns): ``lexicon_prior`` where a concept feature meets its theme, else 0."""
-        from ..tokenize import concept_themes
-
         n_chars = len(self.char_keys_) if getattr(self, "char_keys_", None) is not None else 0
         prior = np.zeros((len(self.classes_), len(self.vocabulary_) + n_chars))
         if self.lexicon_prior:
-            theme_of = concept_themes()
+            theme_of = (getattr(self, "lexicons_", None) or package_lexicons()).concept_themes()
             row = {c: k for k, c in enumerate(self.classes_)}
             for j, feature in enumerate(self.vocabulary_):
                 if feature.startswith(CONCEPT_PREFIX) and theme_of.get(feature[1:]) in row:
@@ -538,10 +545,14 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         return [t for t in self.vocabulary_ if t.startswith(CONCEPT_PREFIX)]
 
     # -- model store -----------------------------------------------------------------
-    def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    def _to_store(
+        self,
+    ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
         self._check_fitted("coef_")
         params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
+        lexicons = getattr(self, "lexicons_", None) or package_lexicons()
         config = {
+            "lexicons": lexicons.hashes(),
             "params": params,
             "classes": self.classes_,
             "label_classes": self.label_classes_,
@@ -563,10 +574,19 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
             arrays.update(
                 context_coef=self.context_coef_, context_intercept=self.context_intercept_
             )
-        return config, arrays
+        return config, arrays, lexicons_to_store(lexicons)
 
     @classmethod
-    def _from_store(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> ThemeClassifier:
+    def _check_stored_without_files(cls, manifest: dict[str, Any], where: str) -> None:
+        check_package_lexicons(manifest, where)
+
+    @classmethod
+    def _from_store(
+        cls,
+        config: dict[str, Any],
+        arrays: dict[str, np.ndarray],
+        files: dict[str, bytes] | None = None,
+    ) -> ThemeClassifier:
         params = dict(config["params"])
         params["ngram_range"] = tuple(params["ngram_range"])
         # models saved before these settings existed were trained without them
@@ -578,6 +598,9 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         if params["char_ngrams"] is not None:
             params["char_ngrams"] = tuple(params["char_ngrams"])
         model = cls(**params)
+        model.lexicons_ = (
+            lexicons_from_store(files, cls._store_kind) if files is not None else package_lexicons()
+        )
         model.classes_ = list(config["classes"])
         model.label_classes_ = list(config["label_classes"])
         model.temperature_ = float(config["temperature"])

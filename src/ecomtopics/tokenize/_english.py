@@ -12,7 +12,7 @@ import functools
 import itertools
 
 from .._validation import LazyPattern, Memo
-from ._lexicons import en_mt_artefacts, en_phrases, en_stopwords
+from ._lexicons import Lexicons, package_lexicons
 
 __all__ = ["EnglishTokenizer", "singular"]
 
@@ -73,7 +73,7 @@ def _normal(text: str) -> str:
 
 @functools.cache
 def _phrase_table(
-    artefacts: bool, phrases: bool
+    artefacts: bool, phrases: bool, lexicons: Lexicons
 ) -> tuple[dict[str, list[str]], dict[str, tuple[int, ...]]]:
     """(surface n-gram -> replacement tokens, first word -> n-gram lengths) for artefacts and phrases.
 
@@ -82,7 +82,7 @@ def _phrase_table(
     """
     canonical: dict[tuple[str, ...], str] = {}  # singular word keys -> phrase token
     if phrases:
-        for phrase in en_phrases():
+        for phrase in lexicons.en_phrases():
             words = _normal(phrase).split()
             if words:
                 canonical.setdefault(tuple(singular(w) for w in words), "_".join(words))
@@ -103,9 +103,9 @@ def _phrase_table(
         return out
 
     replacements: dict[str, list[str]] = {}
-    sources = [(p, p) for p in (en_phrases() if phrases else ())]
+    sources = [(p, p) for p in (lexicons.en_phrases() if phrases else ())]
     if artefacts:
-        sources += list(en_mt_artefacts().items())
+        sources += list(lexicons.en_mt_artefacts().items())
     for surface, target in sources:
         words = _normal(surface).split()
         if not words:
@@ -143,6 +143,7 @@ class EnglishTokenizer:
         stopwords: bool = True,
         plurals: bool = True,
         drop_numbers: bool = True,
+        lexicons: Lexicons | None = None,
     ) -> None:
         self.lowercase = lowercase
         self.artefacts = artefacts
@@ -150,6 +151,8 @@ class EnglishTokenizer:
         self.stopwords = stopwords
         self.plurals = plurals
         self.drop_numbers = drop_numbers
+        self.lexicons = lexicons if lexicons is not None else package_lexicons()
+        self._stopwords = self.lexicons.en_stopwords()
 
     def __call__(self, text: str) -> list[str]:
         if self.lowercase:
@@ -158,7 +161,7 @@ class EnglishTokenizer:
             text = _POSSESSIVE.sub("", text)
         words = text.translate(_PUNCT_TO_SPACE).split()
         if self.artefacts or self.phrases:
-            replacements, first = _phrase_table(self.artefacts, self.phrases)
+            replacements, first = self._table
             if self.lowercase:
                 starts = [i for i, w in enumerate(words) if w in first]
             else:
@@ -169,6 +172,10 @@ class EnglishTokenizer:
         if len(forms) > _MAX_FORMS:  # bound the memo on endless streams of new words
             forms.clear()
         return [t for t in map(forms.__getitem__, words) if t]
+
+    @functools.cached_property
+    def _table(self) -> tuple[dict[str, list[str]], dict[str, tuple[int, ...]]]:
+        return _phrase_table(self.artefacts, self.phrases, self.lexicons)
 
     @functools.cached_property
     def _forms(self) -> dict[str, str]:
@@ -182,7 +189,7 @@ class EnglishTokenizer:
         if not word or not any(ch.isalnum() for ch in word):
             return ""
         lower = word.lower()
-        if self.stopwords and lower in en_stopwords():
+        if self.stopwords and lower in self._stopwords:
             return ""
         if self.drop_numbers and lower.replace(".", "").replace(",", "").isdigit():
             return ""

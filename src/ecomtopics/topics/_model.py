@@ -11,8 +11,14 @@ import numpy as np
 
 from .._errors import InputError, InputTypeError
 from .._estimator import EstimatorMixin
-from ..tokenize import Tokenizer, concept_themes, concepts, platform_names, topic_stopwords
-from ..tokenize._lexicons import topic_units, topic_units_hash
+from ..tokenize import Tokenizer
+from ..tokenize._lexicons import (
+    Lexicons,
+    check_package_lexicons,
+    lexicons_from_store,
+    lexicons_to_store,
+    package_lexicons,
+)
 from ._corpus import (
     COHERENCE_MEASURES,
     _BowCorpus,
@@ -142,8 +148,12 @@ class TopicModel(TopicInspection, EstimatorMixin):
         if self.untranslated not in ("keep", "drop"):
             raise InputError(f"untranslated must be 'keep' or 'drop', got {self.untranslated!r}")
 
+    def _lexicons(self) -> Lexicons:
+        """The lexicons this model reads text with: its own copy once fitted or loaded."""
+        return getattr(self, "lexicons_", None) or package_lexicons()
+
     def _tokenizer(self) -> Tokenizer:
-        return Tokenizer(**(self.tokenizer_params or {}))
+        return Tokenizer(**(self.tokenizer_params or {}), lexicons=self._lexicons())
 
     # -- shared units -----------------------------------------------------------------
     def _uses_units(self) -> bool:
@@ -152,13 +162,14 @@ class TopicModel(TopicInspection, EstimatorMixin):
     def _build_unit_map(self) -> dict[str, str]:
         """Token -> unit ("" drops the token), from the lexicons (at fit time)."""
         table: dict[str, str] = {}
+        lexicons = self._lexicons()
         if self.shared_units:
             if self.shared_units != "table":  # the concept lexicon fills what the table leaves out
-                for token, names in concepts().items():
+                for token, names in lexicons.concepts().items():
                     table[token] = "@" + names[0]
-            table.update(topic_units())
+            table.update(lexicons.topic_units())
         if self.ignore_platform_names:
-            table.update({name: "" for name in platform_names()})
+            table.update({name: "" for name in lexicons.platform_names()})
         return table
 
     def _mapper(self) -> Any:
@@ -196,6 +207,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
             raise InputTypeError(
                 "texts must be an iterable of str, not a single string; wrap it in a list"
             )
+        self.lexicons_ = package_lexicons()
         tokenizer = self._tokenizer()
         self._unit_map = self._build_unit_map() if self._uses_units() else None
         corpus = _TokenCorpus(texts, tokenizer, self._mapper() if self._uses_units() else None)
@@ -205,7 +217,11 @@ class TopicModel(TopicInspection, EstimatorMixin):
             dictionary = Dictionary(corpus)
             if self.domain_stopwords:
                 dictionary.filter_tokens(
-                    bad_ids=[i for w, i in dictionary.token2id.items() if w in topic_stopwords()]
+                    bad_ids=[
+                        i
+                        for w, i in dictionary.token2id.items()
+                        if w in self.lexicons_.topic_stopwords()
+                    ]
                 )
             no_below = min(self.no_below, max(1, corpus.n_docs // 2))
             dictionary.filter_extremes(
@@ -287,9 +303,9 @@ class TopicModel(TopicInspection, EstimatorMixin):
 
     def _anchor_words(self) -> dict[str, list[str]]:
         if self.anchors == "lexicon":
-            themes = concept_themes()
+            themes = self._lexicons().concept_themes()
             words: dict[str, set[str]] = {}
-            for token, names in concepts().items():
+            for token, names in self._lexicons().concepts().items():
                 for concept in names:
                     words.setdefault(themes[concept], set()).add(token)
             return {theme: sorted(ws) for theme, ws in words.items()}
@@ -465,10 +481,17 @@ class TopicModel(TopicInspection, EstimatorMixin):
         return value
 
     # -- model store ------------------------------------------------------------------
-    def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    def _to_store(
+        self,
+    ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
         self._check()
         params = {k: v for k, v in self.get_params().items()}
-        config = {"params": params, "eta_is_matrix": bool(np.ndim(self._lda.eta) == 2)}
+        lexicons = self._lexicons()
+        config = {
+            "params": params,
+            "eta_is_matrix": bool(np.ndim(self._lda.eta) == 2),
+            "lexicons": lexicons.hashes(),
+        }
         arrays = {
             "vocabulary": np.asarray(self.vocabulary_, dtype=np.str_),
             "document_frequency": np.asarray(
@@ -489,15 +512,27 @@ class TopicModel(TopicInspection, EstimatorMixin):
             pairs = sorted(self._unit_map.items())
             arrays["unit_tokens"] = np.asarray([t for t, _ in pairs], dtype=np.str_)
             arrays["unit_names"] = np.asarray([u for _, u in pairs], dtype=np.str_)
-            config["topic_units_sha256"] = topic_units_hash()
-        return config, arrays
+            config["topic_units_sha256"] = lexicons.hashes().get("topic_units.tsv")
+        return config, arrays, lexicons_to_store(lexicons)
 
     @classmethod
-    def _from_store(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> TopicModel:
+    def _check_stored_without_files(cls, manifest: dict[str, Any], where: str) -> None:
+        check_package_lexicons(manifest, where)
+
+    @classmethod
+    def _from_store(
+        cls,
+        config: dict[str, Any],
+        arrays: dict[str, np.ndarray],
+        files: dict[str, bytes] | None = None,
+    ) -> TopicModel:
         from gensim.corpora import Dictionary
         from gensim.models import LdaModel
 
         model = cls(**config["params"])
+        model.lexicons_ = (
+            lexicons_from_store(files, cls._store_kind) if files is not None else package_lexicons()
+        )
         model._unit_map = None
         if "unit_tokens" in arrays:
             model._unit_map = {
