@@ -22,6 +22,7 @@ from ._corpus import (
     _TokenCorpus,
     coherence_on,
 )
+from ._inference import BLOCK_DOCS, lda_gamma
 from ._inspect import TopicInspection
 
 __all__ = ["TopicModel"]
@@ -346,7 +347,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
         batch: list[list[tuple[int, int]]] = []
         for bow in bows:
             batch.append(bow)
-            if len(batch) == 2048:
+            if len(batch) == BLOCK_DOCS:
                 total += self._mix(batch).sum(axis=0)
                 n, batch = n + len(batch), []
         if batch:
@@ -356,7 +357,8 @@ class TopicModel(TopicInspection, EstimatorMixin):
 
     # -- inference --------------------------------------------------------------------
     def _mix(self, bows: Sequence[list[tuple[int, int]]]) -> np.ndarray:
-        gamma, _ = self._lda.inference(list(bows))
+        """Normalised gamma of gensim's ``inference``, computed for the whole batch at once."""
+        gamma = lda_gamma(self._lda, bows)
         return gamma / gamma.sum(axis=1, keepdims=True)
 
     def transform(self, texts: Iterable[Any]) -> np.ndarray:
@@ -373,10 +375,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
         bows = [self._dictionary.doc2bow(self._analyse(_text_of(t), tokenizer)) for t in texts]
         if not bows:
             return np.empty((0, self.n_topics))
-        out = np.empty((len(bows), self.n_topics))
-        for start in range(0, len(bows), 2048):
-            out[start : start + 2048] = self._mix(bows[start : start + 2048])
-        return out
+        return self._mix(bows)
 
     def fit_transform(self, texts: Iterable[Any], y: Any = None) -> np.ndarray:
         texts = list(texts)
