@@ -18,6 +18,12 @@ from ecomtopics.classify._chars import (
     normalise_fast,
     normalise_for_chars,
 )
+from ecomtopics.tokenize._english import (
+    _POSSESSIVE,
+    _PUNCT_TO_SPACE,
+    EnglishTokenizer,
+    _phrase_table,
+)
 
 ALPHABET = st.sampled_from(
     list(
@@ -169,3 +175,85 @@ def test_one_call_equals_the_batch_path_on_real_text(clf, real):
 )
 def test_one_call_equals_the_batch_path_on_random_text(clf, texts):
     assert np.abs(one_by_one(clf, texts) - clf.predict_proba(texts)).max() <= 1e-9
+
+
+# -- the English tokenizer vs its per-word definition ----------------------------------------
+def reference_english(tokenizer: EnglishTokenizer, text: str) -> list[str]:
+    """The tokenizer as first written: a Python loop over words and over phrase starts."""
+    if tokenizer.lowercase:
+        text = text.lower()
+    if "'s" in text or "’s" in text:
+        text = _POSSESSIVE.sub("", text)
+    words = text.translate(_PUNCT_TO_SPACE).split()
+    if tokenizer.artefacts or tokenizer.phrases:
+        replacements, first = _phrase_table(tokenizer.artefacts, tokenizer.phrases)
+        out: list[str] = []
+        done = 0
+        for i, word in enumerate(words):
+            if i < done or word.lower() not in first:
+                continue
+            for n in first[word.lower()]:
+                span = words[i : i + n]
+                if i + n > len(words):
+                    continue
+                hit = replacements.get(" ".join(span).rstrip(".").lower())
+                if hit is not None and (n == 1 or "." not in " ".join(span[:-1])):
+                    out += words[done:i] + hit
+                    done = i + n
+                    break
+        words = out + words[done:]
+    return [t for t in (tokenizer._form(w) for w in words) if t]
+
+
+PHRASE_WORDS = st.sampled_from(
+    [
+        "double",
+        "11",
+        "Double",
+        "11.",
+        "DOUBLE",
+        "flagship",
+        "stores",
+        "Flagship",
+        "Store.",
+        "electricity",
+        "supplier",
+        "village",
+        "Amoy",
+        "wireless",
+        "online",
+        "offline",
+        "u.s.",
+        "the",
+        "of",
+        "O2O",
+        "new",
+        "retail",
+        ".",
+        "..",
+        "Tmall",
+        "天猫",
+        "线下",
+        "cross-border",
+        "e-commerce's",
+        "store's,",
+        "11.11",
+        "(double)",
+        "Singles'",
+        "Day",
+    ]
+)
+ENGLISH = st.lists(PHRASE_WORDS | st.text(max_size=8), max_size=20).map(" ".join)
+
+
+@given(ENGLISH, st.booleans(), st.booleans(), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_english_tokens_equal_the_per_word_definition(text, lowercase, artefacts, phrases):
+    tokenizer = EnglishTokenizer(lowercase=lowercase, artefacts=artefacts, phrases=phrases)
+    assert tokenizer(text) == reference_english(tokenizer, text)
+
+
+def test_english_tokens_on_real_text(real):
+    tokenizer = EnglishTokenizer()
+    for text in real:
+        assert tokenizer(text) == reference_english(tokenizer, text)
