@@ -16,7 +16,7 @@ from scipy.special import psi
 import ecomtopics as et
 from conftest import ROOT
 from ecomtopics.topics._corpus import _text_of
-from ecomtopics.topics._inference import batch_inference, bows_to_csr, lda_gamma
+from ecomtopics.topics._inference import batch_inference, bows_to_csr, lda_gamma, lda_inference
 
 TOL = 1e-3
 
@@ -193,3 +193,35 @@ def test_a_fitted_model_transforms_as_gensim():
     assert l1(model.transform(texts), model._lda.inference(bows)[0]) <= TOL
     shares = mix(model._lda.inference(bows)[0]).mean(axis=0)
     np.testing.assert_allclose(model.topic_shares_, shares, atol=1e-6)
+
+
+# -- training: the batch E-step's sufficient statistics, and a whole fit ---------------------
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_sufficient_statistics_equal_gensim(model, seed, data):
+    bows = data.draw(bags(model._lda.num_terms, max_docs=30))
+    theirs, ours = copy.copy(model._lda), copy.copy(model._lda)
+    theirs.random_state = np.random.RandomState(seed)
+    ours.random_state = np.random.RandomState(seed)
+    gamma_ref, sstats_ref = LdaModel.inference(theirs, bows, collect_sstats=True)
+    gamma, sstats = lda_inference(ours, bows, collect_sstats=True)
+    assert l1(gamma, gamma_ref) <= TOL
+    np.testing.assert_allclose(sstats, sstats_ref, rtol=1e-7, atol=1e-9 * sstats_ref.max())
+    assert lda_inference(ours, bows)[1] is None
+
+
+def test_training_with_the_batch_e_step_equals_gensim(monkeypatch):
+    from ecomtopics.topics import _batch_lda
+
+    texts = paragraphs()[:300]
+    params = dict(n_topics=4, passes=3, iterations=50, random_state=2, progress=False)
+    ours = et.TopicModel(**params).fit(texts)
+    assert isinstance(ours._lda, _batch_lda.BatchLdaModel)
+    monkeypatch.setattr(_batch_lda.BatchLdaModel, "inference", LdaModel.inference)
+    theirs = et.TopicModel(**params).fit(texts)
+    np.testing.assert_allclose(
+        ours.topic_word_matrix(), theirs.topic_word_matrix(), rtol=1e-6, atol=1e-9
+    )
+    assert l1(ours.transform(texts[:100]), theirs.transform(texts[:100])) <= TOL

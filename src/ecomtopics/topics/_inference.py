@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import psi
 
-__all__ = ["batch_inference", "bows_to_csr", "lda_gamma"]
+__all__ = ["batch_inference", "bows_to_csr", "lda_gamma", "lda_inference", "sufficient_statistics"]
 
 #: Documents per block of :func:`batch_inference` in :func:`lda_gamma`: bounds the working
 #: memory (about ``nonzeros * n_topics * 16`` bytes a block), large enough that numpy's
@@ -64,10 +64,22 @@ def lda_gamma(lda: Any, bows: Sequence[Sequence[tuple[int, float]]]) -> np.ndarr
     The start is drawn from ``lda.random_state`` as gensim draws it (one
     ``gamma(100, 1/100, (len(bows), K))`` call, advancing the state the same way).
     """
+    return lda_inference(lda, bows)[0]
+
+
+def lda_inference(
+    lda: Any, chunk: Any, collect_sstats: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Drop-in for ``lda.inference(chunk, collect_sstats)``: (gamma, sufficient statistics or None).
+
+    The statistics are gensim's, ``sstats[k, w] = sum_d n_dw * phi_dwk``, from each
+    document's final ``exp(E[log theta])`` and normaliser.
+    """
+    bows = list(chunk)
     k = lda.num_topics
     gamma0 = np.asarray(lda.random_state.gamma(100.0, 1.0 / 100.0, (len(bows), k)), dtype=lda.dtype)
     matrix = bows_to_csr(bows, lda.num_terms, dtype=lda.dtype)
-    return batch_inference(
+    gamma = batch_inference(
         lda.expElogbeta,
         lda.alpha,
         matrix,
@@ -76,6 +88,33 @@ def lda_gamma(lda: Any, bows: Sequence[Sequence[tuple[int, float]]]) -> np.ndarr
         lda.gamma_threshold,
         block_docs=BLOCK_DOCS,
     )
+    if not collect_sstats:
+        return gamma, None
+    return gamma, sufficient_statistics(lda.expElogbeta, matrix, gamma)
+
+
+def sufficient_statistics(exp_elog_beta: np.ndarray, matrix: Any, gamma: np.ndarray) -> np.ndarray:
+    """(K, V) expected counts ``sum_d n_dw * expElogtheta_dk * expElogbeta_kw / phinorm_dw``."""
+    beta = np.asarray(exp_elog_beta)
+    eps = float(np.finfo(beta.dtype).eps)
+    x = sp.csr_matrix(matrix)
+    if x.nnz == 0:
+        return np.zeros_like(beta)
+    exp_theta = _exp_dirichlet_expectation(np.asarray(gamma, dtype=beta.dtype))
+    beta_t = np.ascontiguousarray(beta.T)
+    sstats_t = np.zeros_like(beta_t)  # (V, K)
+    for start in range(0, x.shape[0], BLOCK_DOCS):
+        sub = x[start : start + BLOCK_DOCS]
+        if sub.nnz == 0:
+            continue
+        e = exp_theta[start : start + BLOCK_DOCS]
+        rows = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+        phinorm = np.einsum("nk,nk->n", e[rows], beta_t[sub.indices]) + eps
+        ratio = sp.csr_matrix((sub.data / phinorm, sub.indices, sub.indptr), shape=sub.shape)
+        sstats_t[: ratio.shape[1]] += ratio.T @ e
+    sstats = np.ascontiguousarray(sstats_t.T)
+    sstats *= beta
+    return sstats
 
 
 def _exp_dirichlet_expectation(gamma: np.ndarray) -> np.ndarray:

@@ -189,7 +189,8 @@ class TopicModel(TopicInspection, EstimatorMixin):
     def fit(self, texts: Iterable[Any], y: Any = None) -> TopicModel:
         """Train on ``texts`` (strings or paragraphs; any iterable, read once and kept on disk)."""
         from gensim.corpora import Dictionary
-        from gensim.models import LdaModel
+
+        from ._batch_lda import BatchLdaModel
 
         self._check_params()
         self._forget_source()
@@ -231,7 +232,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
                 disable=self.progress if self.progress is None else not self.progress,
                 leave=False,
             ) as bar:
-                lda = LdaModel(
+                lda = BatchLdaModel(
                     corpus=_BowCorpus(corpus, dictionary, bar),
                     id2word=dictionary,
                     num_topics=self.n_topics,
