@@ -430,7 +430,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         """Uncalibrated scores, one column per class (as scikit-learn's)."""
         self._ensure_ready()
         texts = check_texts(X, name="X")
-        if len(texts) <= 4:  # plain Python beats numpy's per-call overhead
+        if len(texts) <= 4:  # a few small numpy calls a text beat building a sparse matrix
             return np.array([self._scores_one(t)[0] for t in texts], dtype=np.float64).reshape(
                 len(texts), -1
             )
@@ -448,9 +448,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         proba = np.empty((len(texts), len(self.classes_)))
         for start in range(0, len(texts), 4096):
             chunk = texts[start : start + 4096]
-            if (
-                len(chunk) <= 4
-            ):  # one paragraph per call: plain Python beats numpy's per-call overhead
+            if len(chunk) <= 4:  # one paragraph per call: no sparse matrix
                 proba[start : start + len(chunk)] = np.array(
                     [self._proba_one(t) for t in chunk]
                 ).reshape(len(chunk), -1)
@@ -469,8 +467,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         self._ensure_ready()
         check_text(text)
         proba = self._proba_one(text)
-        best = max(range(len(proba)), key=proba.__getitem__)
-        return self.classes_[best], np.array(proba)
+        return self.classes_[int(proba.argmax())], proba
 
     def predict_labels(self, X: Iterable[str], threshold: float | None = None) -> list[list[str]]:
         """Every theme each paragraph substantially discusses, most likely first.

@@ -162,16 +162,21 @@ class EnglishTokenizer:
         words = text.translate(_PUNCT_TO_SPACE).split()
         if self.artefacts or self.phrases:
             replacements, first = self._table
-            if self.lowercase:
-                starts = [i for i, w in enumerate(words) if w in first]
-            else:
-                starts = [i for i, w in enumerate(words) if w.lower() in first]
+            lowered = words if self.lowercase else list(map(str.lower, words))
+            starts = list(itertools.compress(itertools.count(), map(first.__contains__, lowered)))
             if starts:
-                words = _merge(words, starts, replacements, first, self.lowercase)
+                words = _merge(
+                    words,
+                    lowered,
+                    starts,
+                    replacements,
+                    first,
+                    _second_words(self.artefacts, self.phrases, self.lexicons),
+                )
         forms = self._forms
         if len(forms) > _MAX_FORMS:  # bound the memo on endless streams of new words
             forms.clear()
-        return [t for t in map(forms.__getitem__, words) if t]
+        return list(filter(None, map(forms.__getitem__, words)))
 
     @functools.cached_property
     def _table(self) -> tuple[dict[str, list[str]], dict[str, tuple[int, ...]]]:
@@ -201,29 +206,50 @@ class EnglishTokenizer:
         return lower if self.lowercase else word
 
 
+@functools.cache
+def _second_words(artefacts: bool, phrases: bool, lexicons: Lexicons) -> dict[str, frozenset[str]]:
+    """First word -> the second words of its n-grams of two or more words (a quick pre-check)."""
+    seconds: dict[str, set[str]] = {}
+    for key in _phrase_table(artefacts, phrases, lexicons)[0]:
+        words = key.split(" ")
+        if len(words) > 1:
+            seconds.setdefault(words[0], set()).add(words[1])
+    return {w: frozenset(ws) for w, ws in seconds.items()}
+
+
 def _merge(
     words: list[str],
+    lowered: list[str],
     starts: list[int],
     replacements: dict[str, list[str]],
     first: dict[str, tuple[int, ...]],
-    lowercase: bool,
+    seconds: dict[str, frozenset[str]],
 ) -> list[str]:
-    """Replace phrase and artefact n-grams starting at ``starts`` by their tokens."""
+    """Replace phrase and artefact n-grams starting at ``starts`` by their tokens.
+
+    ``lowered`` is ``words`` in lower case (the same list when already lower case).
+    An n-gram of ``n >= 2`` words can only match when the next word (without
+    trailing dots, for ``n == 2``) is one of the n-gram's second words.
+    """
     out: list[str] = []
     done = 0
     n_words = len(words)
+    empty: frozenset[str] = frozenset()
     for i in starts:
         if i < done:
             continue
-        lengths = first[words[i] if lowercase else words[i].lower()]
-        for n in lengths:
-            if i + n > n_words:
+        head = lowered[i]
+        if i + 1 < n_words:
+            nxt = lowered[i + 1]
+            allowed = seconds.get(head, empty)
+            longer = nxt in allowed or nxt.rstrip(".") in allowed
+        else:
+            longer = False
+        for n in first[head]:
+            if i + n > n_words or (n > 1 and not longer):
                 continue
-            span = words[i : i + n]
-            key = " ".join(span).rstrip(".")
-            if not lowercase:
-                key = key.lower()
-            hit = replacements.get(key)
+            span = lowered[i : i + n]
+            hit = replacements.get(" ".join(span).rstrip("."))
             if hit is not None and (n == 1 or "." not in " ".join(span[:-1])):
                 out.extend(words[done:i])
                 out.extend(hit)

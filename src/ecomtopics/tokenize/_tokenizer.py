@@ -189,7 +189,7 @@ class Tokenizer:
         forms = self._zh_forms
         if len(forms) > 500_000:  # bound the memo on endless streams of new words
             forms.clear()
-        return [t for t in map(forms.__getitem__, self._zh.cut(text)) if t]
+        return list(filter(None, map(forms.__getitem__, self._zh.cut(text))))
 
     @functools.cached_property
     def _zh_forms(self) -> dict[str, str]:

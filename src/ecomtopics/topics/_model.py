@@ -28,6 +28,7 @@ from ._corpus import (
     _TokenCorpus,
     coherence_on,
 )
+from ._inference import BLOCK_DOCS, lda_gamma
 from ._inspect import TopicInspection
 
 __all__ = ["TopicModel"]
@@ -199,7 +200,8 @@ class TopicModel(TopicInspection, EstimatorMixin):
     def fit(self, texts: Iterable[Any], y: Any = None) -> TopicModel:
         """Train on ``texts`` (strings or paragraphs; any iterable, read once and kept on disk)."""
         from gensim.corpora import Dictionary
-        from gensim.models import LdaModel
+
+        from ._batch_lda import BatchLdaModel
 
         self._check_params()
         self._forget_source()
@@ -246,7 +248,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
                 disable=self.progress if self.progress is None else not self.progress,
                 leave=False,
             ) as bar:
-                lda = LdaModel(
+                lda = BatchLdaModel(
                     corpus=_BowCorpus(corpus, dictionary, bar),
                     id2word=dictionary,
                     num_topics=self.n_topics,
@@ -362,7 +364,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
         batch: list[list[tuple[int, int]]] = []
         for bow in bows:
             batch.append(bow)
-            if len(batch) == 2048:
+            if len(batch) == BLOCK_DOCS:
                 total += self._mix(batch).sum(axis=0)
                 n, batch = n + len(batch), []
         if batch:
@@ -372,7 +374,8 @@ class TopicModel(TopicInspection, EstimatorMixin):
 
     # -- inference --------------------------------------------------------------------
     def _mix(self, bows: Sequence[list[tuple[int, int]]]) -> np.ndarray:
-        gamma, _ = self._lda.inference(list(bows))
+        """Normalised gamma of gensim's ``inference``, computed for the whole batch at once."""
+        gamma = lda_gamma(self._lda, bows)
         return gamma / gamma.sum(axis=1, keepdims=True)
 
     def transform(self, texts: Iterable[Any]) -> np.ndarray:
@@ -389,10 +392,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
         bows = [self._dictionary.doc2bow(self._analyse(_text_of(t), tokenizer)) for t in texts]
         if not bows:
             return np.empty((0, self.n_topics))
-        out = np.empty((len(bows), self.n_topics))
-        for start in range(0, len(bows), 2048):
-            out[start : start + 2048] = self._mix(bows[start : start + 2048])
-        return out
+        return self._mix(bows)
 
     def fit_transform(self, texts: Iterable[Any], y: Any = None) -> np.ndarray:
         texts = list(texts)
