@@ -25,3 +25,11 @@ def test_ci_runs_the_readme_test_command():
     install_and_test = test_command.split("&& ", 2)[-1]  # after venv creation and activation
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert install_and_test.replace("pip install -e", "pip install --quiet -e") in ci
+
+
+def test_ci_runs_the_slow_tests_too():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "-m 'not slow'" in config["tool"]["pytest"]["ini_options"]["addopts"]
+    assert _commands()[1].endswith('python -m pytest -m "slow or not slow"')
