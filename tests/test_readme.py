@@ -53,3 +53,11 @@ def test_the_tour_runs_as_a_doctest(monkeypatch: pytest.MonkeyPatch) -> None:
     out: list[str] = []
     result = runner.run(test, out=out.append)
     assert result.failed == 0, "".join(out)
+
+
+def test_ci_runs_the_slow_tests_too():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "-m 'not slow'" in config["tool"]["pytest"]["ini_options"]["addopts"]
+    assert _commands()[1].endswith('python -m pytest -m "slow or not slow"')

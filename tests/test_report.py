@@ -64,6 +64,7 @@ def _chromium() -> str | None:
     )
 
 
+@pytest.mark.slow  # a headless browser
 @pytest.mark.skipif(_chromium() is None, reason="no chromium here (CI installs Debian's chromium)")
 def test_report_in_a_headless_browser(page, tmp_path):
     import matplotlib.image

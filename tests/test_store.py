@@ -772,6 +772,7 @@ _KILL_SCRIPT = textwrap.dedent(
 _VERSION_LINE = re.compile(r"^v[0-9]+$")
 
 
+@pytest.mark.slow  # processes killed while saving, repeatedly
 def test_a_process_killed_while_saving_leaves_the_store_valid(tmp_path: Path) -> None:
     root = tmp_path / "models"
     script = tmp_path / "saver.py"
@@ -817,6 +818,7 @@ def _concurrent_saver(root: str, seed: int, barrier: Any, results: Any) -> None:
     results.put((seed, ModelStore(root).save(model, "many")))
 
 
+@pytest.mark.slow  # four spawned processes
 def test_four_processes_saving_at_once_get_distinct_versions(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(4), ctx.Queue()

@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._errors import InputError
+
 __all__ = ["build_corpus", "default_data_path", "run_benchmarks"]
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ def build_corpus(lang: str, size: int, seed: int = 0, data: str | Path | None = 
     root = Path(data) if data is not None else default_data_path()
     paths = [p for p in (root / "authored", root / "gold") if p.exists()]
     if not paths:
-        raise FileNotFoundError(
+        raise InputError(
             f"benchmarks need the repository's data/ folder (with authored/ and gold/); {root} has neither: "
             f"pass --data PATH or run from a checkout"
         )
@@ -190,7 +192,7 @@ def run_benchmarks(
     clf = load_model("theme-classifier")
     data = Path(data) if data is not None else default_data_path()
     if not (data / "authored").is_dir():
-        raise FileNotFoundError(
+        raise InputError(
             f"benchmarks need the repository's data/ folder (with authored/ and gold/); {data} has no "
             f"authored/: pass --data PATH or run from a checkout"
         )

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._errors import InputError
 from ._estimator import EstimatorMixin
-from ._validation import check_text, check_texts
+from ._validation import Interval, IntPair, check_text, check_texts
 from .tokenize import Tokenizer, concepts, platform_names
 from .tokenize._lexicons import (
     Lexicons,
@@ -146,8 +146,6 @@ class Tfidf(EstimatorMixin):
         Use 1 + log(tf).
     max_features : int, optional
         Keep the most frequent terms only.
-    random_state : int
-        Recorded for the model store; TF-IDF itself has no randomness.
 
     Attributes
     ----------
@@ -159,6 +157,14 @@ class Tfidf(EstimatorMixin):
     _store_kind: ClassVar[str] = "tfidf"
     # 2: stored with its lexicons (lexicons/*); 1 loads with the package's if they match
     _store_format: ClassVar[int] = 2
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "tokenizer_params": [dict, None],
+        "ngram_range": [IntPair(1, 4)],
+        "min_df": [Interval("int", 1, None), Interval("float", 0, 1)],
+        "max_df": [Interval("int", 1, None), Interval("float", 0, 1)],
+        "sublinear_tf": [bool],
+        "max_features": [Interval("int", 1, None), None],
+    }
 
     def __init__(
         self,
@@ -168,7 +174,6 @@ class Tfidf(EstimatorMixin):
         max_df: int | float = 1.0,
         sublinear_tf: bool = True,
         max_features: int | None = None,
-        random_state: int | None = 0,
     ) -> None:
         self.tokenizer_params = tokenizer_params
         self.ngram_range = ngram_range
@@ -176,7 +181,6 @@ class Tfidf(EstimatorMixin):
         self.max_df = max_df
         self.sublinear_tf = sublinear_tf
         self.max_features = max_features
-        self.random_state = random_state
 
     def _analyzer(self) -> Analyzer:
         ngram_range = cast("tuple[int, int]", tuple(self.ngram_range))
@@ -199,6 +203,7 @@ class Tfidf(EstimatorMixin):
 
     def fit(self, texts: Iterable[str], y: Any = None) -> Tfidf:
         """Learn the vocabulary and IDF weights from ``texts``."""
+        self._validate_params()
         texts = check_texts(texts, allow_empty=False)
         self._forget_source()
         self.lexicons_ = package_lexicons()
@@ -323,7 +328,10 @@ class Tfidf(EstimatorMixin):
         arrays: dict[str, np.ndarray],
         files: dict[str, bytes] | None = None,
     ) -> Tfidf:
-        model = cls(**_params_from_json(config["params"]))
+        params = _params_from_json(config["params"])
+        # versions saved while Tfidf had a (dead) random_state recorded it: ignored
+        params.pop("random_state", None)
+        model = cls(**params)
         model.lexicons_ = (
             lexicons_from_store(files, "tfidf") if files is not None else package_lexicons()
         )

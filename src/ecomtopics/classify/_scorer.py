@@ -39,7 +39,7 @@ class LinearScorer:
     """
 
     # fitted by the classifier (annotations only: these are not class attributes)
-    classes_: list[str]
+    classes_: np.ndarray  # of str
     vocabulary_: list[str]
     idf_: np.ndarray
     coef_: np.ndarray
@@ -64,7 +64,8 @@ class LinearScorer:
         self._index = {term: i for i, term in enumerate(self.vocabulary_)}
         self._analyzer_ = self._analyzer()
         self._tokenizer_ = self._analyzer_.tokenizer
-        self._other = self.classes_.index(OTHER) if OTHER in self.classes_ else None
+        classes = self.classes_.tolist()
+        self._other = classes.index(OTHER) if OTHER in classes else None
         self._coef_t = np.ascontiguousarray(self.coef_.T)
         self._columns = Memo(self._token_columns) if tuple(self.ngram_range) == (1, 1) else None
         keys = getattr(self, "char_keys_", None)
@@ -266,7 +267,7 @@ class LinearScorer:
                 transformer_weights={"chars": float(self.char_weight)},
             )
         model = LogisticRegression(C=self.C)
-        model.classes_ = np.asarray(self.classes_)
+        model.classes_ = np.asarray(self.classes_.tolist())
         if len(self.classes_) == 2:  # scikit-learn's binary form: one row, class 1 vs class 0
             model.coef_ = (self.coef_[1] - self.coef_[0]).reshape(1, -1)
             model.intercept_ = np.array([self.intercept_[1] - self.intercept_[0]])

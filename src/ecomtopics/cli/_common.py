@@ -172,9 +172,10 @@ def add_format(
 
 
 def write_rows(
-    rows: list[dict[str, Any]], fmt: str, columns: list[str], out: TextIO = sys.stdout
+    rows: list[dict[str, Any]], fmt: str, columns: list[str], out: TextIO | None = None
 ) -> None:
-    """Write rows as a terminal table, JSON Lines or CSV."""
+    """Write rows as a terminal table, JSON Lines or CSV (to ``sys.stdout`` as it is when called)."""
+    out = sys.stdout if out is None else out
     if fmt == "json":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -328,7 +328,7 @@ def resolve_kind(kind: str, where: Path) -> type[Any]:
         raise ModelIntegrityError(
             f"{where}: unknown model kind {kind!r} (known kinds: {known}); the model was saved "
             f"by code this installation lacks: upgrade ecomtopics or install the package that "
-            f"provides the kind (or register it with ecomtopics.store.register_kind)"
+            f"provides the kind (or register it with ecomtopics.register_kind)"
         )
     if isinstance(target, type):
         return target

@@ -143,12 +143,12 @@ def unpack_model(
     if not isinstance(kind, str) or not callable(getattr(model, "_to_store", None)):
         raise InputError(
             f"cannot save a {label}: it does not implement the store protocol "
-            f"(_store_kind, _store_format, _to_store, _from_store; see ecomtopics.store.StorableModel)"
+            f"(_store_kind, _store_format, _to_store, _from_store; see ecomtopics.StorableModel)"
         )
     if not is_registered(kind):
         raise InputError(
             f"cannot save a {label}: its kind {kind!r} is not registered, so it could not be loaded "
-            f"again; register it first with ecomtopics.store.register_kind({kind!r}, {label})"
+            f"again; register it first with ecomtopics.register_kind({kind!r}, {label})"
         )
     kind_format = check_format_attr(cls)
     result = model._to_store()

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._errors import InputError, InputTypeError
 from .._estimator import EstimatorMixin
+from .._validation import Interval, Options
 from ..tokenize import Tokenizer
 from ..tokenize._lexicons import (
     Lexicons,
@@ -88,6 +89,26 @@ class TopicModel(TopicInspection, EstimatorMixin):
 
     _store_kind: ClassVar[str] = "topic-model"
     _store_format: ClassVar[int] = 2
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_topics": [Interval("int", 1, None)],
+        "passes": [Interval("int", 1, None)],
+        "iterations": [Interval("int", 1, None)],
+        "alpha": [Options({"symmetric", "asymmetric", "auto"})],
+        "eta": [Interval("real", 0, None, closed="neither"), None],
+        "anchors": [dict, Options({"lexicon"}), None],
+        "anchor_weight": [Interval("real", 0, None)],
+        "domain_stopwords": [bool],
+        "no_below": [Interval("int", 0, None)],
+        "no_above": [Interval("real", 0, 1, closed="right")],
+        "keep_n": [Interval("int", 1, None), None],
+        "chunksize": [Interval("int", 1, None)],
+        "tokenizer_params": [dict, None],
+        "random_state": [Interval("int", 0, 2**32 - 1), None],
+        "shared_units": [bool, Options({"table"})],
+        "untranslated": [Options({"keep", "drop"})],
+        "ignore_platform_names": [bool],
+        "progress": [bool, None],
+    }
 
     def __init__(
         self,
@@ -130,24 +151,12 @@ class TopicModel(TopicInspection, EstimatorMixin):
         self.progress = progress
 
     def _check_params(self) -> None:
-        if not isinstance(self.n_topics, int) or self.n_topics < 1:
-            raise InputError(f"n_topics must be a positive integer, got {self.n_topics!r}")
-        if self.alpha not in ("symmetric", "asymmetric", "auto"):
-            raise InputError(
-                f"alpha must be 'symmetric', 'asymmetric' or 'auto', got {self.alpha!r}"
-            )
-        if isinstance(self.anchors, str) and self.anchors != "lexicon":
-            raise InputError(
-                f"anchors must be a dict of theme -> words or 'lexicon', got {self.anchors!r}"
-            )
+        self._validate_params()
         if self.anchors is not None and len(self._anchor_words()) > self.n_topics:
             raise InputError(
-                f"{len(self._anchor_words())} anchor themes but only {self.n_topics} topics"
+                f"TopicModel: {len(self._anchor_words())} anchor themes but only "
+                f"{self.n_topics} topics (n_topics)"
             )
-        if self.passes < 1 or self.iterations < 1:
-            raise InputError("passes and iterations must be at least 1")
-        if self.untranslated not in ("keep", "drop"):
-            raise InputError(f"untranslated must be 'keep' or 'drop', got {self.untranslated!r}")
 
     def _lexicons(self) -> Lexicons:
         """The lexicons this model reads text with: its own copy once fitted or loaded."""
