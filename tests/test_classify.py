@@ -320,7 +320,7 @@ def test_secondary_themes_teach_the_main_model_at_their_weight(authored):
     taught = fit(0.25)
     two = [i for i, ls in enumerate(labels) if len(ls) > 1]
     second = [next(t for t in labels[i] if t != y[i]) for i in two]
-    columns = [taught.classes_.index(t) for t in second]
+    columns = [list(taught.classes_).index(t) for t in second]
     rows = np.arange(len(two))
     before = plain.predict_proba([texts[i] for i in two])[rows, columns]
     after = taught.predict_proba([texts[i] for i in two])[rows, columns]
