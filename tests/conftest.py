@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+import os
+import traceback
 from pathlib import Path
 
 import pytest
@@ -12,3 +17,65 @@ SEEDS = ROOT / "seeds"
 def seed_texts() -> dict[str, str]:
     """The five seed documents by the first three characters of their file name."""
     return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+def run_cli(
+    *args: str,
+    stdin: bytes | None = None,
+    check_code: int | None = None,
+    timeout: float = 300,
+    subprocess: bool = False,
+) -> tuple[int, str, str]:
+    """Run ``ecomtopics ARGS``: (exit code, stdout, stderr).
+
+    In this process through :func:`ecomtopics.cli.main` (fast: no interpreter
+    start, models and dictionaries loaded once), or as a real subprocess with
+    ``subprocess=True`` or when ``stdin`` is given: for what only a process
+    shows (exit codes of the real entry point, stdin, logging set-up, signals).
+    """
+    if subprocess or stdin is not None:
+        code, out, err = _cli_subprocess(args, stdin, timeout)
+    else:
+        code, out, err = _cli_in_process(args)
+    if check_code is not None:
+        assert code == check_code, (code, out[-2000:], err[-2000:])
+    return code, out, err
+
+
+def _cli_subprocess(args: tuple[str, ...], stdin: bytes | None, timeout: float):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ecomtopics.cli", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        env=env,
+    )
+    return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+
+
+def _cli_in_process(args: tuple[str, ...]):
+    from ecomtopics.cli import main
+
+    out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8") for _ in range(2))
+    logger = logging.getLogger("ecomtopics")
+    level = logger.level
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: --help, usage errors
+                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+            except Exception:  # what the interpreter does with an uncaught error (--debug)
+                traceback.print_exc()
+                code = 1
+    finally:
+        logger.setLevel(level)  # main() sets the package's log level: keep it to this call
+    texts = []
+    for stream in (out, err):
+        stream.flush()
+        texts.append(stream.buffer.getvalue().decode("utf-8"))  # type: ignore[attr-defined]
+    return code, texts[0], texts[1]

@@ -38,6 +38,7 @@ def test_in_memory_model_goes_to_workers_by_files(texts):
     assert labels == fresh.predict(texts)
 
 
+@pytest.mark.slow  # starts a local dask cluster
 def test_dask_backend_on_a_local_cluster(model, texts):
     distributed = pytest.importorskip("dask.distributed")
     with (
@@ -135,6 +136,7 @@ def _alive(pid):
         return False
 
 
+@pytest.mark.slow  # a parent process with loky workers, killed
 @pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="needs Linux /proc")
 def test_workers_exit_when_the_parent_is_killed(tmp_path):
     import json

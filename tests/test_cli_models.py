@@ -1,8 +1,11 @@
-"""``ecomtopics models list | show | verify | promote``, run as a real subprocess.
+"""``ecomtopics models list | show | verify | promote``.
 
-The command line is a separate process, so the test model kind reaches it the
-way an extension package would: an ``ecomtopics.model_kinds`` entry point of a
-small installed-looking distribution put on PYTHONPATH.
+Most calls run in this process (``ecomtopics.cli.main``), where the test model
+kind is registered by the ``plugin_bag`` fixture. The calls with
+``subprocess=True`` run the real command line in a separate process, which
+finds the kind the way an extension package provides it: an
+``ecomtopics.model_kinds`` entry point of a small installed-looking
+distribution put on PYTHONPATH (or, without it, does not).
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
+from subprocess import CompletedProcess
+from subprocess import run as run_process
 from typing import Any
 
 import numpy as np
 import pytest
 
+from conftest import _cli_in_process
 from ecomtopics import ModelStore
 from ecomtopics.store import register_kind
 
@@ -84,14 +89,16 @@ def store(tmp_path: Path, plugin_bag: type) -> ModelStore:
 
 
 def run(
-    plugin_dir: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+    plugin_dir: Path, *args: str, env: dict[str, str] | None = None, subprocess: bool = False
+) -> CompletedProcess[str]:
+    if not subprocess:
+        return _run_here(args, env or {})
     full_env = {k: v for k, v in os.environ.items() if k != "ECOMTOPICS_MODELS"}
     full_env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(plugin_dir), os.environ.get("PYTHONPATH")])
     )
     full_env.update(env or {})
-    return subprocess.run(
+    return run_process(
         [sys.executable, "-m", "ecomtopics.cli", *args],
         capture_output=True,
         text=True,
@@ -100,7 +107,20 @@ def run(
     )
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+def _run_here(args: tuple[str, ...], env: dict[str, str]) -> CompletedProcess[str]:
+    saved = os.environ.get("ECOMTOPICS_MODELS")
+    os.environ.pop("ECOMTOPICS_MODELS", None)
+    os.environ.update(env)
+    try:
+        code, out, err = _cli_in_process(args)
+    finally:
+        os.environ.pop("ECOMTOPICS_MODELS", None)
+        if saved is not None:
+            os.environ["ECOMTOPICS_MODELS"] = saved
+    return CompletedProcess(list(args), code, out, err)
+
+
+def assert_one_line_error(result: CompletedProcess[str], *fragments: str) -> None:
     assert result.returncode == 1, result
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -114,7 +134,8 @@ def test_list_shows_versions_promoted_marker_kind_and_key_metric(
     store: ModelStore, plugin_dir: Path
 ) -> None:
     store.promote("demo", "v2")
-    result = run(plugin_dir, "models", "list", "--store", str(store.root))
+    # a separate process: the kind comes from the extension's entry point
+    result = run(plugin_dir, "models", "list", "--store", str(store.root), subprocess=True)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["NAME", "VERSION", "PROMOTED", "KIND", "CREATED", "METRIC"]
@@ -228,7 +249,8 @@ def test_verify_refuses_a_manifest_from_a_newer_ecomtopics(
 def test_verify_without_the_extension_names_the_unknown_kind(
     store: ModelStore, tmp_path: Path
 ) -> None:
-    result = run(tmp_path, "models", "verify", "--store", str(store.root))  # plugin not on the path
+    # a separate process without the extension on its path
+    result = run(tmp_path, "models", "verify", "--store", str(store.root), subprocess=True)
     assert_one_line_error(
         result, "unknown model kind 'cli-test-bag'", "install the package that provides the kind"
     )
@@ -267,3 +289,22 @@ def test_help_texts_have_examples(plugin_dir: Path) -> None:
         assert "--store DIR" in sub.stdout
     missing = run(plugin_dir, "models")
     assert missing.returncode == 2 and "ACTION" in missing.stderr
+
+
+def test_train_needs_a_store_and_never_writes_into_the_package(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ecomtopics
+    from ecomtopics.cli import main
+
+    monkeypatch.delenv("ECOMTOPICS_MODELS", raising=False)
+    args = ["train", "theme-classifier", "--data", "data/authored"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "--store DIR or the ECOMTOPICS_MODELS environment variable" in err
+    inside = Path(ecomtopics.__file__).resolve().parent / "_bundled_models"
+    assert main([*args, "--store", str(inside)]) == 1
+    assert "inside the installed ecomtopics package" in capsys.readouterr().err
+    monkeypatch.setenv("ECOMTOPICS_MODELS", str(inside))
+    assert main(args) == 1
+    assert "$ECOMTOPICS_MODELS" in capsys.readouterr().err

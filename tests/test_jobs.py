@@ -1,8 +1,15 @@
-"""Retraining jobs: determinism, reports, promotion only when not worse, bad rows."""
+"""Retraining jobs: determinism, reports, promotion only when not worse, bad rows.
+
+A job trains, evaluates and bootstraps, which takes a while: one run is shared by
+the tests that only read it (``first_run``), tests that run more jobs start from
+a copy of its store, and every job here draws few bootstrap resamples
+(``n_resamples``).
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -29,19 +36,39 @@ def small_data(tmp_path_factory):
     return folder
 
 
+#: Bootstrap resamples of the confidence intervals in these tests (the default is 2000).
+FEW_RESAMPLES = 10
+#: A cheaper model for jobs whose model quality does not matter to the test.
+QUICK = {"C": 10.0, "calibrate": False, "context": False}
+
+
 def _config(folder, params=None, **kw):
     return JobConfig(
         model="theme-classifier",
         data=[str(folder / "train.jsonl")],
         gold=[str(folder / "gold.jsonl")],
         params=params or {"C": 10.0},
+        n_resamples=FEW_RESAMPLES,
         **kw,
     )
 
 
-def test_job_writes_version_report_and_promotes(small_data, tmp_path):
-    store = et.ModelStore(tmp_path)
-    result = run_job(_config(small_data), store)
+@pytest.fixture(scope="module")
+def first_run(small_data, tmp_path_factory):
+    """One job into an empty store, shared: (store root, result). Read it; do not write to it."""
+    root = tmp_path_factory.mktemp("first-run")
+    return root, run_job(_config(small_data), et.ModelStore(root))
+
+
+def _copy_of(first_run, tmp_path):
+    """A store of its own holding the first run's v1 (promoted), for tests that run more jobs."""
+    shutil.copytree(first_run[0], tmp_path / "store")
+    return et.ModelStore(tmp_path / "store")
+
+
+def test_job_writes_version_report_and_promotes(first_run):
+    root, result = first_run
+    store = et.ModelStore(root)
     assert result.version == "v1" and result.promoted
     folder = store.path("theme-classifier", "v1")
     report = json.loads((folder / "report.json").read_text())
@@ -50,13 +77,12 @@ def test_job_writes_version_report_and_promotes(small_data, tmp_path):
     assert "macro-F1" in (folder / "report.md").read_text()
     manifest = store.manifest("theme-classifier", "v1")
     assert manifest["training_data"]["rows"] > 0 and len(manifest["training_data"]["sha256"]) == 64
-    assert et.load_model("theme-classifier", store=tmp_path).predict(["线下门店"])[0] in et.THEMES
+    assert et.load_model("theme-classifier", store=root).predict(["线下门店"])[0] in et.THEMES
 
 
-def test_same_data_and_seed_give_identical_model_files(small_data, tmp_path):
-    store = et.ModelStore(tmp_path)
-    run_job(_config(small_data), store)
-    run_job(_config(small_data), store)
+def test_same_data_and_seed_give_identical_model_files(first_run, small_data, tmp_path):
+    store = _copy_of(first_run, tmp_path)
+    assert run_job(_config(small_data), store).version == "v2"
     files = [store.manifest("theme-classifier", v)["files"] for v in ("v1", "v2")]
     model_files = [
         {k: v for k, v in f.items() if k.startswith("arrays/") or k == "config.json"} for f in files
@@ -65,17 +91,16 @@ def test_same_data_and_seed_give_identical_model_files(small_data, tmp_path):
     assert len(model_files[0]) >= 6
 
 
-def test_a_worse_model_is_not_promoted(small_data, tmp_path):
-    store = et.ModelStore(tmp_path)
-    good = run_job(_config(small_data), store)
-    worse = run_job(_config(small_data, params={"C": 0.001, "calibrate": False}), store)
+def test_a_worse_model_is_not_promoted(first_run, small_data, tmp_path):
+    store = _copy_of(first_run, tmp_path)
+    good = first_run[1]
+    worse_params = {**QUICK, "C": 0.001}
+    worse = run_job(_config(small_data, params=worse_params), store)
     assert worse.value < good.value
     assert not worse.promoted
     assert store.promoted("theme-classifier") == good.version
-    assert et.load_model("theme-classifier", store=tmp_path).C == 10.0
-    forced = run_job(
-        _config(small_data, params={"C": 0.001, "calibrate": False}), store, promote="force"
-    )
+    assert et.load_model("theme-classifier", store=store.root).C == 10.0
+    forced = run_job(_config(small_data, params=worse_params), store, promote="force")
     assert forced.promoted and store.promoted("theme-classifier") == forced.version
 
 
@@ -87,7 +112,9 @@ def test_bad_rows_fail_or_are_skipped(small_data, tmp_path):
         '{"id": "broken", "text": 5, "lang": "en", "label": "o2o", "labels": ["o2o"], "source": "x"}',
     )
     bad.write_text("\n".join(lines) + "\n")
-    config = JobConfig(model="theme-classifier", data=[str(bad)], params={"C": 10.0})
+    config = JobConfig(
+        model="theme-classifier", data=[str(bad)], params=QUICK, n_resamples=FEW_RESAMPLES
+    )
     with pytest.raises(et.DataError, match=r"bad\.jsonl:4: 'text' must be a string"):
         run_job(config, tmp_path / "store")
     assert not (tmp_path / "store" / "theme-classifier").exists() or not et.ModelStore(
@@ -119,6 +146,7 @@ def test_topic_job(small_data, tmp_path):
         model="topic-model",
         data=[str(small_data / "train.jsonl")],
         params={"n_topics": 4, "passes": 2},
+        n_resamples=FEW_RESAMPLES,
     )
     result = run_job(config, tmp_path)
     assert result.promoted and result.metric == "coherence.c_v"
@@ -154,7 +182,13 @@ def test_a_run_missing_a_theme_is_never_promoted(small_data, v4_store, tmp_path,
     data = _write_rows(tmp_path / "no-channel.jsonl", rows)
     with caplog.at_level("WARNING", logger="ecomtopics"):
         result = run_job(
-            JobConfig(model="theme-classifier", data=[str(data)], params={"C": 10.0}), v4_store
+            JobConfig(
+                model="theme-classifier",
+                data=[str(data)],
+                params={"C": 10.0},
+                n_resamples=FEW_RESAMPLES,
+            ),
+            v4_store,
         )
     assert "no training row has the theme(s) channel" in caplog.text
     assert not result.promoted and "classes differ" in result.reason
@@ -170,7 +204,13 @@ def test_copied_rows_do_not_win_a_perfect_held_out_score(v4_store, tmp_path, cap
     data = _write_rows(tmp_path / "copies.jsonl", copies)
     with caplog.at_level("WARNING", logger="ecomtopics"):
         result = run_job(
-            JobConfig(model="theme-classifier", data=[str(data)], params={"C": 10.0}), v4_store
+            JobConfig(
+                model="theme-classifier",
+                data=[str(data)],
+                params={"C": 10.0},
+                n_resamples=FEW_RESAMPLES,
+            ),
+            v4_store,
         )
     assert "360 row(s) repeat the text of another row" in caplog.text
     assert (
@@ -189,7 +229,10 @@ def test_a_missing_metric_in_the_promoted_manifest_does_not_mean_promote(small_d
     path.write_text(json.dumps(manifest))
     result = run_job(
         JobConfig(
-            model="theme-classifier", data=[str(small_data / "train.jsonl")], params={"C": 10.0}
+            model="theme-classifier",
+            data=[str(small_data / "train.jsonl")],
+            params=QUICK,
+            n_resamples=FEW_RESAMPLES,
         ),
         v4_store,
     )

@@ -91,6 +91,11 @@ def test_save_load_round_trip_is_identical(fitted, tmp_path):
     version = store.save(model, f"contract-{name}")
     loaded = store.load(f"contract-{name}", version)
     np.testing.assert_array_equal(output(model, TEXTS + UNSEEN), output(loaded, TEXTS + UNSEEN))
+    if hasattr(model, "classes_"):  # scikit-learn's convention, kept through the store
+        assert isinstance(loaded.classes_, np.ndarray)
+        assert loaded.classes_.tolist() == model.classes_.tolist()
+        proba = output(loaded, TEXTS)
+        assert loaded.classes_[proba.argmax(1)].tolist() == loaded.predict(TEXTS)
 
 
 def test_rows_are_normalised(fitted):
@@ -111,6 +116,12 @@ def test_set_params_and_repr(make):
     assert type(model).__name__ in repr(model)
     with pytest.raises(ValueError, match="invalid parameter"):
         model.set_params(no_such_param=1)
+    assert model.set_params() is model
+
+
+@pytest.mark.parametrize("cls", [et.ThemeClassifier, et.TopicModel, et.Tfidf])
+def test_parameter_constraints_cover_every_parameter(cls):
+    assert sorted(cls._parameter_constraints) == sorted(cls().get_params())
 
 
 @settings(max_examples=15, deadline=None)

@@ -188,7 +188,7 @@ def test_version_folder_layout_manifest_and_card(store: ModelStore) -> None:
     manifest = json.loads(text)
     assert text == json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
     assert manifest == store.manifest("tiny")
-    assert manifest["store_format"] == STORE_FORMAT == 1
+    assert manifest["store_format"] == STORE_FORMAT == 2
     assert (manifest["name"], manifest["version"], manifest["kind"], manifest["kind_format"]) == (
         "tiny",
         "v1",
@@ -605,23 +605,105 @@ def test_tampered_versions_are_refused_naming_the_file(store: ModelStore, case: 
         store.promote("tiny", "v1")
 
 
-def test_a_model_trained_with_other_lexicons_loads_with_a_warning(
-    store: ModelStore, caplog: pytest.LogCaptureFixture
+class Carrier(Bag):
+    """A model that stores a file with itself and is rebuilt from it."""
+
+    _store_kind = "test-carrier"
+
+    def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
+        return dict(self.config), dict(self.arrays), {"lexicons/words.txt": b"a\nb\n"}
+
+    @classmethod
+    def _from_store(  # type: ignore[override]
+        cls,
+        config: dict[str, Any],
+        arrays: dict[str, np.ndarray],
+        files: dict[str, bytes] | None = None,
+    ) -> Carrier:
+        model = cls(config, arrays)
+        model.files = files
+        return model
+
+
+register_kind("test-carrier", Carrier)
+
+
+def test_a_model_is_rebuilt_from_the_files_it_stores_with_itself(store: ModelStore) -> None:
+    version = store.save(Carrier({"a": 1}), "carrier", files={"report.md": "# hi"})
+    vdir = store.path("carrier", version)
+    manifest = store.manifest("carrier")
+    assert manifest["model_files"] == ["lexicons/words.txt"]
+    assert manifest["files"]["lexicons/words.txt"] == sha(vdir / "lexicons" / "words.txt")
+    assert "lexicons" not in manifest  # the store records no provenance of its own
+    assert store.load("carrier").files == {"lexicons/words.txt": b"a\nb\n"}
+    (vdir / "lexicons" / "words.txt").write_bytes(b"a\nc\n")
+    with pytest.raises(ModelIntegrityError, match=r"words\.txt: checksum mismatch"):
+        store.load("carrier")
+    with pytest.raises(InputError, match=r"would replace files the model stores"):
+        store.save(Carrier(), "carrier", files={"lexicons/words.txt": "x"})
+
+
+def test_builtin_models_read_text_with_the_lexicons_stored_with_them(
+    store: ModelStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from ecomtopics import ThemeClassifier
+    from ecomtopics.tokenize import _lexicons
+
+    texts = [
+        "天猫线下门店",
+        "offline stores open",
+        "服务商 service providers",
+        "double 11 sales",
+    ] * 3
+    labels = ["o2o", "o2o", "merchant_services", "operations"] * 3
+    clf = ThemeClassifier(char_ngrams=None, context=False, calibrate=False).fit(texts, labels)
+    version = store.save(clf, "themes")
+    vdir = store.path("themes", version)
+    package = _lexicons.package_lexicons()
+    assert sorted(p.name for p in (vdir / "lexicons").iterdir()) == package.names()
+    assert json.loads((vdir / "config.json").read_text())["lexicons"] == package.hashes()
+    probe = ["天猫的线下门店 with offline stores"]
+    before = store.load("themes").predict_proba(probe)
+    # the package's lexicons change (no concepts at all): the stored model does not
+    edited = _lexicons.Lexicons(
+        {**{n: package.text(n) for n in package.names()}, "concepts.tsv": ""}, origin="edited"
+    )
+    monkeypatch.setattr(_lexicons, "package_lexicons", lambda: edited)
+    for module in ("ecomtopics.classify._classifier", "ecomtopics.features"):
+        monkeypatch.setattr(f"{module}.package_lexicons", lambda: edited)
+    loaded = store.load("themes")
+    assert loaded.lexicons_ == package != edited
+    np.testing.assert_array_equal(loaded.predict_proba(probe), before)
+
+
+def test_a_version_saved_without_its_lexicons_needs_the_same_package_lexicons(
+    store: ModelStore,
+) -> None:
+    from ecomtopics import Tfidf
     from ecomtopics.tokenize import lexicon_hashes
 
-    version = store.save(fitted(), "tiny")
-    manifest = json.loads((store.root / "tiny" / version / "manifest.json").read_text())
-    assert manifest["lexicons"] == lexicon_hashes() and "platform_names.txt" in manifest["lexicons"]
-    with caplog.at_level("WARNING", logger="ecomtopics"):
-        store.load("tiny", version)
-    assert not caplog.records
-    _edit_manifest(lexicons={**manifest["lexicons"], "concepts.tsv": "0" * 64})(
-        store.root / "tiny" / version
-    )
-    with caplog.at_level("WARNING", logger="ecomtopics"):
-        store.load("tiny", version)
-    assert "other versions of the lexicons concepts.tsv" in caplog.text
+    store.save(Tfidf().fit(["天猫线下门店", "offline stores"]), "words")
+    vdir = store.path("words", "v1")
+    # as store format 1 wrote it: no lexicons/, their hashes in the manifest
+    manifest = json.loads((vdir / "manifest.json").read_text())
+    for rel in manifest.pop("model_files"):
+        del manifest["files"][rel]
+    manifest.update(store_format=1, kind_format=1, lexicons=lexicon_hashes())
+    (vdir / "manifest.json").write_text(json.dumps(manifest))
+    from ecomtopics.tokenize._lexicons import package_lexicons
+
+    assert store.load("words").lexicons_ is package_lexicons()  # the same files: allowed
+    _edit_manifest(lexicons={**lexicon_hashes(), "concepts.tsv": "0" * 64})(vdir)
+    with pytest.raises(
+        ModelIntegrityError,
+        match=re.escape(str(vdir)) + r": .*without its lexicons.*concepts\.tsv differ.*retrain",
+    ):
+        store.load("words")
+    _edit_manifest(lexicons=None)(vdir)
+    with pytest.raises(
+        ModelIntegrityError, match=r"without its lexicons and without their checksums"
+    ):
+        store.load("words")
 
 
 def test_a_kind_whose_code_cannot_be_imported_is_refused(store: ModelStore) -> None:
@@ -690,6 +772,7 @@ _KILL_SCRIPT = textwrap.dedent(
 _VERSION_LINE = re.compile(r"^v[0-9]+$")
 
 
+@pytest.mark.slow  # processes killed while saving, repeatedly
 def test_a_process_killed_while_saving_leaves_the_store_valid(tmp_path: Path) -> None:
     root = tmp_path / "models"
     script = tmp_path / "saver.py"
@@ -735,6 +818,7 @@ def _concurrent_saver(root: str, seed: int, barrier: Any, results: Any) -> None:
     results.put((seed, ModelStore(root).save(model, "many")))
 
 
+@pytest.mark.slow  # four spawned processes
 def test_four_processes_saving_at_once_get_distinct_versions(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(4), ctx.Queue()
@@ -922,3 +1006,20 @@ def test_verify_checks_the_classes(shipped_copy: Any) -> None:
     (vdir / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelIntegrityError, match=r"config\.json: classes .* are not distinct"):
         store.verify()
+
+
+def test_every_shipped_version_carries_the_lexicons_it_was_trained_with() -> None:
+    store = ModelStore(bundled_store_path())
+    for name in store.names():
+        for version in store.versions(name):
+            manifest = store.manifest(name, version)
+            vdir = store.path(name, version)
+            stored = {p.name: sha(p) for p in (vdir / "lexicons").iterdir()}
+            assert manifest["model_files"] == sorted(f"lexicons/{n}" for n in stored)
+            # where the manifest recorded the lexicons' hashes, the stored copies are those files
+            for file_name, digest in (manifest.get("lexicons") or {}).items():
+                assert stored[file_name] == digest, (name, version, file_name)
+            assert "gold_predictions" not in manifest["metrics"]  # they live in report.json
+            assert "gold_predictions" in json.loads((vdir / "report.json").read_text()) or (
+                name != "theme-classifier"
+            )

@@ -56,13 +56,9 @@ def test_double_11_stays_one_token(tok):
 
 
 def test_electricity_supplier_is_e_commerce(tok, seed_texts):
-    assert tok("A senior electricity supplier said") == [
-        "senior",
-        "e-commerce",
-        "said",
-    ] or "electricity" not in tok("A senior electricity supplier said")
-    assert "electricity" not in tok("A senior electricity supplier said")
-    assert "e-commerce" in tok("A senior electricity supplier said")
+    # 电商 machine-translated word by word: one token, and "said" is a stopword
+    assert tok("A senior electricity supplier said") == ["senior", "e-commerce"]
+    assert tok("electricity suppliers") == ["e-commerce"]
     assert "electricity" not in tok(seed_texts["004"])
 
 
@@ -122,19 +118,28 @@ def test_batch_and_pickle(tok):
     assert et.Tokenizer(**tok.get_params()) == tok
 
 
-def test_thread_safety():
+@pytest.mark.parametrize("engine", ["rjieba", "jieba"])
+def test_one_tokenizer_shared_by_threads(engine):
     texts = ["天猫双十一线上线下融合人货场", "Tmall flagship stores and service providers"] * 50
-    expected = [et.Tokenizer()(t) for t in texts]
+    expected = [et.Tokenizer(engine=engine)(t) for t in texts]
+    shared = et.Tokenizer(engine=engine)  # one instance, first used by all threads at once
+    start = threading.Barrier(4)
     results: list[list[list[str]]] = []
+    errors: list[BaseException] = []
 
     def work():
-        results.append(et.Tokenizer(engine="rjieba").tokenize_many(texts))
+        try:
+            start.wait()
+            results.append([shared(t) for t in texts])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert errors == []
     assert results == [expected] * 4
 
 

@@ -126,3 +126,44 @@ def test_tfidf_keywords_and_groups():
     ]
     with pytest.raises(et.InputError, match="top_n"):
         tfidf.keywords("x", top_n=0)
+
+
+def test_fit_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import gc
+    import os
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    model = et.TopicModel(n_topics=2, passes=1, random_state=0).fit(TEXTS)
+    assert np.isfinite(model.coherence("u_mass"))  # the training tokens serve coherence() ...
+    twin = pickle.loads(pickle.dumps(model))
+    del twin
+    gc.collect()
+    assert np.isfinite(model.coherence("u_mass"))  # ... a dropped copy does not remove them
+    model.fit(TEXTS[:12])  # a refit drops the first run's tokens
+    assert len(list(tmp_path.iterdir())) == 1
+    del model
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []  # ... and they go with the model
+    with pytest.raises(et.InputTypeError):  # a bad text half-way: nothing left either
+        et.TopicModel(n_topics=2).fit(["天猫", None])
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
+    # a model alive when the process ends
+    code = f"import ecomtopics as et; m = et.TopicModel(n_topics=2, passes=1).fit({TEXTS!r})"
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tfidf_versions_that_recorded_random_state_still_load():
+    tfidf = et.Tfidf().fit(TEXTS)
+    config, arrays = tfidf._to_store()
+    assert "random_state" not in config["params"]  # no dead parameter any more
+    config["params"]["random_state"] = 0  # as versions saved before its removal have it
+    old = et.Tfidf._from_store(config, arrays)
+    np.testing.assert_array_equal(old.transform(TEXTS).toarray(), tfidf.transform(TEXTS).toarray())

@@ -39,6 +39,7 @@ _LAZY: dict[str, str] = {
     "ModelNotFoundError": "ecomtopics._errors",
     "ModelStore": "ecomtopics.store",
     "ModelStoreError": "ecomtopics._errors",
+    "StorableModel": "ecomtopics.store",
     "NotFittedError": "ecomtopics._errors",
     "Paragraph": "ecomtopics.text",
     "THEMES": "ecomtopics._themes",
@@ -82,7 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .evaluate import evaluate
     from .features import Analyzer, Tfidf
     from .jobs import JobConfig, JobResult, load_job_config, run_job
-    from .store import ModelStore, load_model, register_kind
+    from .store import ModelStore, StorableModel, load_model, register_kind
     from .text import Paragraph, clean_text, detect_language, original_texts, split_paragraphs
     from .tokenize import Tokenizer
     from .topics import TextStream, TopicModel, select_n_topics

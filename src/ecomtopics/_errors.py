@@ -16,7 +16,8 @@ so ``except ecomtopics.EcomtopicsError`` catches them all. Hierarchy::
                                             NaN weights, a version that cannot load
 
 Messages say what was wrong, the value received, what is allowed, and the likely
-cause.
+cause, and name only public API: the classes report themselves as ``ecomtopics.X``
+(where users import them from), so a traceback reads ``ecomtopics.InputError``.
 """
 
 from __future__ import annotations
@@ -75,3 +76,17 @@ class ModelNotFoundError(ModelStoreError, LookupError):
 
 class ModelIntegrityError(ModelStoreError):
     """A stored model failed verification and was refused."""
+
+
+for _cls in (
+    EcomtopicsError,
+    InputError,
+    InputTypeError,
+    DataError,
+    NotFittedError,
+    ModelStoreError,
+    ModelNotFoundError,
+    ModelIntegrityError,
+):
+    _cls.__module__ = "ecomtopics"  # the public name, in tracebacks and reprs (pickle resolves it)
+del _cls

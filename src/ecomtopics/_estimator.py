@@ -9,9 +9,10 @@ and ``__sklearn_tags__`` built lazily when scikit-learn asks for it).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from ._errors import InputError, NotFittedError
+from ._validation import validate_params
 
 __all__ = ["EstimatorMixin"]
 
@@ -22,6 +23,8 @@ class EstimatorMixin:
     _estimator_type: ClassVar[str] = "transformer"
     _requires_y: ClassVar[bool] = False
     _param_names_cache: ClassVar[list[str]]  # set per class by _param_names (annotation only)
+    #: What each parameter accepts (see :func:`._validation.validate_params`); checked by ``fit``.
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -42,7 +45,7 @@ class EstimatorMixin:
         """Parameters of this estimator (``deep`` is accepted for scikit-learn)."""
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params: Any) -> EstimatorMixin:
+    def set_params(self, **params: Any) -> Self:
         """Set parameters; unknown names raise ``ValueError`` as in scikit-learn."""
         valid = self._param_names()
         for name, value in params.items():
@@ -53,6 +56,10 @@ class EstimatorMixin:
             setattr(self, name, value)
         self._forget_source()
         return self
+
+    def _validate_params(self) -> None:
+        """Check every parameter against ``_parameter_constraints``, naming the bad value."""
+        validate_params(self.get_params(), self._parameter_constraints, type(self).__name__)
 
     def _forget_source(self) -> None:
         """Drop ``source_`` (the stored version it was loaded from): after a refit or new

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import numbers
 import os
 import shutil
 import tempfile
@@ -23,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ._errors import InputError, InputTypeError
-from ._validation import check_text, check_texts
+from ._validation import Interval, Options, check_text, check_texts, validate_params
 from .text import Paragraph, split_paragraphs
 
 __all__ = [
@@ -265,10 +266,11 @@ def classify_many(
         folder must be reachable from every worker.
     client : dask.distributed.Client, optional
 
-    Yields
-    ------
-    Prediction
-        In the order of ``texts``.
+    Returns
+    -------
+    iterator of Prediction
+        In the order of ``texts``. The arguments and the model are checked
+        when ``classify_many`` is called; the texts as they are read.
 
     Examples
     --------
@@ -279,17 +281,25 @@ def classify_many(
         raise InputTypeError(
             "texts must be an iterable of str, not a single string; wrap it in a list"
         )
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool):
-        raise InputTypeError(
-            f"batch_size must be an int, got {type(batch_size).__name__}: {batch_size!r:.40}"
-        )
-    if batch_size < 1:
-        raise InputError(f"batch_size must be at least 1, got {batch_size}")
-    if backend not in ("sequential", "loky", "dask"):
-        raise InputError(f"backend must be 'sequential', 'loky' or 'dask', got {backend!r}")
+    validate_params(
+        {"batch_size": batch_size, "backend": backend}, _MANY_CONSTRAINTS, "classify_many"
+    )
     if backend == "loky":
         _n_workers(n_jobs)
     clf = _resolve(model, store)
+    return _classify_stream(texts, clf, n_jobs, int(batch_size), backend, client)
+
+
+_MANY_CONSTRAINTS: dict[str, list[Any]] = {
+    "batch_size": [Interval("int", 1, None)],
+    "backend": [Options({"sequential", "loky", "dask"})],
+}
+
+
+def _classify_stream(
+    texts: Iterable[str], clf: Any, n_jobs: int, batch_size: int, backend: str, client: Any
+) -> Iterator[Prediction]:
+    """The generator behind :func:`classify_many` (its arguments checked)."""
     classes = list(clf.classes_)
 
     def emit(labels: list[str], proba: np.ndarray) -> Iterator[Prediction]:
@@ -332,8 +342,9 @@ def _n_workers(n_jobs: int) -> int:
     """Worker processes for ``n_jobs`` (joblib's convention: -1 all cores, -2 all but one, ...)."""
     from joblib import cpu_count
 
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int):
+    if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
         raise InputTypeError(f"n_jobs must be an int, got {type(n_jobs).__name__}: {n_jobs!r:.40}")
+    n_jobs = int(n_jobs)
     n = n_jobs if n_jobs > 0 else cpu_count() + 1 + n_jobs
     if n_jobs == 0 or n < 1:
         raise InputError(

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, cast
 
@@ -15,10 +17,18 @@ import numpy as np
 
 from ._errors import InputError
 from ._estimator import EstimatorMixin
-from ._validation import check_text, check_texts
+from ._validation import Interval, IntPair, check_text, check_texts
 from .tokenize import Tokenizer, concepts, platform_names
+from .tokenize._lexicons import (
+    Lexicons,
+    check_package_lexicons,
+    lexicons_from_store,
+    lexicons_to_store,
+    package_lexicons,
+    topic_units,
+)
 
-__all__ = ["Analyzer", "Tfidf"]
+__all__ = ["Analyzer", "Tfidf", "keyword_noise"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +51,9 @@ class Analyzer:
     ignore_platform_names : bool
         Leave out the platform names of the ``platform_names.txt`` lexicon
         (Tmall, 淘宝, "platform" …), which real text uses whatever its theme.
+    lexicons : Lexicons, optional
+        The lexicon files to read (default: the package's); a loaded model
+        passes the copy it was trained with.
 
     >>> Analyzer(concepts=True)("线下门店 and offline stores")
     ['线下门店', 'offline_store', '@offline_retail', '@offline_retail']
@@ -54,6 +67,7 @@ class Analyzer:
         ngram_range: tuple[int, int] = (1, 1),
         concepts: bool = False,
         ignore_platform_names: bool = False,
+        lexicons: Lexicons | None = None,
     ) -> None:
         low, high = ngram_range
         if not 1 <= low <= high <= 4:
@@ -62,8 +76,10 @@ class Analyzer:
         self.ngram_range = (int(low), int(high))
         self.concepts = concepts
         self.ignore_platform_names = ignore_platform_names
-        self.tokenizer = Tokenizer(**self.tokenizer_params)
-        self._ignored = platform_names() if ignore_platform_names else frozenset()
+        self.lexicons = lexicons if lexicons is not None else package_lexicons()
+        self.tokenizer = Tokenizer(**self.tokenizer_params, lexicons=self.lexicons)
+        self._ignored = self.lexicons.platform_names() if ignore_platform_names else frozenset()
+        self._concepts = self.lexicons.concepts()
 
     def __call__(self, text: str) -> list[str]:
         tokens = self.tokenizer(text)
@@ -74,7 +90,7 @@ class Analyzer:
         for n in range(max(2, low), high + 1):
             features = features + [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
         if self.concepts:
-            table = concepts()
+            table = self._concepts
             features = features + [CONCEPT_PREFIX + c for t in tokens for c in table.get(t, ())]
         return features
 
@@ -83,7 +99,7 @@ class Analyzer:
         if token in self._ignored:
             return []
         if self.concepts:
-            return [token, *(CONCEPT_PREFIX + c for c in concepts().get(token, ()))]
+            return [token, *(CONCEPT_PREFIX + c for c in self._concepts.get(token, ()))]
         return [token]
 
     def get_params(self) -> dict[str, Any]:
@@ -97,7 +113,13 @@ class Analyzer:
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             Analyzer,
-            (self.tokenizer_params, self.ngram_range, self.concepts, self.ignore_platform_names),
+            (
+                self.tokenizer_params,
+                self.ngram_range,
+                self.concepts,
+                self.ignore_platform_names,
+                self.lexicons,
+            ),
         )
 
 
@@ -124,8 +146,6 @@ class Tfidf(EstimatorMixin):
         Use 1 + log(tf).
     max_features : int, optional
         Keep the most frequent terms only.
-    random_state : int
-        Recorded for the model store; TF-IDF itself has no randomness.
 
     Attributes
     ----------
@@ -135,7 +155,16 @@ class Tfidf(EstimatorMixin):
     """
 
     _store_kind: ClassVar[str] = "tfidf"
-    _store_format: ClassVar[int] = 1
+    # 2: stored with its lexicons (lexicons/*); 1 loads with the package's if they match
+    _store_format: ClassVar[int] = 2
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "tokenizer_params": [dict, None],
+        "ngram_range": [IntPair(1, 4)],
+        "min_df": [Interval("int", 1, None), Interval("float", 0, 1)],
+        "max_df": [Interval("int", 1, None), Interval("float", 0, 1)],
+        "sublinear_tf": [bool],
+        "max_features": [Interval("int", 1, None), None],
+    }
 
     def __init__(
         self,
@@ -145,7 +174,6 @@ class Tfidf(EstimatorMixin):
         max_df: int | float = 1.0,
         sublinear_tf: bool = True,
         max_features: int | None = None,
-        random_state: int | None = 0,
     ) -> None:
         self.tokenizer_params = tokenizer_params
         self.ngram_range = ngram_range
@@ -153,11 +181,11 @@ class Tfidf(EstimatorMixin):
         self.max_df = max_df
         self.sublinear_tf = sublinear_tf
         self.max_features = max_features
-        self.random_state = random_state
 
     def _analyzer(self) -> Analyzer:
         ngram_range = cast("tuple[int, int]", tuple(self.ngram_range))
-        return Analyzer(self.tokenizer_params, ngram_range, concepts=False)
+        lexicons = getattr(self, "lexicons_", None)
+        return Analyzer(self.tokenizer_params, ngram_range, concepts=False, lexicons=lexicons)
 
     def _vectorizer(self, vocabulary: Sequence[str] | None = None) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -175,8 +203,10 @@ class Tfidf(EstimatorMixin):
 
     def fit(self, texts: Iterable[str], y: Any = None) -> Tfidf:
         """Learn the vocabulary and IDF weights from ``texts``."""
+        self._validate_params()
         texts = check_texts(texts, allow_empty=False)
         self._forget_source()
+        self.lexicons_ = package_lexicons()
         analyzer = self._analyzer()
         docs = [analyzer(t) for t in texts]
         if not any(docs):
@@ -221,24 +251,43 @@ class Tfidf(EstimatorMixin):
         self._check_fitted("vocabulary_")
         return np.asarray(self.vocabulary_, dtype=object)
 
-    def keywords(self, text: str, top_n: int = 10) -> list[tuple[str, float]]:
-        """The ``top_n`` terms of ``text`` by TF-IDF weight, best first (ties by term)."""
-        check_text(text)
-        return self.keywords_many([text], top_n=top_n)[0]
+    def keywords(
+        self, text: str, top_n: int = 10, *, clean: bool = True
+    ) -> list[tuple[str, float]]:
+        """The ``top_n`` terms of ``text`` by TF-IDF weight, best first.
 
-    def keywords_many(self, texts: Iterable[str], top_n: int = 10) -> list[list[tuple[str, float]]]:
-        """Keywords of each text."""
+        With ``clean`` (the default) terms that are noise as keywords are left
+        out (see :func:`keyword_noise`: one Chinese character, number words,
+        fragments of a longer term of the text, romanised person names), and
+        ties are broken by where the term first occurs in the text (earlier
+        first), then by the term itself, so the order is deterministic.
+        """
+        check_text(text)
+        return self.keywords_many([text], top_n=top_n, clean=clean)[0]
+
+    def keywords_many(
+        self, texts: Iterable[str], top_n: int = 10, *, clean: bool = True
+    ) -> list[list[tuple[str, float]]]:
+        """Keywords of each text (see :meth:`keywords`)."""
         if top_n < 1:
             raise InputError(f"top_n must be at least 1, got {top_n}")
-        matrix = self.transform(texts)
+        texts = check_texts(texts)
+        vectorizer = self._fitted_vectorizer()
+        docs = [self._analyzer_(t) for t in texts]
+        matrix = vectorizer.transform(docs)
         out = []
-        for row in range(matrix.shape[0]):
+        for row, (text, tokens) in enumerate(zip(texts, docs)):
             start, end = matrix.indptr[row], matrix.indptr[row + 1]
             cols, vals = matrix.indices[start:end], matrix.data[start:end]
-            order = sorted(range(len(cols)), key=lambda i: (-vals[i], self.vocabulary_[cols[i]]))[
-                :top_n
-            ]
-            out.append([(self.vocabulary_[cols[i]], round(float(vals[i]), 6)) for i in order])
+            first: dict[str, int] = {}
+            for i, token in enumerate(tokens):
+                first.setdefault(token, i)
+            scored = [(self.vocabulary_[c], round(float(v), 6)) for c, v in zip(cols, vals)]
+            if clean:
+                present = {t for t, _ in scored}
+                scored = [(t, v) for t, v in scored if keyword_noise(t, text, present) is None]
+            scored.sort(key=lambda tv: (-tv[1], first.get(tv[0], len(tokens)), tv[0]))
+            out.append(scored[:top_n])
         return out
 
     def group_keywords(
@@ -254,25 +303,147 @@ class Tfidf(EstimatorMixin):
         for group in sorted(set(groups)):
             rows = [i for i, g in enumerate(groups) if g == group]
             mean = np.asarray(matrix[rows].mean(axis=0)).ravel()
-            order = np.lexsort((np.arange(len(mean)), -mean))[:top_n]
+            order = np.lexsort((np.arange(len(mean)), -mean))
             out[group] = [
-                (self.vocabulary_[j], round(float(mean[j]), 6)) for j in order if mean[j] > 0
-            ]
+                (self.vocabulary_[j], round(float(mean[j]), 6))
+                for j in order
+                if mean[j] > 0 and keyword_noise(self.vocabulary_[j]) is None
+            ][:top_n]
         return out
 
     # -- model store -----------------------------------------------------------------
-    def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    def _to_store(
+        self,
+    ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
         self._check_fitted("vocabulary_")
-        config = {"params": _jsonable(self.get_params())}
+        lexicons = getattr(self, "lexicons_", None) or package_lexicons()
+        config = {"params": _jsonable(self.get_params()), "lexicons": lexicons.hashes()}
         arrays = {"vocabulary": np.asarray(self.vocabulary_, dtype=np.str_), "idf": self.idf_}
-        return config, arrays
+        return config, arrays, lexicons_to_store(lexicons)
 
     @classmethod
-    def _from_store(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Tfidf:
-        model = cls(**_params_from_json(config["params"]))
+    def _from_store(
+        cls,
+        config: dict[str, Any],
+        arrays: dict[str, np.ndarray],
+        files: dict[str, bytes] | None = None,
+    ) -> Tfidf:
+        params = _params_from_json(config["params"])
+        # versions saved while Tfidf had a (dead) random_state recorded it: ignored
+        params.pop("random_state", None)
+        model = cls(**params)
+        model.lexicons_ = (
+            lexicons_from_store(files, "tfidf") if files is not None else package_lexicons()
+        )
         model.vocabulary_ = [str(t) for t in arrays["vocabulary"]]
         model.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
         return model
+
+    @classmethod
+    def _check_stored_without_files(cls, manifest: dict[str, Any], where: str) -> None:
+        check_package_lexicons(manifest, where)
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_ONE_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# English number words: in machine-translated Chinese they are mostly the
+# remains of idioms and counts (千人千面 -> "thousand", 1千200 -> "1 thousand 200").
+_NUMBER_WORDS = _wordset(
+    "zero one two three four five six seven eight nine ten eleven twelve twenty "
+    "thirty forty fifty sixty seventy eighty ninety hundred thousand million billion "
+    "trillion dozen half"
+)
+# A whole word made of pinyin (or Wade-Giles "chiang") syllables: how Chinese
+# person and place names come out of translation ("Wang Yulei", "Jiang Fan").
+_PINYIN = re.compile(
+    r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|in|un|"
+    r"ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u|v))+"
+)
+# The commonest Chinese surnames, romanised (pinyin, and Wade-Giles or Cantonese forms
+# that translations use): a capitalised pinyin word beside one of them is a name.
+_SURNAMES = _wordset(
+    "wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin "
+    "luo zheng liang xie song tang han feng deng cao peng zeng xiao tian dong yuan "
+    "pan yu jiang cai jia ding wei xue ye yan lu du dai fu zhong wan shen qian jin "
+    "qin ren lei bai kong mao qiu shi tan cui fan fang yao lv meng xiong hou zou bi "
+    "duan chiang chang wong lee cheung chan kwok tsai hsu"
+)
+# English endings: "clearing" and "payment" are not longer words that "clear" and "pay" are stubs of
+_SUFFIX = re.compile(
+    r"[a-z]?(?:ing|ings|ed|er|ers|ment|ments|ship|ance|ence|ation|ations|ization|isation|ize|ise|"
+    r"ized|ised|ity|ities|able|ably|al|ally|ion|ions|or|ors|ist|ists|ness|ful|less|ly|ee|ees|es|s|y)"
+)
+# romanised words that are keywords, not names
+_NOT_NAMES = frozenset({"china", "chinese"})
+_CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+)[ -](?=([A-Z][a-z]+)\b)")
+
+
+@functools.lru_cache(maxsize=16)
+def _name_words(text: str) -> frozenset[str]:
+    """Lower-cased words of romanised names in ``text``: pairs of capitalised pinyin words
+    one of which is a common surname (``Wang Yulei``, ``Jiang Fan``)."""
+    words: set[str] = set()
+    for a, b in _CAPITALISED_PAIR.findall(text):
+        a, b = a.lower(), b.lower()
+        if (a in _SURNAMES or b in _SURNAMES) and _PINYIN.fullmatch(a) and _PINYIN.fullmatch(b):
+            words.update((a, b))
+    return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def _known_terms() -> frozenset[str]:
+    """Terms of the lexicons (concepts, platform names, topic units): never dropped as names."""
+    return frozenset(concepts()) | platform_names() | frozenset(topic_units()) | _NOT_NAMES
+
+
+def keyword_noise(term: str, text: str | None = None, others: Iterable[str] = ()) -> str | None:
+    """Why ``term`` is noise as a keyword of ``text``, or None if it is a keyword worth showing.
+
+    - ``"one_character"``: a single Chinese character (``钉`` from 钉钉 cut in
+      two, ``多``) or Latin letter, which says nothing alone;
+    - ``"number_word"``: an English number word (``thousand``);
+    - ``"fragment"``: a Latin stub of at most four letters that begins a
+      longer word of ``others`` (the other terms of the same text) by at
+      least three letters that are not an English ending: ``ding`` beside
+      ``dingtalk``, ``ali`` beside ``alibaba`` (``pay`` beside ``payment`` stays);
+    - ``"name"``: with ``text``, part of a romanised Chinese person's name: a
+      capitalised pinyin word beside another, one of them a common surname
+      (``Wang Yulei``), written with a capital wherever it occurs in ``text``,
+      and no term of the lexicons (``tmall``, ``taobao``, ``juhuasuan`` stay).
+
+    >>> keyword_noise("钉"), keyword_noise("thousand"), keyword_noise("ding", others=["dingtalk"])
+    ('one_character', 'number_word', 'fragment')
+    >>> keyword_noise("wang", "Tmall President Wang Yulei said"), keyword_noise("tmall", "Tmall")
+    ('name', None)
+    """
+    if " " in term:  # a word n-gram: kept
+        return None
+    if len(term) == 1 and _ONE_HAN.fullmatch(term):
+        return "one_character"  # (a single Latin letter too, below)
+    if term in _NUMBER_WORDS:
+        return "number_word"
+    if not term.isascii() or not term.isalpha():
+        return None
+    if len(term) == 1:
+        return "one_character"
+    if len(term) <= 4 and any(
+        o.isascii()
+        and o.isalpha()
+        and o.startswith(term)
+        and len(o) >= len(term) + 3
+        and not _SUFFIX.fullmatch(o[len(term) :])
+        for o in others
+    ):
+        return "fragment"
+    if text is not None and term not in _known_terms() and term in _name_words(text):
+        found = re.findall(rf"\b{re.escape(term)}(?:e?s)?\b", text, flags=re.IGNORECASE)
+        if found and all(w[0].isupper() for w in found):
+            return "name"
+    return None
 
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:

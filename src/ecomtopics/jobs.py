@@ -194,6 +194,28 @@ class JobResult:
         return f"{self.name} {self.version}: {self.metric} = {value}; {verdict}{why}"
 
 
+#: Detail left out of the manifest's metrics (it stays in the version's ``report.json``).
+_DETAIL_KEYS = frozenset({"gold_predictions", "predictions", "per_class", "confusion", "topics"})
+
+
+def headline_metrics(metrics: Any) -> Any:
+    """The metrics a manifest keeps: no per-row predictions, per-class tables or lists of records.
+
+    Everything else (and all of it) is in the version's ``report.json``.
+
+    >>> headline_metrics({"gold": {"macro_f1": 0.7, "per_class": {}}, "gold_predictions": [{}]})
+    {'gold': {'macro_f1': 0.7}}
+    """
+    if isinstance(metrics, dict):
+        return {
+            k: headline_metrics(v)
+            for k, v in metrics.items()
+            if k not in _DETAIL_KEYS
+            and not (isinstance(v, list) and any(isinstance(item, dict) for item in v))
+        }
+    return metrics
+
+
 def _metric(metrics: dict[str, Any], dotted: str) -> float | None:
     node: Any = metrics
     for part in dotted.split("."):
@@ -259,7 +281,7 @@ def run_job(
     version = store.save(
         model,
         config.name,
-        metrics=metrics,
+        metrics=headline_metrics(metrics),
         params=params,
         training_data=training_data,
         files={

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError
+from .report import THEME_COLOURS
 
-__all__ = ["find_cjk_font", "ldavis_html", "plot_topics"]
+__all__ = ["find_cjk_font", "ldavis_html", "plot_topics", "topics_figure"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +94,22 @@ def plot_topics(
 ) -> Path:
     """Bar chart of each topic's top words, written as PNG (or any format matplotlib knows by suffix).
 
+    The figure is :func:`topics_figure`'s.
+    """
+    fig = topics_figure(model, top_n=top_n, font=font, title=title)
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def topics_figure(
+    model: Any, *, top_n: int = 10, font: str | None = None, title: str | None = None
+) -> Any:
+    """A matplotlib ``Figure`` of each topic's top words, one panel a topic.
+
     Each panel is titled by the topic's name (nearest theme, top words in both
-    languages, :meth:`~ecomtopics.TopicModel.topic_names`); each bar is
+    languages, :meth:`~ecomtopics.TopicModel.topic_names`) and its bars take
+    the colour of that theme (as in the HTML report); each bar is
     labelled by the word in Chinese and English where the model has both.
     The grid has no empty panels: its columns divide the number of topics
     where they can, and panels left over are removed.
@@ -135,7 +150,8 @@ def plot_topics(
     for k, (ax, topic) in enumerate(zip(axes.flat, topics)):
         words = [w for w, _ in topic][::-1]
         weights = [p for _, p in topic][::-1]
-        ax.barh(range(len(words)), weights, color="#4c78a8")
+        theme = names[k].split(":")[0].split(" ")[1] if " " in names[k] else ""
+        ax.barh(range(len(words)), weights, color=THEME_COLOURS.get(theme, "#4c78a8"))
         ax.set_yticks(range(len(words)))
         ax.set_yticklabels(words, fontproperties=properties, fontsize=9)
         ax.set_title(_wrap(names[k], 38), fontsize=8, fontproperties=properties)
@@ -150,9 +166,7 @@ def plot_topics(
     )
     fig.supylabel("word (中文 / English)", fontsize=8, fontproperties=properties)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    return path
+    return fig
 
 
 def _wrap(text: str, width: int) -> str:

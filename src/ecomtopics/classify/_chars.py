@@ -29,7 +29,7 @@ import numpy as np
 
 from .._errors import InputError
 
-__all__ = ["CharNgrams", "char_ngrams", "normalise_for_chars"]
+__all__ = ["CharNgrams", "CharTable", "char_ngrams", "normalise_fast", "normalise_for_chars"]
 
 _BITS = 21  # every Unicode code point fits in 21 bits, so 3 characters fit in 63
 _SPACE = 32
@@ -44,9 +44,29 @@ def normalise_for_chars(text: str) -> str:
     return " " + " ".join(unicodedata.normalize("NFKC", text).lower().split()) + " "
 
 
+# Full-width ASCII forms and the ideographic space: the NFKC of each is one ASCII character,
+# which is also its whole compatibility decomposition, so NFKC(s) == NFKC(translate(s)); when
+# translate(s) is already NFKC (a quick check), that is the answer without a full normalisation.
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH[0x3000] = 0x20
+
+
+def normalise_fast(text: str) -> str:
+    """The same string as :func:`normalise_for_chars`, skipping NFKC when the text is already NFKC.
+
+    >>> normalise_fast("  Ｔｍａｌｌ   天猫 ") == normalise_for_chars("  Ｔｍａｌｌ   天猫 ")
+    True
+    """
+    if not unicodedata.is_normalized("NFKC", text):
+        text = text.translate(_FULL_WIDTH)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+    return " " + " ".join(text.lower().split()) + " "
+
+
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Code points of the normalised texts, concatenated, and the text each belongs to."""
-    joined = [normalise_for_chars(t) for t in texts]
+    joined = [normalise_fast(t) for t in texts]
     codes = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     owner = np.repeat(np.arange(len(texts), dtype=np.int64), [len(s) for s in joined])
     return codes, owner
@@ -83,6 +103,140 @@ def char_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
     ]
 
 
+_MASK = (1 << _BITS) - 1
+_EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)  # never a key: 3-grams use bits 0..62, the tags bits 62, 63
+_TAG2 = np.uint64(1 << 63)  # 2-grams (< 2**42) tagged with bit 63
+_TAG1 = np.uint64((1 << 63) | (1 << 62))  # 1-grams (< 2**21) tagged with bits 63 and 62
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _tagged(keys: np.ndarray, n: int) -> np.ndarray:
+    keys = np.asarray(keys, dtype=np.uint64)
+    return keys | _TAG1 if n == 1 else keys | _TAG2 if n == 2 else keys
+
+
+def _hash(keys: np.ndarray, shift: np.uint64) -> np.ndarray:
+    return ((keys ^ (keys >> np.uint64(29))) * _GOLDEN) >> shift
+
+
+def _filters_redundant(keys_: dict[int, np.ndarray]) -> bool:
+    """True when no n-gram the exact path drops (across two texts, with an inner space, the lone
+    space) can be in the vocabulary, so looking up every position finds the same n-grams.
+
+    Holds for every vocabulary :meth:`CharNgrams.fit` learns from texts with no empty or
+    all-space text (those give the 2-gram of two spaces); checked, not assumed.
+    """
+    space = np.uint64(_SPACE)
+    if 1 in keys_ and np.any(keys_[1] == space):
+        return False
+    if 2 in keys_ and np.any(keys_[2] == np.uint64((_SPACE << _BITS) | _SPACE)):
+        return False
+    return not (3 in keys_ and np.any(((keys_[3] >> np.uint64(_BITS)) & np.uint64(_MASK)) == space))
+
+
+class CharTable:
+    """The fitted n-grams of every size in one open-addressing hash table: packed key -> column.
+
+    Keys are tagged with their size, so the n-grams of a batch are looked up with a few
+    numpy calls, with no sort and no binary search. Columns follow :meth:`CharNgrams.counts`.
+    """
+
+    def __init__(self, keys_: dict[int, np.ndarray], load: float = 0.25) -> None:
+        self.sizes = sorted(keys_)
+        self.exact = _filters_redundant(keys_)
+        parts, cols, offset = [], [], 0
+        for n in self.sizes:
+            parts.append(_tagged(keys_[n], n))
+            cols.append(np.arange(offset, offset + len(keys_[n]), dtype=np.int64))
+            offset += len(keys_[n])
+        self.n_columns = offset
+        keys = np.concatenate(parts) if parts else np.empty(0, np.uint64)
+        columns = np.concatenate(cols) if cols else np.empty(0, np.int64)
+        bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) / load))))
+        self.mask = np.uint64((1 << bits) - 1)
+        self.shift = np.uint64(64 - bits)
+        self.table_keys = np.full(1 << bits, _EMPTY, dtype=np.uint64)
+        self.table_cols = np.full(1 << bits, -1, dtype=np.int64)
+        slot = _hash(keys, self.shift)
+        pending = np.arange(len(keys))
+        while len(pending):  # linear probing, one round of insertions at a time
+            s = slot[pending]
+            free = self.table_keys[s] == _EMPTY
+            s_free, first = np.unique(s[free], return_index=True)
+            winners = pending[free][first]
+            self.table_keys[s_free] = keys[winners]
+            self.table_cols[s_free] = columns[winners]
+            placed = np.zeros(len(keys), bool)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + np.uint64(1)) & self.mask
+        # the longest displacement of a stored key: a lookup needs at most max_probe + 1 slots
+        home = _hash(keys, self.shift).astype(np.int64)
+        where = np.empty(len(keys), np.int64)
+        occupied = np.flatnonzero(self.table_keys != _EMPTY)
+        where[self.table_cols[occupied]] = occupied
+        self.max_probe = int(((where - home) % (1 << bits)).max()) if len(keys) else 0
+        self._probe = np.arange(self.max_probe + 1, dtype=np.uint64)
+        # 1-grams: a direct table over code points (its last entry, -1, catches larger ones)
+        k1 = keys_.get(1, np.empty(0, np.uint64))
+        self.lut1 = np.full(int(k1.max()) + 2 if len(k1) else 1, -1, dtype=np.int64)
+        if len(k1):
+            self.lut1[k1.astype(np.int64)] = np.arange(len(k1))  # 1-grams come first
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Column of each tagged key, -1 when it is not a fitted n-gram."""
+        tk, tc, mask = self.table_keys, self.table_cols, self.mask
+        slot = _hash(keys, self.shift)
+        found = tk[slot]
+        out = np.where(found == keys, tc[slot], -1)
+        todo = np.flatnonzero((found != keys) & (found != _EMPTY))
+        while len(todo):
+            s = (slot[todo] + np.uint64(1)) & mask
+            slot[todo] = s
+            found = tk[s]
+            hit = found == keys[todo]
+            out[todo[hit]] = tc[s[hit]]
+            todo = todo[(~hit) & (found != _EMPTY)]
+        return out
+
+    def positions(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position of the first character, column) of every fitted n-gram in ``codes``."""
+        size = len(codes)
+        parts_p, parts_c = [], []
+        for n in self.sizes:
+            m = size - n + 1
+            if m <= 0:
+                continue
+            if n == 1:
+                cols = self.lut1[np.minimum(codes, np.uint64(len(self.lut1) - 1))]
+            else:
+                keys = (codes[:m] << np.uint64(_BITS)) | codes[1 : 1 + m]
+                if n == 2:
+                    keys |= _TAG2
+                else:
+                    keys = (keys << np.uint64(_BITS)) | codes[2 : 2 + m]
+                cols = self.lookup(keys)
+            hit = np.flatnonzero(cols >= 0)
+            parts_p.append(hit)
+            parts_c.append(cols[hit])
+        if not parts_p:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.concatenate(parts_p), np.concatenate(parts_c)
+
+    def counts_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(columns ascending, counts) of one text, n-grams of sizes 1 to 3 (the ``exact`` case):
+        every n-gram in one key array and one fixed-width probe of the table."""
+        c = np.frombuffer(normalise_fast(text).encode("utf-32-le"), dtype=np.uint32).astype(
+            np.uint64
+        )
+        k2 = (c[:-1] << np.uint64(_BITS)) | c[1:]
+        keys = np.concatenate([c | _TAG1, k2 | _TAG2, (k2[:-1] << np.uint64(_BITS)) | c[2:]])
+        slots = (_hash(keys, self.shift)[:, None] + self._probe) & self.mask
+        cols = self.table_cols[slots[self.table_keys[slots] == keys[:, None]]]  # one match at most
+        cols, counts = np.unique(cols, return_counts=True)
+        return cols, counts.astype(np.float64)
+
+
 class CharNgrams:
     """Count character n-grams of a fixed vocabulary (learnt by :meth:`fit`) in batches.
 
@@ -101,6 +255,16 @@ class CharNgrams:
         self.ngram_range = (int(low), int(high))
         self.min_df = int(min_df)
         self.keys_: dict[int, np.ndarray] = {}
+        self._table: CharTable | None = (
+            None  # built on the first count, for the keys it was built from
+        )
+        self._table_keys: dict[int, np.ndarray] | None = None
+
+    def _lookup_table(self) -> CharTable:
+        if self._table is None or self._table_keys is not self.keys_:
+            self._table = CharTable(self.keys_)
+            self._table_keys = self.keys_
+        return self._table
 
     def fit(self, texts: Sequence[str]) -> CharNgrams:
         codes, owner = _codes(texts)
@@ -150,8 +314,68 @@ class CharNgrams:
     def feature_names(self) -> list[str]:
         return [_decode(int(k), n) for n in sorted(self.keys_) for k in self.keys_[n]]
 
-    def counts(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row, column, count) of every known n-gram in ``texts``, sorted by row then column."""
+    def counts(
+        self, texts: Sequence[str], chunk_chars: int = 6_000
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, count) of every known n-gram in ``texts``, sorted by row then column.
+
+        Texts are counted in chunks of about ``chunk_chars`` characters through the
+        hash table (no sort): the columns present in a chunk are renumbered densely, in
+        order, and the (row, column) pairs counted with one ``bincount``.
+        """
+        table = self._lookup_table()
+        if not table.exact:
+            return self._counts_exact(texts)
+        out_r, out_c, out_v = [], [], []
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        i = 0
+        while i < len(texts):
+            j = int(np.searchsorted(np.cumsum(lengths[i:]), chunk_chars, side="right")) + i + 1
+            j = min(max(j, i + 1), len(texts))
+            r, c, v = self._counts_chunk(table, texts[i:j])
+            out_r.append(r + i)
+            out_c.append(c)
+            out_v.append(v)
+            i = j
+        if not out_r:
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+        return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_v)
+
+    @staticmethod
+    def _counts_chunk(
+        table: CharTable, texts: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        joined = [normalise_fast(t) for t in texts]
+        codes = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32).astype(
+            np.uint64
+        )
+        n_cols = table.n_columns
+        if not len(codes) or not n_cols:
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+        owner = np.repeat(
+            np.arange(len(texts), dtype=np.int64),
+            np.fromiter(map(len, joined), dtype=np.int64, count=len(joined)),
+        )
+        pos, cols = table.positions(codes)
+        rows = owner[pos]
+        present = np.bincount(cols, minlength=n_cols) > 0
+        columns = np.flatnonzero(present)
+        local = np.cumsum(present) - 1
+        width = len(columns)
+        cells = np.bincount(rows * width + local[cols], minlength=len(texts) * width)
+        nz = np.flatnonzero(cells)
+        return nz // width, columns[nz % width], cells[nz].astype(np.float64)
+
+    def counts_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(columns ascending, counts) of the known n-grams of one text (one-paragraph calls)."""
+        table = self._lookup_table()
+        if not table.exact or table.sizes != [1, 2, 3]:
+            _, cols, counts = self.counts([text])
+            return cols, counts
+        return table.counts_one(text)
+
+    def _counts_exact(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`counts` by the definition: every n-gram filtered, looked up by binary search."""
         codes, owner = _codes(texts)
         rows_all, cols_all = [], []
         offset = 0

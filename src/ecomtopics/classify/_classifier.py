@@ -25,8 +25,6 @@ scikit-learn pipeline.
 from __future__ import annotations
 
 import logging
-import math
-import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
@@ -35,8 +33,14 @@ import numpy as np
 
 from .._errors import InputError
 from .._estimator import EstimatorMixin
-from .._validation import check_text, check_texts
+from .._validation import Interval, IntPair, Options, check_text, check_texts
 from ..features import CONCEPT_PREFIX, Analyzer, _identity
+from ..tokenize._lexicons import (
+    check_package_lexicons,
+    lexicons_from_store,
+    lexicons_to_store,
+    package_lexicons,
+)
 from ._chars import CharNgrams
 from ._context import n_context_features
 from ._document import DocumentStage, _check_groups, _fit_temperature
@@ -129,8 +133,9 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
 
     Attributes
     ----------
-    classes_ : list of str
-        The themes, in the column order of :meth:`predict_proba`.
+    classes_ : ndarray of str, shape (n_classes,)
+        The themes, in the column order of :meth:`predict_proba`
+        (``clf.classes_[proba.argmax(axis=1)]`` are the predicted themes).
     vocabulary_ : list of str
         Word and concept feature names, in column order.
     feature_names_ : list of str
@@ -150,8 +155,30 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
     _requires_y: ClassVar[bool] = True
     _store_kind: ClassVar[str] = "theme-classifier"
     # 2: lexicon_prior and ignore_platform_names (1 loads with both off);
-    # 3: character view and context stage (1 and 2 load without them)
-    _store_format: ClassVar[int] = 3
+    # 3: character view and context stage (1 and 2 load without them);
+    # 4: stored with its lexicons (lexicons/*; older formats load with the package's if they match)
+    _store_format: ClassVar[int] = 4
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "C": [Interval("real", 0, None, closed="neither")],
+        "concepts": [bool],
+        "lexicon_prior": [Interval("real", 0, None)],
+        "ignore_platform_names": [bool],
+        "char_ngrams": [IntPair(1, 3), None],
+        "char_weight": [Interval("real", 0, None, closed="neither")],
+        "char_min_df": [Interval("int", 1, None)],
+        "context": [bool],
+        "context_C": [Interval("real", 0, None, closed="neither")],
+        "secondary_weight": [Interval("real", 0, 1)],
+        "ngram_range": [IntPair(1, 4)],
+        "min_df": [Interval("int", 1, None), Interval("float", 0, 1)],
+        "sublinear_tf": [bool],
+        "class_weight": [Options({"balanced"}), None],
+        "calibrate": [bool],
+        "multilabel_threshold": [Interval("real", 0, 1, closed="neither")],
+        "tokenizer_params": [dict, None],
+        "max_iter": [Interval("int", 1, None)],
+        "random_state": [Interval("int", 0, 2**32 - 1), None],
+    }
 
     def __init__(
         self,
@@ -202,64 +229,8 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
             cast("tuple[int, int]", tuple(self.ngram_range)),
             concepts=self.concepts,
             ignore_platform_names=self.ignore_platform_names,
+            lexicons=getattr(self, "lexicons_", None),
         )
-
-    def _check_params(self) -> None:
-        for name in ("C", "char_weight", "context_C"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, (bool, np.bool_))
-                or not isinstance(value, numbers.Real)
-                or not 0 < cast(float, value) < math.inf
-            ):
-                raise InputError(f"{name} must be a positive number, got {value!r}")
-        if self.char_ngrams is not None:
-            low_high = (
-                tuple(self.char_ngrams) if isinstance(self.char_ngrams, (tuple, list)) else ()
-            )
-            if (
-                len(low_high) != 2
-                or not all(
-                    isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in low_high
-                )
-                or not 1 <= low_high[0] <= low_high[1] <= 3
-            ):
-                raise InputError(
-                    f"char_ngrams must be None or (low, high) with 1 <= low <= high <= 3, "
-                    f"got {self.char_ngrams!r}"
-                )
-        if (
-            isinstance(self.char_min_df, bool)
-            or not isinstance(self.char_min_df, numbers.Integral)
-            or self.char_min_df < 1
-        ):
-            raise InputError(f"char_min_df must be an integer >= 1, got {self.char_min_df!r}")
-        weight = self.secondary_weight
-        if (
-            isinstance(weight, (bool, np.bool_))
-            or not isinstance(weight, numbers.Real)
-            or not 0 <= weight <= 1
-        ):
-            raise InputError(f"secondary_weight must be a number in [0, 1], got {weight!r}")
-        if not isinstance(self.context, (bool, np.bool_)):
-            raise InputError(f"context must be True or False, got {self.context!r}")
-        if not 0.0 < self.multilabel_threshold < 1.0:
-            raise InputError(
-                f"multilabel_threshold must be in (0, 1), got {self.multilabel_threshold!r}"
-            )
-        prior = self.lexicon_prior
-        if (
-            isinstance(prior, (bool, np.bool_))
-            or not isinstance(prior, numbers.Real)
-            or not (0 <= prior < math.inf)
-        ):
-            raise InputError(f"lexicon_prior must be a finite number >= 0, got {prior!r}")
-        if not isinstance(self.ignore_platform_names, (bool, np.bool_)):
-            raise InputError(
-                f"ignore_platform_names must be True or False, got {self.ignore_platform_names!r}"
-            )
-        if self.class_weight not in (None, "balanced"):
-            raise InputError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
 
     def fit(
         self,
@@ -288,7 +259,8 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         """
         from sklearn.linear_model import LogisticRegression
 
-        self._check_params()
+        self._validate_params()
+        self.lexicons_ = package_lexicons()
         texts = check_texts(X, name="X", allow_empty=False)
         self._forget_source()
         if isinstance(y, str):
@@ -319,13 +291,13 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         )
         rows, targets, weights = _with_secondary(y, multi, float(self.secondary_weight))
         model.fit(matrix[rows], targets, sample_weight=weights)
-        self.classes_ = [str(c) for c in model.classes_]
+        self.classes_ = _class_array(model.classes_)
         coef, self.intercept_ = _multinomial_form(model.coef_, model.intercept_)
         prior = self._lexicon_prior_matrix()
         self.coef_ = np.ascontiguousarray(coef + prior)
         oof = (
             self._out_of_fold_scores(matrix, y, prior, group_of, multi)
-            if self.calibrate or self.context
+            if self.calibrate or (self.context and groups is not None)  # only these use them
             else None
         )
         self.temperature_ = (
@@ -402,12 +374,10 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
 
     def _lexicon_prior_matrix(self) -> np.ndarray:
         """(classes, all columns): ``lexicon_prior`` where a concept feature meets its theme, else 0."""
-        from ..tokenize import concept_themes
-
         n_chars = len(self.char_keys_) if getattr(self, "char_keys_", None) is not None else 0
         prior = np.zeros((len(self.classes_), len(self.vocabulary_) + n_chars))
         if self.lexicon_prior:
-            theme_of = concept_themes()
+            theme_of = (getattr(self, "lexicons_", None) or package_lexicons()).concept_themes()
             row = {c: k for k, c in enumerate(self.classes_)}
             for j, feature in enumerate(self.vocabulary_):
                 if feature.startswith(CONCEPT_PREFIX) and theme_of.get(feature[1:]) in row:
@@ -423,7 +393,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         """Uncalibrated scores, one column per class (as scikit-learn's)."""
         self._ensure_ready()
         texts = check_texts(X, name="X")
-        if len(texts) <= 4:  # plain Python beats numpy's per-call overhead
+        if len(texts) <= 4:  # a few small numpy calls a text beat building a sparse matrix
             return np.array([self._scores_one(t)[0] for t in texts], dtype=np.float64).reshape(
                 len(texts), -1
             )
@@ -441,9 +411,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         proba = np.empty((len(texts), len(self.classes_)))
         for start in range(0, len(texts), 4096):
             chunk = texts[start : start + 4096]
-            if (
-                len(chunk) <= 4
-            ):  # one paragraph per call: plain Python beats numpy's per-call overhead
+            if len(chunk) <= 4:  # one paragraph per call: no sparse matrix
                 proba[start : start + len(chunk)] = np.array(
                     [self._proba_one(t) for t in chunk]
                 ).reshape(len(chunk), -1)
@@ -462,8 +430,7 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         self._ensure_ready()
         check_text(text)
         proba = self._proba_one(text)
-        best = max(range(len(proba)), key=proba.__getitem__)
-        return self.classes_[best], np.array(proba)
+        return self.classes_[int(proba.argmax())], proba
 
     def predict_labels(self, X: Iterable[str], threshold: float | None = None) -> list[list[str]]:
         """Every theme each paragraph substantially discusses, most likely first.
@@ -538,12 +505,16 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         return [t for t in self.vocabulary_ if t.startswith(CONCEPT_PREFIX)]
 
     # -- model store -----------------------------------------------------------------
-    def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    def _to_store(
+        self,
+    ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
         self._check_fitted("coef_")
         params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
+        lexicons = getattr(self, "lexicons_", None) or package_lexicons()
         config = {
+            "lexicons": lexicons.hashes(),
             "params": params,
-            "classes": self.classes_,
+            "classes": self.classes_.tolist(),
             "label_classes": self.label_classes_,
             "temperature": self.temperature_,
         }
@@ -563,10 +534,19 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
             arrays.update(
                 context_coef=self.context_coef_, context_intercept=self.context_intercept_
             )
-        return config, arrays
+        return config, arrays, lexicons_to_store(lexicons)
 
     @classmethod
-    def _from_store(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> ThemeClassifier:
+    def _check_stored_without_files(cls, manifest: dict[str, Any], where: str) -> None:
+        check_package_lexicons(manifest, where)
+
+    @classmethod
+    def _from_store(
+        cls,
+        config: dict[str, Any],
+        arrays: dict[str, np.ndarray],
+        files: dict[str, bytes] | None = None,
+    ) -> ThemeClassifier:
         params = dict(config["params"])
         params["ngram_range"] = tuple(params["ngram_range"])
         # models saved before these settings existed were trained without them
@@ -578,7 +558,10 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
         if params["char_ngrams"] is not None:
             params["char_ngrams"] = tuple(params["char_ngrams"])
         model = cls(**params)
-        model.classes_ = list(config["classes"])
+        model.lexicons_ = (
+            lexicons_from_store(files, cls._store_kind) if files is not None else package_lexicons()
+        )
+        model.classes_ = _class_array(config["classes"])
         model.label_classes_ = list(config["label_classes"])
         model.temperature_ = float(config["temperature"])
         model.vocabulary_ = arrays["vocabulary"].tolist()
@@ -623,6 +606,14 @@ def _with_secondary(
                 targets.append(theme)
                 weights.append(weight / len(extra))
     return np.asarray(rows), np.asarray(targets), np.asarray(weights)
+
+
+def _class_array(classes: Iterable[Any]) -> np.ndarray:
+    """The classes as scikit-learn keeps them: a 1-d array (of Python str, so each label is a plain str)."""
+    labels = [str(c) for c in classes]
+    out = np.empty(len(labels), dtype=object)
+    out[:] = labels
+    return out
 
 
 def _check_shapes(model: ThemeClassifier) -> None:

@@ -10,7 +10,7 @@ do this; the :class:`~ecomtopics.classify.ThemeClassifier` inherits them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -74,9 +74,7 @@ class DocumentStage(LinearScorer):
             C=self.context_C, max_iter=self.max_iter, random_state=self.random_state
         )
         stage.fit(np.vstack(features), targets)
-        if [
-            str(c) for c in stage.classes_
-        ] != self.classes_:  # pragma: no cover - same themes, sorted alike
+        if [str(c) for c in stage.classes_] != self.classes_.tolist():  # pragma: no cover
             raise InputError("the context stage learnt other themes than the paragraph model")
         self.context_coef_, self.context_intercept_ = _multinomial_form(
             stage.coef_, stage.intercept_
@@ -175,7 +173,9 @@ def _passages(group_of: list[Any]) -> list[list[int]]:
     return out
 
 
-def _fit_temperature(scores: np.ndarray, y: list[str], classes: list[str]) -> float:
+def _fit_temperature(
+    scores: np.ndarray, y: list[str], classes: Sequence[str] | np.ndarray
+) -> float:
     """Temperature minimising the log loss of out-of-fold scores."""
     from scipy.optimize import minimize_scalar
 

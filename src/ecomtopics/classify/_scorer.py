@@ -3,8 +3,8 @@
 Scoring runs on the fitted arrays with numpy only (no scikit-learn import):
 the TF-IDF rows of both views (words and concepts; character n-grams) are
 built directly as a sparse matrix and multiplied by the coefficients, and a
-call with a few paragraphs is scored in plain Python, which beats numpy's
-per-call overhead. :class:`LinearScorer` holds these methods; the
+call with a few paragraphs is scored one paragraph at a time with a handful of
+numpy calls on small arrays (no scipy), which beats building a sparse matrix. :class:`LinearScorer` holds these methods; the
 :class:`~ecomtopics.classify.ThemeClassifier` inherits them and provides the
 fitted attributes they read.
 """
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._validation import Memo
-from ._chars import CharNgrams, normalise_for_chars
+from ._chars import CharNgrams
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..features import Analyzer
@@ -39,7 +39,7 @@ class LinearScorer:
     """
 
     # fitted by the classifier (annotations only: these are not class attributes)
-    classes_: list[str]
+    classes_: np.ndarray  # of str
     vocabulary_: list[str]
     idf_: np.ndarray
     coef_: np.ndarray
@@ -64,22 +64,18 @@ class LinearScorer:
         self._index = {term: i for i, term in enumerate(self.vocabulary_)}
         self._analyzer_ = self._analyzer()
         self._tokenizer_ = self._analyzer_.tokenizer
-        self._other = self.classes_.index(OTHER) if OTHER in self.classes_ else None
+        classes = self.classes_.tolist()
+        self._other = classes.index(OTHER) if OTHER in classes else None
         self._coef_t = np.ascontiguousarray(self.coef_.T)
         self._columns = Memo(self._token_columns) if tuple(self.ngram_range) == (1, 1) else None
-        self._py_weights = Memo(self._column_weights)
-        self._intercept_list = [float(b) for b in self.intercept_]
         keys = getattr(self, "char_keys_", None)
         self._chars = (
             CharNgrams.from_keys(tuple(self.char_ngrams), keys, self.char_sizes_)  # type: ignore[arg-type]
             if keys is not None and len(keys)
             else None
         )
-        self._char_index: dict[str, int] | None = None  # built on the first one-paragraph call
-        self._char_idf_by_column: Any = (  # None without the character view
-            np.concatenate([np.zeros(len(self.vocabulary_)), self.char_idf_])
-            if self._chars is not None
-            else None
+        self._idf_all = (  # idf of every column: words and concepts, then character n-grams
+            np.concatenate([self.idf_, self.char_idf_]) if self._chars is not None else self.idf_
         )
         self._feature_names: list[str] | None = None
 
@@ -116,78 +112,43 @@ class LinearScorer:
         index = self._index
         return Counter(j for j in map(index.get, self._analyzer_(text)) if j is not None)
 
-    def _char_counts(self, text: str) -> dict[int, int]:
-        """Column -> count of the character n-grams of one text, in plain Python (one-paragraph calls).
-
-        N-grams with an inner space, and the lone space, are never in the vocabulary, so they
-        drop out in the lookup without a filter here.
-        """
-        if self._char_index is None:
-            offset = len(self.vocabulary_)
-            self._char_index = {g: offset + j for j, g in enumerate(self._chars.feature_names())}  # type: ignore[union-attr]
-        index = self._char_index
-        low, high = self._chars.ngram_range  # type: ignore[union-attr]
-        padded = normalise_for_chars(text)
-        size = len(padded)
-        counts = Counter(
-            padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1)
-        )
-        return {index[g]: c for g, c in counts.items() if g in index}
-
-    def _column_weights(self, column: int) -> tuple[float, tuple[float, ...]]:
-        n_words = len(self.vocabulary_)
-        idf = self.idf_[column] if column < n_words else self.char_idf_[column - n_words]
-        return float(idf), tuple(float(w) for w in self._coef_t[column])
-
-    def _block_scores(self, counts: dict[int, int], acc: list[float], scale: float) -> list[float]:
-        """Add one view's TF-IDF row (L2-normalised, times ``scale``) times the coefficients to ``acc``."""
-        weights = self._py_weights
-        log, sublinear = math.log, self.sublinear_tf
-        values = []
-        norm2 = 0.0
-        for column, count in counts.items():
-            idf, w = weights[column]
-            t = ((log(count) + 1.0) if sublinear else count) * idf
-            norm2 += t * t
-            values.append((t, w))
-        factor = scale / math.sqrt(norm2)
-        for t, w in values:
-            t *= factor
-            acc = [a + t * wk for a, wk in zip(acc, w)]
-        return acc
-
-    def _scores_one(self, text: str) -> tuple[list[float], bool]:
-        """Uncalibrated scores of one text in plain Python (no numpy call overhead)."""
+    def _scores_one(self, text: str) -> tuple[np.ndarray, bool]:
+        """Uncalibrated scores of one text: both views' TF-IDF values in one small array, one
+        gather of coefficient rows and one product (a handful of numpy calls, no scipy)."""
         counts = self._counts(text)
         if not counts:
-            return list(self._intercept_list), True
-        acc = self._block_scores(counts, [0.0] * len(self.classes_), 1.0)
+            return self.intercept_.copy(), True
+        columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if self.sublinear_tf:
+            values = np.log(values) + 1.0
+        values *= self._idf_all[columns]
+        values *= 1.0 / math.sqrt(values @ values)
         if self._chars is not None:
-            char_counts = self._char_counts(text)
-            if char_counts:  # hundreds of n-grams: one numpy product beats a Python loop
-                columns = np.fromiter(char_counts.keys(), dtype=np.intp, count=len(char_counts))
-                tf = np.fromiter(char_counts.values(), dtype=np.float64, count=len(char_counts))
+            char_columns, char_values = self._chars.counts_one(text)
+            if len(char_columns):
+                char_columns = char_columns + len(self.vocabulary_)
                 if self.sublinear_tf:
-                    tf = np.log(tf) + 1.0
-                values = tf * self._char_idf_by_column[columns]
-                values *= float(self.char_weight) / math.sqrt(values @ values)
-                acc = [a + c for a, c in zip(acc, (values @ self._coef_t[columns]).tolist())]
-        return [a + b for a, b in zip(acc, self._intercept_list)], False
+                    char_values = np.log(char_values) + 1.0
+                char_values = char_values * self._idf_all[char_columns]
+                char_values *= float(self.char_weight) / math.sqrt(char_values @ char_values)
+                columns = np.concatenate([columns, char_columns])
+                values = np.concatenate([values, char_values])
+        return values @ self._coef_t[columns] + self.intercept_, False
 
-    def _proba_one(self, text: str) -> list[float]:
+    def _proba_one(self, text: str) -> np.ndarray:
         scores, empty = self._scores_one(text)
         if empty:
             k = len(self.classes_)
-            return (
-                [1.0 if i == self._other else 0.0 for i in range(k)]
-                if self._other is not None
-                else [1.0 / k] * k
-            )
-        temperature = self.temperature_
-        top = max(scores)
-        exps = [math.exp((z - top) / temperature) for z in scores]
-        total = sum(exps)
-        return [e / total for e in exps]
+            if self._other is None:
+                return np.full(k, 1.0 / k)
+            proba = np.zeros(k)
+            proba[self._other] = 1.0
+            return proba
+        z = scores / self.temperature_
+        z -= z.max()
+        e = np.exp(z)
+        return e / e.sum()
 
     def _features(self, texts: list[str]) -> tuple[Any, np.ndarray]:
         """TF-IDF rows of ``texts`` (scipy CSR, both views) and each text's count of word features."""
@@ -306,7 +267,7 @@ class LinearScorer:
                 transformer_weights={"chars": float(self.char_weight)},
             )
         model = LogisticRegression(C=self.C)
-        model.classes_ = np.asarray(self.classes_)
+        model.classes_ = np.asarray(self.classes_.tolist())
         if len(self.classes_) == 2:  # scikit-learn's binary form: one row, class 1 vs class 0
             model.coef_ = (self.coef_[1] - self.coef_[0]).reshape(1, -1)
             model.intercept_ = np.array([self.intercept_[1] - self.intercept_[0]])

@@ -11,8 +11,10 @@ import argparse
 import importlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 __all__ = ["main"]
 
@@ -30,8 +32,63 @@ _COMMANDS: dict[str, str] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a hint for a misspelt option or choice ("did you mean --top-n?").
+
+    Subcommand parsers are of this class too (``add_subparsers`` uses the
+    parent's class). Unknown options of a subcommand reach the top parser,
+    which looks for the closest option of that subcommand.
+    """
+
+    _argv: list[str] = []
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str) -> NoReturn:
+        hint = _hint(self, message)
+        super().error(message + (f"; did you mean {hint}?" if hint else ""))
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    return [
+        o
+        for a in parser._actions
+        if a.help != argparse.SUPPRESS
+        for o in a.option_strings
+        if o.startswith("--")
+    ]
+
+
+def _hint(parser: _Parser, message: str) -> str | None:
+    """The closest valid spelling of what ``message`` says was wrong, if one is close."""
+    import difflib
+
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        options = re.findall(r"'([^']*)'", choice.group(2))
+        close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.6)
+        return repr(close[0]) if close else None
+    unknown = re.search(r"unrecognized arguments: (.*)", message)
+    if not unknown:
+        return None
+    candidates = _option_strings(parser)
+    for action in parser._actions:  # the options of the subcommand given
+        if isinstance(action, argparse._SubParsersAction):
+            command = next((a for a in parser._argv if a in action.choices), None)
+            if command is not None:
+                candidates += _option_strings(action.choices[command])
+    for word in unknown.group(1).split():
+        if word.startswith("-"):
+            close = difflib.get_close_matches(word.split("=")[0], candidates, n=1, cutoff=0.6)
+            if close:
+                return close[0]
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ecomtopics",
         description="Themes, keywords and topics of Chinese and English e-commerce text.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -70,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     from .._errors import EcomtopicsError
+    from ._common import MissingExtra
 
     try:
         with logging_redirect_tqdm():  # log lines never land inside a progress bar
@@ -78,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except (EcomtopicsError, OSError, UnicodeError, TypeError, ValueError) as exc:
+    except (EcomtopicsError, MissingExtra, OSError, UnicodeError, TypeError, ValueError) as exc:
         if args.debug:
             raise
         print(f"ecomtopics {args.command}: error: {exc}", file=sys.stderr)

@@ -261,10 +261,31 @@ def _refuse_duplicate_ids(paths: list[Path]) -> None:
             first[key] = where
 
 
+def _predict(
+    args: argparse.Namespace, model: Any, texts: list[str]
+) -> Iterator[tuple[str, str, list[str], dict[str, float]]]:
+    """(language, theme, every theme discussed, probabilities) of each record text, in order."""
+    from ..batch import classify_many
+    from ..text import clean_line, detect_language
+
+    langs = [detect_language(clean_line(t)) for t in texts]
+    if args.n_jobs == 1:  # one pass: probabilities and themes from the same features
+        proba, labels = model.predict_proba_and_labels(texts) if texts else ([], [])
+        classes = list(model.classes_)
+        for lang, row, themes in zip(langs, proba, labels):
+            probabilities = dict(zip(classes, row.tolist()))
+            yield lang, max(probabilities, key=probabilities.__getitem__), themes, probabilities
+        return
+    predictions = classify_many(
+        texts, model, n_jobs=args.n_jobs, batch_size=max(1, args.batch_size // args.n_jobs)
+    )
+    labels = model.predict_labels(texts) if texts else []
+    for lang, pred, themes in zip(langs, predictions, labels):
+        yield lang, pred.label, themes, pred.probabilities
+
+
 def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:
     from tqdm.auto import tqdm
-
-    from ..batch import classify_many
 
     output = refuse_folder(args.output) if args.output else None
     _refuse_duplicate_ids(paths)
@@ -282,25 +303,20 @@ def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:
         def flush_batch() -> None:
             nonlocal written, errors
             good = [(rid, text) for rid, text, err in batch if err is None and text is not None]
-            predictions = iter(
-                classify_many(
-                    [t for _, t in good],
-                    model,
-                    n_jobs=args.n_jobs,
-                    batch_size=max(1, args.batch_size // max(1, args.n_jobs)),
-                )
-            )
+            predictions = iter(_predict(args, model, [t for _, t in good]))
             for rid, _text, err in batch:
                 row: dict[str, Any]
                 if err is not None:
                     row = {"id": rid, "error": err}
                     errors += 1
                 else:
-                    pred = next(predictions)
+                    lang, label, labels, probabilities = next(predictions)
                     row = {
                         "id": rid,
-                        "label": pred.label,
-                        "probabilities": {k: round(v, 6) for k, v in pred.probabilities.items()},
+                        "lang": lang,
+                        "label": label,
+                        "labels": labels,
+                        "probabilities": {k: round(v, 6) for k, v in probabilities.items()},
                     }
                     written += 1
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")  # one whole line per write

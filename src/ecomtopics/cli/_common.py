@@ -96,10 +96,34 @@ class Problems:
         return 1 if self.count else 0
 
 
+class _DeprecatedModelVersion(argparse.Action):
+    """``--version`` after a subcommand: the old spelling of ``--model-version``, with a warning."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        print(
+            f"{parser.prog}: warning: --version after a subcommand is deprecated, use "
+            f"--model-version {values} (ecomtopics --version shows the package version)",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)
+
+
 def add_model_options(p: argparse.ArgumentParser, default: str = "theme-classifier") -> None:
     p.add_argument("--model", default=default, help=f"model name in the store (default: {default})")
     p.add_argument(
-        "--version", default=None, help="model version, e.g. v2 (default: the promoted one)"
+        "--model-version",
+        default=None,
+        metavar="VERSION",
+        help="model version, e.g. v2 (default: the promoted one)",
+    )
+    p.add_argument(  # the spelling before 0.x: still accepted, not shown
+        "--version", dest="model_version", action=_DeprecatedModelVersion, help=argparse.SUPPRESS
     )
     p.add_argument(
         "--store",
@@ -109,17 +133,34 @@ def add_model_options(p: argparse.ArgumentParser, default: str = "theme-classifi
 
 
 def load(args: argparse.Namespace, kind: str = "theme-classifier", name: str | None = None) -> Any:
-    """Load ``--model``/``--version`` (or the promoted ``name``) from ``--store``, checking it is a ``kind``."""
+    """Load ``--model``/``--model-version`` (or the promoted ``name``) from ``--store``, checking it is a ``kind``."""
     from .._errors import InputError
     from ..store import load_model
 
-    version = args.version if name is None else None
+    version = args.model_version if name is None else None
     name = args.model if name is None else name
     model = load_model(name, version, store=args.store)
     found = getattr(model, "_store_kind", type(model).__name__)
     if found != kind:
         raise InputError(f"model {name!r} is a {found}; this command needs a {kind}")
     return model
+
+
+# extra -> (module it provides, what needs it)
+EXTRAS = {"viz": ("matplotlib", "plots"), "ldavis": ("pyLDAvis", "pyLDAvis pages")}
+
+
+def require_extra(extra: str) -> None:
+    """Fail up front, before any work, if the optional ``extra`` is not installed."""
+    import importlib.util
+
+    module, what = EXTRAS[extra]
+    if importlib.util.find_spec(module) is None:
+        raise MissingExtra(f'{what} need {module}: pip install "ecomtopics[{extra}]"')
+
+
+class MissingExtra(Exception):
+    """An optional dependency is missing (reported as one line, exit 1)."""
 
 
 def add_format(
@@ -131,9 +172,10 @@ def add_format(
 
 
 def write_rows(
-    rows: list[dict[str, Any]], fmt: str, columns: list[str], out: TextIO = sys.stdout
+    rows: list[dict[str, Any]], fmt: str, columns: list[str], out: TextIO | None = None
 ) -> None:
-    """Write rows as a terminal table, JSON Lines or CSV."""
+    """Write rows as a terminal table, JSON Lines or CSV (to ``sys.stdout`` as it is when called)."""
+    out = sys.stdout if out is None else out
     if fmt == "json":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -10,7 +10,7 @@ from ._common import add_model_options
 EXAMPLES = """
 examples:
   ecomtopics evaluate --data data/gold --train data/authored
-  ecomtopics evaluate --data my_gold.jsonl --model theme-classifier --version v1 --format json
+  ecomtopics evaluate --data my_gold.jsonl --model theme-classifier --model-version v1 --format json
 """
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from ._common import Problems, positive_int
 
@@ -17,9 +18,12 @@ examples:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "keywords",
-        help="TF-IDF keywords of each document",
+        help="TF-IDF keywords of each document (one a line)",
         description="Keywords of each document by TF-IDF over our bilingual tokens; document frequencies "
-        "come from the paragraphs of all the given documents.",
+        "come from the paragraphs of all the given documents. Noise is left out (single Chinese "
+        "characters, number words, stubs of a longer word, parts of romanised names) and ties go "
+        "to the term the text uses first. Table and CSV: one keyword a line (source, rank, "
+        "keyword, score); JSON Lines: one record a document.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -51,15 +55,19 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("no paragraphs with text in the inputs")
     tfidf = Tfidf().fit(paragraphs)
     keywords = tfidf.keywords_many(["\n".join(ts) for _, ts in docs], args.top_n)
-    rows = [
-        {"source": name, "keywords": " ".join(t for t, _ in kw), "scores": kw}
+    if args.format == "json":  # one record a document
+        for (name, _), kw in zip(docs, keywords):
+            print(json.dumps({"source": name, "keywords": kw}, ensure_ascii=False))
+        return problems.exit_code()
+    # one keyword a line, however many are asked for: nothing is cut off
+    rows: list[dict[str, Any]] = [
+        {"source": name, "rank": rank, "keyword": word, "score": f"{score:.4f}"}
         for (name, _), kw in zip(docs, keywords)
+        for rank, (word, score) in enumerate(kw, start=1)
     ]
-    if args.format == "json":
+    if args.format == "table":  # the source on its document's first line only
         for row in rows:
-            print(
-                json.dumps({"source": row["source"], "keywords": row["scores"]}, ensure_ascii=False)
-            )
-    else:
-        write_rows(rows, args.format, ["source", "keywords"])
+            if row["rank"] > 1:
+                row["source"] = ""
+    write_rows(rows, args.format, ["source", "rank", "keyword", "score"])
     return problems.exit_code()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._common import Problems, add_format, add_model_options, load, positive_int
+from ._common import (
+    Problems,
+    add_format,
+    add_model_options,
+    load,
+    positive_int,
+    require_extra,
+)
 
 EXAMPLES = """
 examples:
@@ -48,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
     from ..topics import TopicModel
     from ._common import table, write_rows
 
+    if args.plot:  # a missing extra is said before any work
+        require_extra("viz")
+    if args.ldavis:
+        require_extra("ldavis")
     problems = Problems(args)
     docs = [
         (name, [p.text for p in split_paragraphs(text)])

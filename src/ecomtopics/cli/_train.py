@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 EXAMPLES = """
 examples:
-  ecomtopics train theme-classifier --config jobs/theme-classifier.toml --promote-if-better
+  ecomtopics train theme-classifier --config jobs/theme-classifier.toml --store models
   ecomtopics train theme-classifier --data data/authored my_rows.jsonl --gold data/gold --store my_models
-  ecomtopics train topic-model --config jobs/topic-model.toml --force
+  ECOMTOPICS_MODELS=my_models ecomtopics train topic-model --config jobs/topic-model.toml --force
+
+A new version goes into --store DIR, else $ECOMTOPICS_MODELS; one of them is
+required, and training never writes into the installed package.
 """
 
 
@@ -35,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--store",
         default=None,
-        help="model store folder (default: $ECOMTOPICS_MODELS or the bundled one)",
+        help="model store folder to save into (default: $ECOMTOPICS_MODELS; one is required)",
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument(
@@ -57,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from .._errors import InputError
     from ..jobs import JobConfig, load_job_config, run_job
-    from ..store import ModelStore, default_store
+    from ..store import ENV_VAR
 
     overrides = {
         "data": args.data,
@@ -74,8 +78,36 @@ def run(args: argparse.Namespace) -> int:
         if not args.data:
             raise InputError("give --data PATH... or --config JOB.toml")
         config = JobConfig(model=args.kind, **{k: v for k, v in overrides.items() if v is not None})
-    store = ModelStore(args.store) if args.store else default_store()
+    store = _target_store(args.store, ENV_VAR)
     result = run_job(config, store, promote=args.promote)
     print(result.summary())
     print(f"report: {store.path(result.name, result.version) / 'report.md'}")
     return 0
+
+
+def _target_store(store_arg: str | None, env_var: str) -> Any:
+    """The store to save into: --store, else the environment variable; never the installed package."""
+    import os
+    from pathlib import Path
+
+    import ecomtopics
+
+    from .._errors import InputError
+    from ..store import ModelStore
+
+    root = store_arg or os.environ.get(env_var)
+    if not root:
+        raise InputError(
+            f"say where to save the new version: --store DIR or the {env_var} environment "
+            f"variable (e.g. --store models in a clone of the repository); training never "
+            f"writes into the installed package"
+        )
+    store = ModelStore(root)
+    package = Path(ecomtopics.__file__).resolve().parent
+    if store.root.resolve() == package or package in store.root.resolve().parents:
+        source = "--store" if store_arg else f"${env_var}"
+        raise InputError(
+            f"{source} {store.root} is inside the installed ecomtopics package; training never "
+            f"writes there: give a folder of your own"
+        )
+    return store

@@ -13,10 +13,12 @@ folder of plain, readable files::
           README.md          model card generated from the manifest
           config.json        the model's JSON configuration
           arrays/coef_.npy   one ``numpy.save`` file per array (never pickled)
+          lexicons/ ...      files the model stores with itself (``model_files``)
           report.json ...    extra files given to ``save(files=...)``
         v2/ ...
 
-Principles (see the README's design notes): a version, once written, never changes; writes
+Principles (see docs/design.md): a version, once written, never changes (a
+migration may only add files its model is rebuilt from); writes
 are atomic (a temporary ``.tmp-*`` folder renamed into place, so a crash
 leaves no half version); loading verifies every checksum and never unpickles,
 reads only regular files inside the store, each once (:mod:`._files`),

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from ._kinds import BUILTIN_KINDS
-from ._manifest import MANIFEST, flatten
+from ._manifest import MANIFEST, flatten, key_metric
 
 __all__ = ["model_card"]
 
@@ -19,6 +19,20 @@ def fmt_value(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False)
         return text if len(text) <= 80 else text[:77] + "..."
     return "null" if value is None else str(value)
+
+
+def results_table(manifest: dict[str, Any], rows: tuple[tuple[str, str], ...]) -> list[str]:
+    """The short results table that opens a card: the kind's curated rows, else the key metric."""
+    flat = dict(flatten(manifest.get("metrics") or {}))
+    found = [(label, flat[path]) for label, path in rows if path in flat]
+    if not found:
+        headline = key_metric(manifest.get("metrics"))
+        if headline is None:
+            return []
+        found = [headline]
+    lines = ["| result | value |", "|---|---|"]
+    lines += [f"| {label} | {fmt_value(value)} |" for label, value in found]
+    return [*lines, "", "All metrics are in `report.json`; the main ones below.", ""]
 
 
 def model_card(manifest: dict[str, Any], file_names: list[str]) -> str:
@@ -33,6 +47,7 @@ def model_card(manifest: dict[str, Any], file_names: list[str]) -> str:
     lines = [f"# {name} {version}", ""]
     if manifest.get("description"):
         lines += [str(manifest["description"]), ""]
+    lines += results_table(manifest, spec.results if spec is not None else ())
     lines += [
         f"- kind: `{kind}` (format {manifest['kind_format']})",
         f"- created: {manifest['created']}",

@@ -100,6 +100,9 @@ class KindSpec:
     job_metric : str, optional
         The default metric deciding promotion in a retraining job; None: no
         retraining job trains this kind.
+    results : tuple of (label, dotted metric path)
+        The short results table that opens the model card (rows whose metric
+        a version lacks are left out).
     """
 
     cls: str
@@ -109,6 +112,7 @@ class KindSpec:
     probe: Callable[[Any], None] | None = None
     has_classes: bool = False
     job_metric: str | None = None
+    results: tuple[tuple[str, str], ...] = ()
 
 
 #: The kinds shipped with ecomtopics, the only place they are listed.
@@ -122,6 +126,15 @@ BUILTIN_KINDS: dict[str, KindSpec] = {
         probe=_probe_classifier,
         has_classes=True,
         job_metric="gold.model.macro_f1",
+        results=(
+            ("Real text (seed gold set), macro-F1, in context", "gold.model.macro_f1"),
+            ("Real text, macro-F1 95% interval", "gold.model.macro_f1_ci"),
+            ("Real text, macro-F1, each paragraph alone", "gold_alone.model.macro_f1"),
+            ("Real text, plain scikit-learn baseline", "gold.plain_sklearn.macro_f1"),
+            ("Grouped cross-validation, macro-F1, in context", "grouped_cv.in_context.macro_f1"),
+            ("Held-out split, macro-F1", "holdout.model.macro_f1"),
+            ("Real text, calibration error (ECE)", "gold.model.ece"),
+        ),
     ),
     "topic-model": KindSpec(
         cls="ecomtopics.topics:TopicModel",
@@ -129,6 +142,14 @@ BUILTIN_KINDS: dict[str, KindSpec] = {
         use="Exploring what a collection of texts about Chinese e-commerce platforms is about.",
         probe=_probe_topics,
         job_metric="coherence.c_v",
+        results=(
+            ("Topics", "select_n_topics.best"),
+            ("Coherence c_v", "coherence.c_v"),
+            ("Coherence c_v, plain gensim baseline", "plain_gensim.c_v"),
+            ("Coherence c_v, English", "coherence_by_language.en"),
+            ("Coherence c_v, Chinese", "coherence_by_language.zh"),
+            ("Parallel pairs: paired / unrelated distance ratio", "parallel.ratio"),
+        ),
     ),
     "tfidf": KindSpec(
         cls="ecomtopics.features:Tfidf",
@@ -168,9 +189,18 @@ class StorableModel(Protocol):
         Return ``(config, arrays)``: a JSON-able dict (str keys; str, int,
         float, bool, None, lists and dicts) and a dict of name -> numpy array
         (no object dtype). The same model must give the same output, so the
-        stored files are byte-identical.
-    _from_store(config, arrays)
-        Class method rebuilding the model from what ``_to_store`` returned.
+        stored files are byte-identical. A model that reads other files (the
+        built-in kinds: the lexicons they were trained with) returns
+        ``(config, arrays, files)``, ``files`` a dict of relative path ->
+        bytes; the manifest lists them as ``model_files``. The model reports
+        its own provenance (e.g. lexicon hashes) in ``config``.
+    _from_store(config, arrays[, files])
+        Class method rebuilding the model from what ``_to_store`` returned;
+        ``files`` is passed when the version has model files.
+    _check_stored_without_files(manifest, where)
+        Optional class method, called before ``_from_store(config, arrays)``
+        for a version saved without model files (store format 1): raise
+        :class:`ModelIntegrityError` if the model cannot be rebuilt faithfully.
 
     Examples
     --------
@@ -298,7 +328,7 @@ def resolve_kind(kind: str, where: Path) -> type[Any]:
         raise ModelIntegrityError(
             f"{where}: unknown model kind {kind!r} (known kinds: {known}); the model was saved "
             f"by code this installation lacks: upgrade ecomtopics or install the package that "
-            f"provides the kind (or register it with ecomtopics.store.register_kind)"
+            f"provides the kind (or register it with ecomtopics.register_kind)"
         )
     if isinstance(target, type):
         return target

@@ -30,7 +30,8 @@ __all__ = ["STORE_FORMAT", "key_metric", "read_manifest", "unpack_model"]
 logger = logging.getLogger(__name__)
 
 #: Format of the store layout and manifest written by this code; newer ones are refused.
-STORE_FORMAT = 1
+#: 2: ``model_files``, files a model stores with itself (e.g. its lexicons) and is rebuilt from.
+STORE_FORMAT = 2
 
 VERSION_RE = re.compile(r"^v([1-9][0-9]*)$")
 ARRAY_KEY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
@@ -40,6 +41,8 @@ MANIFEST = "manifest.json"
 CONFIG = "config.json"
 CARD = "README.md"
 ARRAYS = "arrays"
+#: Manifest field listing the files a model stores with itself (store format 2).
+MODEL_FILES = "model_files"
 
 _LIBRARIES = ("numpy", "scikit-learn", "gensim", "jieba", "rjieba", "ecomtopics")
 
@@ -131,34 +134,38 @@ def check_json(value: Any, what: str) -> Any:
 # --------------------------------------------------------------------------- what a model gives to save
 
 
-def unpack_model(model: Any) -> tuple[str, int, dict[str, Any], dict[str, np.ndarray]]:
+def unpack_model(
+    model: Any,
+) -> tuple[str, int, dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
     cls = type(model)
     label = cls.__qualname__
     kind = getattr(model, "_store_kind", None)
     if not isinstance(kind, str) or not callable(getattr(model, "_to_store", None)):
         raise InputError(
             f"cannot save a {label}: it does not implement the store protocol "
-            f"(_store_kind, _store_format, _to_store, _from_store; see ecomtopics.store.StorableModel)"
+            f"(_store_kind, _store_format, _to_store, _from_store; see ecomtopics.StorableModel)"
         )
     if not is_registered(kind):
         raise InputError(
             f"cannot save a {label}: its kind {kind!r} is not registered, so it could not be loaded "
-            f"again; register it first with ecomtopics.store.register_kind({kind!r}, {label})"
+            f"again; register it first with ecomtopics.register_kind({kind!r}, {label})"
         )
     kind_format = check_format_attr(cls)
     result = model._to_store()
-    if not (isinstance(result, tuple) and len(result) == 2):
+    if not (isinstance(result, tuple) and len(result) in (2, 3)):
         raise InputError(
-            f"{label}._to_store() must return a (config, arrays) tuple, got {type(result).__name__}"
+            f"{label}._to_store() must return a (config, arrays) or (config, arrays, files) tuple, "
+            f"got {type(result).__name__}"
         )
-    config, arrays = result
+    config, arrays = result[:2]
+    files = check_files(result[2], f"{label}._to_store() file") if len(result) == 3 else {}
     if not isinstance(config, Mapping):
         raise InputError(
             f"{label}._to_store() must return (config, arrays) with config a dict, "
             f"got {type(config).__name__}"
         )
     check_json(config, f"{label} config")
-    return kind, kind_format, dict(config), check_saved_arrays(arrays, label)
+    return kind, kind_format, dict(config), check_saved_arrays(arrays, label), files
 
 
 def default_params(model: Any) -> dict[str, Any] | None:
@@ -214,12 +221,12 @@ def check_saved_arrays(arrays: object, model_name: str) -> dict[str, np.ndarray]
     return out
 
 
-def check_files(files: object) -> dict[str, bytes]:
+def check_files(files: object, what: str = "extra file") -> dict[str, bytes]:
     if files is None:
         return {}
     if not isinstance(files, Mapping):
         raise InputError(
-            f"files must be a dict of file name -> str or bytes, got {type(files).__name__}"
+            f"{what}s must be a dict of file name -> str or bytes, got {type(files).__name__}"
         )
     reserved = {MANIFEST, CONFIG, CARD}
     out: dict[str, bytes] = {}
@@ -227,12 +234,12 @@ def check_files(files: object) -> dict[str, bytes]:
         parts = rel.split("/") if isinstance(rel, str) else []
         if not parts or not all(FILE_PART_RE.fullmatch(p) for p in parts) or ".." in parts:
             raise InputError(
-                f"extra file name {rel!r} is not allowed; use a relative path of letters, digits, "
+                f"{what} name {rel!r} is not allowed; use a relative path of letters, digits, "
                 f"'.', '_', '-' (folders separated by '/'), e.g. 'report.json'"
             )
         if rel in reserved or parts[0] == ARRAYS:
             raise InputError(
-                f"extra file name {rel!r} is reserved by the store "
+                f"{what} name {rel!r} is reserved by the store "
                 f"({', '.join(sorted(reserved))}, {ARRAYS}/); "
                 f"choose another name, e.g. 'report.md'"
             )
@@ -241,9 +248,7 @@ def check_files(files: object) -> dict[str, bytes]:
         elif isinstance(content, (bytes, bytearray, memoryview)):
             out[rel] = bytes(content)
         else:
-            raise InputError(
-                f"extra file {rel!r} must be str or bytes, got {type(content).__name__}"
-            )
+            raise InputError(f"{what} {rel!r} must be str or bytes, got {type(content).__name__}")
     return out
 
 
@@ -255,31 +260,6 @@ def library_versions() -> dict[str, str | None]:
         except importlib.metadata.PackageNotFoundError:
             out[dist] = None
     return out
-
-
-def lexicon_hashes() -> dict[str, str]:
-    # TODO(issue 15): the store should not import the tokenizer; models should report their own
-    # provenance (lexicon hashes) from ``_to_store``. Not done in the mechanical split because it
-    # changes what is recorded for kinds registered by others (today every manifest has "lexicons").
-    from ..tokenize import lexicon_hashes
-
-    return dict(lexicon_hashes())
-
-
-def warn_if_lexicons_changed(manifest: Mapping[str, Any], vdir: Path) -> None:
-    """Models read text through the bundled lexicons: say so if they changed since training."""
-    recorded = manifest.get("lexicons")
-    if not isinstance(recorded, Mapping):  # saved before lexicons were recorded
-        return
-    current = lexicon_hashes()
-    changed = sorted(n for n in set(recorded) | set(current) if recorded.get(n) != current.get(n))
-    if changed:
-        logger.warning(
-            "%s was trained with other versions of the lexicons %s; it loads, but its scores may "
-            "differ from its report: retrain it with this ecomtopics",
-            vdir,
-            ", ".join(changed),
-        )
 
 
 # --------------------------------------------------------------------------- reading a manifest
@@ -350,6 +330,15 @@ def read_manifest(root: Path, name: str, version: str) -> dict[str, Any]:
             )
     if CONFIG not in manifest["files"]:
         raise ModelIntegrityError(f"{path}: manifest does not list {CONFIG}; {fix}")
+    model_files = manifest.get(MODEL_FILES)
+    if model_files is not None and (
+        not isinstance(model_files, list)
+        or not all(isinstance(rel, str) and rel in manifest["files"] for rel in model_files)
+    ):
+        raise ModelIntegrityError(
+            f"{path}: manifest field {MODEL_FILES!r} must list files of the manifest, found "
+            f"{model_files!r:.80}; {fix}"
+        )
     return manifest
 
 

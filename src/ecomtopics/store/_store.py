@@ -47,6 +47,7 @@ from ._manifest import (
     CARD,
     CONFIG,
     MANIFEST,
+    MODEL_FILES,
     STORE_FORMAT,
     VERSION_RE,
     check_files,
@@ -55,12 +56,10 @@ from ._manifest import (
     check_version,
     default_params,
     dumps,
-    lexicon_hashes,
     library_versions,
     read_manifest,
     unpack_model,
     version_number,
-    warn_if_lexicons_changed,
 )
 from ._sanity import check_arrays, check_model
 
@@ -272,7 +271,7 @@ class ModelStore:
         >>> version = store.save(clf, "theme-classifier", metrics={"macro_f1": 0.81})  # doctest: +SKIP
         """
         check_name(name)
-        kind, kind_format, config, arrays = unpack_model(model)
+        kind, kind_format, config, arrays, model_files = unpack_model(model)
         if params is None and callable(getattr(model, "get_params", None)):
             params = default_params(model)
         header = {
@@ -284,11 +283,19 @@ class ModelStore:
             "training_data": check_json(training_data, "training_data"),
             "metrics": check_json(metrics, "metrics"),
             "description": check_json(description, "description"),
-            "lexicons": lexicon_hashes(),
         }
+        if model_files:
+            header[MODEL_FILES] = sorted(model_files)
         if header["description"] is not None and not isinstance(header["description"], str):
             raise InputError(f"description must be a str or None, got {type(description).__name__}")
         extra = check_files(files)
+        clash = sorted(set(extra) & set(model_files))
+        if clash:
+            raise InputError(
+                f"extra file(s) {', '.join(clash)} would replace files the model stores with "
+                f"itself; choose other names"
+            )
+        extra.update(model_files)
         config_text = dumps(config)
 
         model_dir = self._model_dir(name)
@@ -397,8 +404,6 @@ class ModelStore:
         """
         version = self._resolve_version(name, version)
         model, manifest = self._load_version(name, version, probe=False)
-        vdir = self._model_dir(name) / version
-        warn_if_lexicons_changed(manifest, vdir)
         # where it came from, so worker processes can load it again instead of unpickling
         with contextlib.suppress(AttributeError):  # models with __slots__
             model.source_ = {"store": str(self.root), "name": name, "version": version}
@@ -457,6 +462,75 @@ class ModelStore:
                 logger.debug("verified %s %s", model_name, ver)
         return checked
 
+    def _add_model_files(
+        self,
+        name: str,
+        version: str,
+        files: dict[str, bytes],
+        *,
+        note: str,
+        metrics: dict[str, Any] | None = None,
+    ) -> None:
+        """Give a version saved by store format 1 the files its model is rebuilt from.
+
+        For migrations only (the shipped versions got their lexicons this way):
+        the version is verified first; its existing files are kept byte for
+        byte, the new ones are added and listed in ``model_files``, ``metrics``
+        (if given) replace the manifest's, the card is rendered again, and the
+        manifest records ``note``. The new folder is written aside, checked,
+        and swapped in under the lock.
+        """
+        check_name(name)
+        version = check_version(version)
+        manifest, _, _ = self._verified(name, version)
+        if manifest.get(MODEL_FILES):
+            raise ModelStoreError(f"{name} {version} already carries its model files")
+        model_files = check_files(files, "model file")
+        clash = sorted(set(model_files) & set(manifest["files"]))
+        if clash:
+            raise ModelStoreError(f"{name} {version} already has {', '.join(clash)}")
+        model_dir = self._model_dir(name)
+        vdir = model_dir / version
+        tmp = model_dir / f"{_TMP_PREFIX}{uuid.uuid4().hex}"
+        old = model_dir / f"{_TMP_PREFIX}{uuid.uuid4().hex}"
+        with self._lock(model_dir):
+            try:
+                shutil.copytree(vdir, tmp)
+                for rel, content in model_files.items():
+                    (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                    write_bytes(tmp / rel, content)
+                manifest = dict(manifest)
+                hashes = dict(manifest["files"])
+                hashes.update({rel: sha256_file(tmp / rel) for rel in model_files})
+                manifest.update(store_format=STORE_FORMAT, amended=note)
+                manifest[MODEL_FILES] = sorted(model_files)
+                if metrics is not None:
+                    manifest["metrics"] = check_json(metrics, "metrics")
+                hashes.pop(CARD, None)
+                (tmp / CARD).unlink()
+                (tmp / MANIFEST).unlink()
+                write_bytes(
+                    tmp / CARD, model_card(manifest, sorted([*hashes, CARD])).encode("utf-8")
+                )
+                hashes[CARD] = sha256_file(tmp / CARD)
+                manifest["files"] = dict(sorted(hashes.items()))
+                write_bytes(tmp / MANIFEST, dumps(manifest).encode("utf-8"))
+                for folder in {(tmp / rel).parent for rel in manifest["files"]}:
+                    fsync_dir(folder)
+                os.rename(vdir, old)
+                os.rename(tmp, vdir)
+                fsync_dir(model_dir)
+            except BaseException:
+                if old.exists() and not vdir.exists():
+                    os.rename(old, vdir)
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        self._load_version(name, version, probe=True)
+        logger.info(
+            "added %d model files to %s %s in %s", len(model_files), name, version, self.root
+        )
+
     # ----------------------------------------------------------------- internals
 
     def _load_version(self, name: str, version: str, *, probe: bool) -> tuple[Any, dict[str, Any]]:
@@ -483,9 +557,18 @@ class ModelStore:
                         f"retrain the model or restore it from a backup"
                     ) from exc
         check_arrays(manifest["kind"], arrays, vdir, fix)
+        model_files = manifest.get(MODEL_FILES)
         try:
-            model = cls._from_store(config, arrays)
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            if model_files:
+                model = cls._from_store(config, arrays, {rel: contents[rel] for rel in model_files})
+            else:
+                # saved without the files the model is rebuilt from (store format 1): the
+                # class decides whether it can stand in for them (e.g. matching lexicons)
+                check_without = getattr(cls, "_check_stored_without_files", None)
+                if check_without is not None:
+                    check_without(manifest, str(vdir))
+                model = cls._from_store(config, arrays)
+        except (KeyError, IndexError, TypeError, ValueError, UnicodeDecodeError) as exc:
             raise ModelIntegrityError(
                 f"{vdir}: {cls.__qualname__}._from_store could not rebuild the model "
                 f"({type(exc).__name__}: {exc}); the files match their checksums, so they were written "

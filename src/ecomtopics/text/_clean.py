@@ -108,7 +108,7 @@ def clean_text(text: str) -> str:
     >>> clean_text(None)
     Traceback (most recent call last):
     ...
-    ecomtopics._errors.InputTypeError: text must be str, got NoneType: None
+    ecomtopics.InputTypeError: text must be str, got NoneType: None
     """
     return _clean(check_text(text), keep_newlines=True)
 

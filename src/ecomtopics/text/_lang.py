@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from .._errors import InputError
-from .._validation import check_text
+from .._validation import Interval, check_text, validate_params
 
 __all__ = ["HAN", "LATIN_WORD", "Language", "detect_language"]
 
@@ -16,6 +15,9 @@ Language = Literal["zh", "en", "mixed", "und"]
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")
 #: One run of Latin letters (a word, roughly).
 LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f']*")
+
+
+_THRESHOLD: dict[str, list[Any]] = {"threshold": [Interval("real", 0.5, 1.0)]}
 
 
 def detect_language(text: str, *, threshold: float = 0.8) -> Language:
@@ -37,8 +39,8 @@ def detect_language(text: str, *, threshold: float = 0.8) -> Language:
     'und'
     """
     check_text(text)
-    if not 0.5 <= threshold <= 1.0:
-        raise InputError(f"threshold must be between 0.5 and 1.0, got {threshold!r}")
+    if not (isinstance(threshold, float) and 0.5 <= threshold <= 1.0):  # the common case, fast
+        validate_params({"threshold": threshold}, _THRESHOLD, "detect_language")
     han = len(HAN.findall(text)) / 2
     latin = len(LATIN_WORD.findall(text))
     total = han + latin

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from .._errors import InputError, InputTypeError
-from .._validation import check_text
+from .._validation import Interval, check_text, validate_params
 from ._boilerplate import is_boilerplate_line, is_end_marker
 from ._clean import clean_text
 from ._lang import HAN, LATIN_WORD, Language, detect_language
@@ -223,6 +223,12 @@ class _Block:
         return "".join(self.parts)
 
 
+_SPLIT_CONSTRAINTS: dict[str, list[Any]] = {
+    "max_words": [Interval("int", 1, None)],
+    "max_chars": [Interval("int", 1, None)],
+}
+
+
 def split_paragraphs(
     text: str,
     *,
@@ -261,15 +267,11 @@ def split_paragraphs(
     [('天猫双十一线上线下融合。', 'zh', 3), ('Tmall upgrades stores.', 'en', 4)]
     """
     check_text(text, name="text")
-    for name, value in (("max_words", max_words), ("max_chars", max_chars)):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise InputTypeError(
-                f"{name} must be an int, got {type(value).__name__}: {value!r:.40}"
-            )
-    if max_words < 1 or max_chars < 1:
-        raise InputError(
-            f"max_words and max_chars must be positive, got {max_words} and {max_chars}"
-        )
+    validate_params(
+        {"max_words": max_words, "max_chars": max_chars},
+        _SPLIT_CONSTRAINTS,
+        "split_paragraphs",
+    )
     lines = clean_text(text).split("\n")
     blocks: list[_Block] = []
     for number, line in enumerate(lines, start=1):

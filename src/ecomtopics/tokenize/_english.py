@@ -12,7 +12,7 @@ import functools
 import itertools
 
 from .._validation import LazyPattern, Memo
-from ._lexicons import en_mt_artefacts, en_phrases, en_stopwords
+from ._lexicons import Lexicons, package_lexicons
 
 __all__ = ["EnglishTokenizer", "singular"]
 
@@ -73,7 +73,7 @@ def _normal(text: str) -> str:
 
 @functools.cache
 def _phrase_table(
-    artefacts: bool, phrases: bool
+    artefacts: bool, phrases: bool, lexicons: Lexicons
 ) -> tuple[dict[str, list[str]], dict[str, tuple[int, ...]]]:
     """(surface n-gram -> replacement tokens, first word -> n-gram lengths) for artefacts and phrases.
 
@@ -82,7 +82,7 @@ def _phrase_table(
     """
     canonical: dict[tuple[str, ...], str] = {}  # singular word keys -> phrase token
     if phrases:
-        for phrase in en_phrases():
+        for phrase in lexicons.en_phrases():
             words = _normal(phrase).split()
             if words:
                 canonical.setdefault(tuple(singular(w) for w in words), "_".join(words))
@@ -103,9 +103,9 @@ def _phrase_table(
         return out
 
     replacements: dict[str, list[str]] = {}
-    sources = [(p, p) for p in (en_phrases() if phrases else ())]
+    sources = [(p, p) for p in (lexicons.en_phrases() if phrases else ())]
     if artefacts:
-        sources += list(en_mt_artefacts().items())
+        sources += list(lexicons.en_mt_artefacts().items())
     for surface, target in sources:
         words = _normal(surface).split()
         if not words:
@@ -143,6 +143,7 @@ class EnglishTokenizer:
         stopwords: bool = True,
         plurals: bool = True,
         drop_numbers: bool = True,
+        lexicons: Lexicons | None = None,
     ) -> None:
         self.lowercase = lowercase
         self.artefacts = artefacts
@@ -150,6 +151,8 @@ class EnglishTokenizer:
         self.stopwords = stopwords
         self.plurals = plurals
         self.drop_numbers = drop_numbers
+        self.lexicons = lexicons if lexicons is not None else package_lexicons()
+        self._stopwords = self.lexicons.en_stopwords()
 
     def __call__(self, text: str) -> list[str]:
         if self.lowercase:
@@ -158,17 +161,26 @@ class EnglishTokenizer:
             text = _POSSESSIVE.sub("", text)
         words = text.translate(_PUNCT_TO_SPACE).split()
         if self.artefacts or self.phrases:
-            replacements, first = _phrase_table(self.artefacts, self.phrases)
-            if self.lowercase:
-                starts = [i for i, w in enumerate(words) if w in first]
-            else:
-                starts = [i for i, w in enumerate(words) if w.lower() in first]
+            replacements, first = self._table
+            lowered = words if self.lowercase else list(map(str.lower, words))
+            starts = list(itertools.compress(itertools.count(), map(first.__contains__, lowered)))
             if starts:
-                words = _merge(words, starts, replacements, first, self.lowercase)
+                words = _merge(
+                    words,
+                    lowered,
+                    starts,
+                    replacements,
+                    first,
+                    _second_words(self.artefacts, self.phrases, self.lexicons),
+                )
         forms = self._forms
         if len(forms) > _MAX_FORMS:  # bound the memo on endless streams of new words
             forms.clear()
-        return [t for t in map(forms.__getitem__, words) if t]
+        return list(filter(None, map(forms.__getitem__, words)))
+
+    @functools.cached_property
+    def _table(self) -> tuple[dict[str, list[str]], dict[str, tuple[int, ...]]]:
+        return _phrase_table(self.artefacts, self.phrases, self.lexicons)
 
     @functools.cached_property
     def _forms(self) -> dict[str, str]:
@@ -182,7 +194,7 @@ class EnglishTokenizer:
         if not word or not any(ch.isalnum() for ch in word):
             return ""
         lower = word.lower()
-        if self.stopwords and lower in en_stopwords():
+        if self.stopwords and lower in self._stopwords:
             return ""
         if self.drop_numbers and lower.replace(".", "").replace(",", "").isdigit():
             return ""
@@ -194,29 +206,50 @@ class EnglishTokenizer:
         return lower if self.lowercase else word
 
 
+@functools.cache
+def _second_words(artefacts: bool, phrases: bool, lexicons: Lexicons) -> dict[str, frozenset[str]]:
+    """First word -> the second words of its n-grams of two or more words (a quick pre-check)."""
+    seconds: dict[str, set[str]] = {}
+    for key in _phrase_table(artefacts, phrases, lexicons)[0]:
+        words = key.split(" ")
+        if len(words) > 1:
+            seconds.setdefault(words[0], set()).add(words[1])
+    return {w: frozenset(ws) for w, ws in seconds.items()}
+
+
 def _merge(
     words: list[str],
+    lowered: list[str],
     starts: list[int],
     replacements: dict[str, list[str]],
     first: dict[str, tuple[int, ...]],
-    lowercase: bool,
+    seconds: dict[str, frozenset[str]],
 ) -> list[str]:
-    """Replace phrase and artefact n-grams starting at ``starts`` by their tokens."""
+    """Replace phrase and artefact n-grams starting at ``starts`` by their tokens.
+
+    ``lowered`` is ``words`` in lower case (the same list when already lower case).
+    An n-gram of ``n >= 2`` words can only match when the next word (without
+    trailing dots, for ``n == 2``) is one of the n-gram's second words.
+    """
     out: list[str] = []
     done = 0
     n_words = len(words)
+    empty: frozenset[str] = frozenset()
     for i in starts:
         if i < done:
             continue
-        lengths = first[words[i] if lowercase else words[i].lower()]
-        for n in lengths:
-            if i + n > n_words:
+        head = lowered[i]
+        if i + 1 < n_words:
+            nxt = lowered[i + 1]
+            allowed = seconds.get(head, empty)
+            longer = nxt in allowed or nxt.rstrip(".") in allowed
+        else:
+            longer = False
+        for n in first[head]:
+            if i + n > n_words or (n > 1 and not longer):
                 continue
-            span = words[i : i + n]
-            key = " ".join(span).rstrip(".")
-            if not lowercase:
-                key = key.lower()
-            hit = replacements.get(key)
+            span = lowered[i : i + n]
+            hit = replacements.get(" ".join(span).rstrip("."))
             if hit is not None and (n == 1 or "." not in " ".join(span[:-1])):
                 out.extend(words[done:i])
                 out.extend(hit)

@@ -12,7 +12,7 @@ from .._validation import LazyPattern, Memo, check_text
 from ..text import clean_for_tokens
 from ._chinese import ENGINES, ChineseSegmenter, Engine
 from ._english import EnglishTokenizer
-from ._lexicons import zh_stopwords
+from ._lexicons import Lexicons, package_lexicons
 
 __all__ = ["Tokenizer"]
 
@@ -54,6 +54,9 @@ class Tokenizer:
         dropping apply to both languages).
     normalize : bool
         Clean the text first (NFKC, invisible characters, HTML remnants).
+    lexicons : Lexicons, optional
+        The lexicon files to read (default: the package's). A loaded model
+        passes the copy it was trained with. Not one of :meth:`get_params`.
 
     Examples
     --------
@@ -80,6 +83,7 @@ class Tokenizer:
         lowercase: bool = True,
         drop_numbers: bool = True,
         normalize: bool = True,
+        lexicons: Lexicons | None = None,
     ) -> None:
         if lang not in ("auto", "zh", "en"):
             raise InputError(f"lang must be 'auto', 'zh' or 'en', got {lang!r}")
@@ -96,7 +100,9 @@ class Tokenizer:
         self.lowercase = lowercase
         self.drop_numbers = drop_numbers
         self.normalize = normalize
-        self._zh = ChineseSegmenter(engine, user_dict, hmm)
+        self.lexicons = lexicons if lexicons is not None else package_lexicons()
+        self._zh_stopwords = self.lexicons.zh_stopwords()
+        self._zh = ChineseSegmenter(engine, user_dict, hmm, self.lexicons)
         self._en = EnglishTokenizer(
             lowercase=lowercase,
             artefacts=artefacts,
@@ -104,6 +110,7 @@ class Tokenizer:
             stopwords=stopwords,
             plurals=plurals,
             drop_numbers=drop_numbers,
+            lexicons=self.lexicons,
         )
 
     _PARAMS = (
@@ -131,17 +138,23 @@ class Tokenizer:
             n: p.default for n, p in inspect.signature(Tokenizer.__init__).parameters.items()
         }
         changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
+        if self.lexicons != package_lexicons():
+            changed["lexicons"] = self.lexicons
         return f"Tokenizer({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Tokenizer) and self.get_params() == other.get_params()
+        return (
+            isinstance(other, Tokenizer)
+            and self.get_params() == other.get_params()
+            and self.lexicons == other.lexicons
+        )
 
     def __hash__(self) -> int:
         return hash(tuple(self.get_params().items()))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # rebuilt from settings: segmenters hold locks and load per process
-        return (_rebuild, (self.get_params(),))
+        return (_rebuild, (self.get_params(), self.lexicons))
 
     def __call__(self, text: str) -> list[str]:
         """Tokens of one text. ``None`` or bytes raise ``TypeError``."""
@@ -176,7 +189,7 @@ class Tokenizer:
         forms = self._zh_forms
         if len(forms) > 500_000:  # bound the memo on endless streams of new words
             forms.clear()
-        return [t for t in map(forms.__getitem__, self._zh.cut(text)) if t]
+        return list(filter(None, map(forms.__getitem__, self._zh.cut(text))))
 
     @functools.cached_property
     def _zh_forms(self) -> dict[str, str]:
@@ -184,7 +197,7 @@ class Tokenizer:
         return Memo(self._zh_form)
 
     def _zh_form(self, token: str) -> str:
-        if not _ZH_TOKEN.search(token) or (self.stopwords and token in zh_stopwords()):
+        if not _ZH_TOKEN.search(token) or (self.stopwords and token in self._zh_stopwords):
             return ""
         if self.drop_numbers and _NUMBER.match(token):
             return ""
@@ -195,5 +208,5 @@ class Tokenizer:
         return token if token.isprintable() and " " not in token else "".join(token.split())
 
 
-def _rebuild(params: dict[str, Any]) -> Tokenizer:
-    return Tokenizer(**params)
+def _rebuild(params: dict[str, Any], lexicons: Lexicons | None = None) -> Tokenizer:
+    return Tokenizer(**params, lexicons=lexicons)

@@ -1,15 +1,18 @@
 """From texts to what LDA reads: token streams kept on disk, bags of words, and coherence helpers.
 
 A corpus is tokenized once into a temporary JSON Lines file (memory stays flat
-as the corpus grows) and re-read for each pass; :class:`TextStream` reads the
-texts themselves lazily from files.
+as the corpus grows) and re-read for each pass; the file is removed when its
+corpus is closed or dropped, or when the process exits. :class:`TextStream`
+reads the texts themselves lazily from files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -89,11 +92,15 @@ class _TokenCorpus:
 
     With a ``mapper``, tokens are mapped to shared units; ``surfaces`` counts
     which written token stood for each unit (to show a unit in either language).
+    The file goes with the corpus: :meth:`close`, garbage collection or the
+    end of the process removes it (``weakref.finalize``, as ``tempfile``'s
+    own ``TemporaryDirectory`` does).
     """
 
     def __init__(self, texts: Iterable[Any], tokenizer: Tokenizer, mapper: Any = None) -> None:
         handle, name = tempfile.mkstemp(prefix="ecomtopics-tokens-", suffix=".jsonl")
         self.path = Path(name)
+        self._remove = weakref.finalize(self, _unlink, name)
         self.n_docs = 0
         self.surfaces: Counter[tuple[str, str]] = Counter()
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -113,7 +120,20 @@ class _TokenCorpus:
                 yield json.loads(line)
 
     def close(self) -> None:
-        self.path.unlink(missing_ok=True)
+        remove = self.__dict__.get("_remove")
+        if remove is not None:  # a copy has none: only the original removes the file
+            remove()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a copy (pickled with its model) reads the file while the original keeps it
+        state = dict(self.__dict__)
+        state.pop("_remove", None)
+        return state
+
+
+def _unlink(name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name)
 
 
 class _BowCorpus:

@@ -12,7 +12,9 @@ import numpy as np
 
 from .._errors import InputError
 from .._themes import TOPICAL_THEMES
-from ..tokenize import concept_themes, concepts
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..tokenize._lexicons import Lexicons
 
 __all__ = ["TopicInspection"]
 
@@ -44,6 +46,8 @@ class TopicInspection:
     if TYPE_CHECKING:  # provided by TopicModel
 
         def _check(self) -> None: ...
+
+        def _lexicons(self) -> Lexicons: ...
 
         def topic_word_matrix(self) -> np.ndarray: ...
 
@@ -140,8 +144,9 @@ class TopicInspection:
         """
         self._check()
         matrix = self.topic_word_matrix()
-        theme_of = concept_themes()
-        table = concepts()
+        lexicons = self._lexicons()
+        theme_of = lexicons.concept_themes()
+        table = lexicons.concepts()
         word_theme = np.zeros((len(self.vocabulary_), len(TOPICAL_THEMES)))
         for j, word in enumerate(self.vocabulary_):
             for concept in table.get(word, ()):

@@ -11,8 +11,15 @@ import numpy as np
 
 from .._errors import InputError, InputTypeError
 from .._estimator import EstimatorMixin
-from ..tokenize import Tokenizer, concept_themes, concepts, platform_names, topic_stopwords
-from ..tokenize._lexicons import topic_units, topic_units_hash
+from .._validation import Interval, Options
+from ..tokenize import Tokenizer
+from ..tokenize._lexicons import (
+    Lexicons,
+    check_package_lexicons,
+    lexicons_from_store,
+    lexicons_to_store,
+    package_lexicons,
+)
 from ._corpus import (
     COHERENCE_MEASURES,
     _BowCorpus,
@@ -22,6 +29,7 @@ from ._corpus import (
     _TokenCorpus,
     coherence_on,
 )
+from ._inference import BLOCK_DOCS, lda_gamma
 from ._inspect import TopicInspection
 
 __all__ = ["TopicModel"]
@@ -81,6 +89,26 @@ class TopicModel(TopicInspection, EstimatorMixin):
 
     _store_kind: ClassVar[str] = "topic-model"
     _store_format: ClassVar[int] = 2
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_topics": [Interval("int", 1, None)],
+        "passes": [Interval("int", 1, None)],
+        "iterations": [Interval("int", 1, None)],
+        "alpha": [Options({"symmetric", "asymmetric", "auto"})],
+        "eta": [Interval("real", 0, None, closed="neither"), None],
+        "anchors": [dict, Options({"lexicon"}), None],
+        "anchor_weight": [Interval("real", 0, None)],
+        "domain_stopwords": [bool],
+        "no_below": [Interval("int", 0, None)],
+        "no_above": [Interval("real", 0, 1, closed="right")],
+        "keep_n": [Interval("int", 1, None), None],
+        "chunksize": [Interval("int", 1, None)],
+        "tokenizer_params": [dict, None],
+        "random_state": [Interval("int", 0, 2**32 - 1), None],
+        "shared_units": [bool, Options({"table"})],
+        "untranslated": [Options({"keep", "drop"})],
+        "ignore_platform_names": [bool],
+        "progress": [bool, None],
+    }
 
     def __init__(
         self,
@@ -123,27 +151,19 @@ class TopicModel(TopicInspection, EstimatorMixin):
         self.progress = progress
 
     def _check_params(self) -> None:
-        if not isinstance(self.n_topics, int) or self.n_topics < 1:
-            raise InputError(f"n_topics must be a positive integer, got {self.n_topics!r}")
-        if self.alpha not in ("symmetric", "asymmetric", "auto"):
-            raise InputError(
-                f"alpha must be 'symmetric', 'asymmetric' or 'auto', got {self.alpha!r}"
-            )
-        if isinstance(self.anchors, str) and self.anchors != "lexicon":
-            raise InputError(
-                f"anchors must be a dict of theme -> words or 'lexicon', got {self.anchors!r}"
-            )
+        self._validate_params()
         if self.anchors is not None and len(self._anchor_words()) > self.n_topics:
             raise InputError(
-                f"{len(self._anchor_words())} anchor themes but only {self.n_topics} topics"
+                f"TopicModel: {len(self._anchor_words())} anchor themes but only "
+                f"{self.n_topics} topics (n_topics)"
             )
-        if self.passes < 1 or self.iterations < 1:
-            raise InputError("passes and iterations must be at least 1")
-        if self.untranslated not in ("keep", "drop"):
-            raise InputError(f"untranslated must be 'keep' or 'drop', got {self.untranslated!r}")
+
+    def _lexicons(self) -> Lexicons:
+        """The lexicons this model reads text with: its own copy once fitted or loaded."""
+        return getattr(self, "lexicons_", None) or package_lexicons()
 
     def _tokenizer(self) -> Tokenizer:
-        return Tokenizer(**(self.tokenizer_params or {}))
+        return Tokenizer(**(self.tokenizer_params or {}), lexicons=self._lexicons())
 
     # -- shared units -----------------------------------------------------------------
     def _uses_units(self) -> bool:
@@ -152,13 +172,14 @@ class TopicModel(TopicInspection, EstimatorMixin):
     def _build_unit_map(self) -> dict[str, str]:
         """Token -> unit ("" drops the token), from the lexicons (at fit time)."""
         table: dict[str, str] = {}
+        lexicons = self._lexicons()
         if self.shared_units:
             if self.shared_units != "table":  # the concept lexicon fills what the table leaves out
-                for token, names in concepts().items():
+                for token, names in lexicons.concepts().items():
                     table[token] = "@" + names[0]
-            table.update(topic_units())
+            table.update(lexicons.topic_units())
         if self.ignore_platform_names:
-            table.update({name: "" for name in platform_names()})
+            table.update({name: "" for name in lexicons.platform_names()})
         return table
 
     def _mapper(self) -> Any:
@@ -188,7 +209,8 @@ class TopicModel(TopicInspection, EstimatorMixin):
     def fit(self, texts: Iterable[Any], y: Any = None) -> TopicModel:
         """Train on ``texts`` (strings or paragraphs; any iterable, read once and kept on disk)."""
         from gensim.corpora import Dictionary
-        from gensim.models import LdaModel
+
+        from ._batch_lda import BatchLdaModel
 
         self._check_params()
         self._forget_source()
@@ -196,6 +218,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
             raise InputTypeError(
                 "texts must be an iterable of str, not a single string; wrap it in a list"
             )
+        self.lexicons_ = package_lexicons()
         tokenizer = self._tokenizer()
         self._unit_map = self._build_unit_map() if self._uses_units() else None
         corpus = _TokenCorpus(texts, tokenizer, self._mapper() if self._uses_units() else None)
@@ -205,7 +228,11 @@ class TopicModel(TopicInspection, EstimatorMixin):
             dictionary = Dictionary(corpus)
             if self.domain_stopwords:
                 dictionary.filter_tokens(
-                    bad_ids=[i for w, i in dictionary.token2id.items() if w in topic_stopwords()]
+                    bad_ids=[
+                        i
+                        for w, i in dictionary.token2id.items()
+                        if w in self.lexicons_.topic_stopwords()
+                    ]
                 )
             no_below = min(self.no_below, max(1, corpus.n_docs // 2))
             dictionary.filter_extremes(
@@ -230,7 +257,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
                 disable=self.progress if self.progress is None else not self.progress,
                 leave=False,
             ) as bar:
-                lda = LdaModel(
+                lda = BatchLdaModel(
                     corpus=_BowCorpus(corpus, dictionary, bar),
                     id2word=dictionary,
                     num_topics=self.n_topics,
@@ -287,9 +314,9 @@ class TopicModel(TopicInspection, EstimatorMixin):
 
     def _anchor_words(self) -> dict[str, list[str]]:
         if self.anchors == "lexicon":
-            themes = concept_themes()
+            themes = self._lexicons().concept_themes()
             words: dict[str, set[str]] = {}
-            for token, names in concepts().items():
+            for token, names in self._lexicons().concepts().items():
                 for concept in names:
                     words.setdefault(themes[concept], set()).add(token)
             return {theme: sorted(ws) for theme, ws in words.items()}
@@ -346,7 +373,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
         batch: list[list[tuple[int, int]]] = []
         for bow in bows:
             batch.append(bow)
-            if len(batch) == 2048:
+            if len(batch) == BLOCK_DOCS:
                 total += self._mix(batch).sum(axis=0)
                 n, batch = n + len(batch), []
         if batch:
@@ -356,7 +383,8 @@ class TopicModel(TopicInspection, EstimatorMixin):
 
     # -- inference --------------------------------------------------------------------
     def _mix(self, bows: Sequence[list[tuple[int, int]]]) -> np.ndarray:
-        gamma, _ = self._lda.inference(list(bows))
+        """Normalised gamma of gensim's ``inference``, computed for the whole batch at once."""
+        gamma = lda_gamma(self._lda, bows)
         return gamma / gamma.sum(axis=1, keepdims=True)
 
     def transform(self, texts: Iterable[Any]) -> np.ndarray:
@@ -373,10 +401,7 @@ class TopicModel(TopicInspection, EstimatorMixin):
         bows = [self._dictionary.doc2bow(self._analyse(_text_of(t), tokenizer)) for t in texts]
         if not bows:
             return np.empty((0, self.n_topics))
-        out = np.empty((len(bows), self.n_topics))
-        for start in range(0, len(bows), 2048):
-            out[start : start + 2048] = self._mix(bows[start : start + 2048])
-        return out
+        return self._mix(bows)
 
     def fit_transform(self, texts: Iterable[Any], y: Any = None) -> np.ndarray:
         texts = list(texts)
@@ -465,10 +490,17 @@ class TopicModel(TopicInspection, EstimatorMixin):
         return value
 
     # -- model store ------------------------------------------------------------------
-    def _to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    def _to_store(
+        self,
+    ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
         self._check()
         params = {k: v for k, v in self.get_params().items()}
-        config = {"params": params, "eta_is_matrix": bool(np.ndim(self._lda.eta) == 2)}
+        lexicons = self._lexicons()
+        config = {
+            "params": params,
+            "eta_is_matrix": bool(np.ndim(self._lda.eta) == 2),
+            "lexicons": lexicons.hashes(),
+        }
         arrays = {
             "vocabulary": np.asarray(self.vocabulary_, dtype=np.str_),
             "document_frequency": np.asarray(
@@ -489,15 +521,27 @@ class TopicModel(TopicInspection, EstimatorMixin):
             pairs = sorted(self._unit_map.items())
             arrays["unit_tokens"] = np.asarray([t for t, _ in pairs], dtype=np.str_)
             arrays["unit_names"] = np.asarray([u for _, u in pairs], dtype=np.str_)
-            config["topic_units_sha256"] = topic_units_hash()
-        return config, arrays
+            config["topic_units_sha256"] = lexicons.hashes().get("topic_units.tsv")
+        return config, arrays, lexicons_to_store(lexicons)
 
     @classmethod
-    def _from_store(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> TopicModel:
+    def _check_stored_without_files(cls, manifest: dict[str, Any], where: str) -> None:
+        check_package_lexicons(manifest, where)
+
+    @classmethod
+    def _from_store(
+        cls,
+        config: dict[str, Any],
+        arrays: dict[str, np.ndarray],
+        files: dict[str, bytes] | None = None,
+    ) -> TopicModel:
         from gensim.corpora import Dictionary
         from gensim.models import LdaModel
 
         model = cls(**config["params"])
+        model.lexicons_ = (
+            lexicons_from_store(files, cls._store_kind) if files is not None else package_lexicons()
+        )
         model._unit_map = None
         if "unit_tokens" in arrays:
             model._unit_map = {
