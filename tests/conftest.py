@@ -61,8 +61,9 @@ def _cli_in_process(args: tuple[str, ...]):
     from ecomtopics.cli import main
 
     out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8") for _ in range(2))
-    logger = logging.getLogger("ecomtopics")
-    level = logger.level
+    logger, root = logging.getLogger("ecomtopics"), logging.getLogger()
+    level, root_level, root_handlers = logger.level, root.level, root.handlers[:]
+    root.handlers = []  # so that main() sets up logging to its stderr, as in a process of its own
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
@@ -72,8 +73,11 @@ def _cli_in_process(args: tuple[str, ...]):
             except Exception:  # what the interpreter does with an uncaught error (--debug)
                 traceback.print_exc()
                 code = 1
-    finally:
-        logger.setLevel(level)  # main() sets the package's log level: keep it to this call
+    finally:  # main() set up logging: keep that to this call
+        for handler in root.handlers:
+            handler.close()
+        root.handlers, root.level = root_handlers, root_level
+        logger.setLevel(level)
     texts = []
     for stream in (out, err):
         stream.flush()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
+import types
 
 import ecomtopics
 
@@ -56,7 +58,7 @@ def test_all_is_exactly_the_public_api():
 
 def test_dir_lists_the_public_api():
     public = {n for n in dir(ecomtopics) if not n.startswith("_")}
-    modules = {n for n in public if isinstance(getattr(ecomtopics, n), type(ecomtopics))}
+    modules = {n for n in public if isinstance(getattr(ecomtopics, n), types.ModuleType)}
     helpers = {"annotations", "TYPE_CHECKING"}  # names __init__.py itself uses
     assert public - modules - helpers == set(PUBLIC) - {"__version__"}
 
@@ -98,3 +100,11 @@ def test_library_never_configures_the_root_logger():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""  # jieba's loading messages are kept quiet
+
+
+def test_evaluate_stays_the_function_when_its_module_is_imported():
+    from ecomtopics.evaluate import score_predictions  # binds the submodule on the package
+
+    assert callable(score_predictions)
+    assert inspect.isfunction(ecomtopics.evaluate)
+    assert ecomtopics.evaluate.__module__ == "ecomtopics.evaluate"

@@ -30,6 +30,7 @@ def test_classify_many_matches_predict(model, texts, backend, n_jobs):
     np.testing.assert_allclose(proba, model.predict_proba(texts), atol=1e-12)
 
 
+@pytest.mark.slow  # trains a model, then starts loky workers that load it
 def test_in_memory_model_goes_to_workers_by_files(texts):
     rows = et.read_labelled(ROOT / "data" / "authored")[::5]
     fresh = et.ThemeClassifier(calibrate=False).fit([r.text for r in rows], [r.label for r in rows])

@@ -103,6 +103,7 @@ def test_predict_one_matches_batch(clf):
         assert label == clf.classes_[int(row.argmax())]
 
 
+@pytest.mark.slow  # two models on most of the authored rows, one with 5-fold calibration
 def test_calibration_improves_log_loss(authored):
     from sklearn.metrics import log_loss
     from sklearn.model_selection import train_test_split
@@ -144,8 +145,9 @@ def test_lexicon_prior_is_a_fixed_push_on_concept_features(authored):
 
     small = authored[::3]
     texts, y = [r.text for r in small], [r.label for r in small]
-    learnt = et.ThemeClassifier(calibrate=False, lexicon_prior=0.0).fit(texts, y)
-    pushed = et.ThemeClassifier(calibrate=False, lexicon_prior=1.5).fit(texts, y)
+    words_only = {"calibrate": False, "char_ngrams": None}  # the push is on word features
+    learnt = et.ThemeClassifier(lexicon_prior=0.0, **words_only).fit(texts, y)
+    pushed = et.ThemeClassifier(lexicon_prior=1.5, **words_only).fit(texts, y)
     assert pushed.vocabulary_ == learnt.vocabulary_
     expected = np.zeros_like(learnt.coef_)
     theme_of = concept_themes()
@@ -245,7 +247,10 @@ def test_works_in_a_sklearn_pipeline_and_grid_search(authored):
 
     small = authored[::4]
     search = GridSearchCV(
-        et.ThemeClassifier(calibrate=False), {"C": [1.0, 10.0]}, cv=2, scoring="f1_macro"
+        et.ThemeClassifier(calibrate=False, char_ngrams=None),
+        {"C": [1.0, 10.0]},
+        cv=2,
+        scoring="f1_macro",
     )
     search.fit([r.text for r in small], [r.label for r in small])
     assert search.best_params_["C"] in (1.0, 10.0)

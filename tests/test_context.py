@@ -79,7 +79,8 @@ def test_fit_with_groups_trains_the_context_stage(clf, passages):
     assert alone.context is False
 
 
-def test_context_stage_is_reproducible_and_stored(clf, passages, tmp_path):
+@pytest.mark.slow  # trains the two-stage model a second time
+def test_context_stage_is_reproducible(clf, passages):
     again = et.ThemeClassifier(random_state=0).fit(
         [r.text for r in passages],
         [r.label for r in passages],
@@ -88,6 +89,9 @@ def test_context_stage_is_reproducible_and_stored(clf, passages, tmp_path):
     )
     np.testing.assert_array_equal(again.context_coef_, clf.context_coef_)
     np.testing.assert_array_equal(again.coef_, clf.coef_)
+
+
+def test_context_stage_is_stored(clf, passages, tmp_path):
     store = et.ModelStore(tmp_path)
     version = store.save(clf, "tc")
     loaded = store.load("tc", version)

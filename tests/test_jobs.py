@@ -80,6 +80,7 @@ def test_job_writes_version_report_and_promotes(first_run):
     assert et.load_model("theme-classifier", store=root).predict(["线下门店"])[0] in et.THEMES
 
 
+@pytest.mark.slow  # a second full job
 def test_same_data_and_seed_give_identical_model_files(first_run, small_data, tmp_path):
     store = _copy_of(first_run, tmp_path)
     assert run_job(_config(small_data), store).version == "v2"
@@ -177,6 +178,7 @@ def _write_rows(path, rows):
     return path
 
 
+@pytest.mark.slow  # a full job against the shipped v4
 def test_a_run_missing_a_theme_is_never_promoted(small_data, v4_store, tmp_path, caplog):
     rows = [r for r in et.read_labelled(small_data / "train.jsonl") if r.label != "channel"]
     data = _write_rows(tmp_path / "no-channel.jsonl", rows)
@@ -196,6 +198,7 @@ def test_a_run_missing_a_theme_is_never_promoted(small_data, v4_store, tmp_path,
     assert "channel" in et.load_model("theme-classifier", store=v4_store.root).classes_
 
 
+@pytest.mark.slow  # a full job against the shipped v4
 def test_copied_rows_do_not_win_a_perfect_held_out_score(v4_store, tmp_path, caplog):
     import dataclasses
 

@@ -16,6 +16,8 @@ libraries (scikit-learn, gensim, jieba) load only when first used.
 from __future__ import annotations
 
 import logging
+import sys
+import types
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_getattr as _lazy_getattr
@@ -90,3 +92,20 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 
 
 __getattr__, __dir__ = _lazy_getattr(__name__, globals(), _LAZY)
+
+
+class _Package(types.ModuleType):
+    """``ecomtopics`` itself: ``evaluate`` stays the function when its module is imported.
+
+    Importing the submodule ``ecomtopics.evaluate`` (``from ecomtopics.evaluate
+    import score_predictions``) binds it here under its name, which would hide
+    the public function ``ecomtopics.evaluate`` of the same name.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}":
+            value = getattr(value, name, value) if _LAZY.get(name) == value.__name__ else value
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
