@@ -186,7 +186,9 @@ def reference_english(tokenizer: EnglishTokenizer, text: str) -> list[str]:
         text = _POSSESSIVE.sub("", text)
     words = text.translate(_PUNCT_TO_SPACE).split()
     if tokenizer.artefacts or tokenizer.phrases:
-        replacements, first = _phrase_table(tokenizer.artefacts, tokenizer.phrases)
+        replacements, first = _phrase_table(
+            tokenizer.artefacts, tokenizer.phrases, tokenizer.lexicons
+        )
         out: list[str] = []
         done = 0
         for i, word in enumerate(words):
