@@ -162,8 +162,8 @@ def test_fit_leaves_no_temporary_file(tmp_path, monkeypatch):
 
 def test_tfidf_versions_that_recorded_random_state_still_load():
     tfidf = et.Tfidf().fit(TEXTS)
-    config, arrays = tfidf._to_store()
+    config, arrays, files = tfidf._to_store()
     assert "random_state" not in config["params"]  # no dead parameter any more
     config["params"]["random_state"] = 0  # as versions saved before its removal have it
-    old = et.Tfidf._from_store(config, arrays)
+    old = et.Tfidf._from_store(config, arrays, files)
     np.testing.assert_array_equal(old.transform(TEXTS).toarray(), tfidf.transform(TEXTS).toarray())

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SHORT_TOKENS", "context_features", "n_context_features"]
+__all__ = ["MIN_PARAGRAPHS", "SHORT_TOKENS", "context_features", "n_context_features"]
 
 #: A paragraph of at most this many features reads like a heading, byline or caption.
 SHORT_TOKENS = 6
+#: The stage learnt from passages of 4-12 paragraphs; a shorter document keeps
+#: each paragraph's own probabilities (two themes side by side stay two themes).
+MIN_PARAGRAPHS = 4
 _FLOOR = 1e-3  # log-probabilities are taken of max(p, _FLOOR): a sure model does not dominate
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .._errors import InputError
 from .._validation import check_texts
-from ._context import context_features
+from ._context import MIN_PARAGRAPHS, context_features
 from ._scorer import LinearScorer, _multinomial_form, _softmax_rows
 
 __all__ = ["DocumentStage"]
@@ -81,7 +81,7 @@ class DocumentStage(LinearScorer):
         )
 
     def _in_context(self, proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
-        if self.context_coef_ is None or not len(proba):
+        if self.context_coef_ is None or len(proba) < MIN_PARAGRAPHS:
             return proba
         features = context_features(proba, n_tokens)
         return _softmax_rows(features @ self.context_coef_.T + self.context_intercept_)
