@@ -128,7 +128,9 @@ def classify_document(
     context : bool
         Label each paragraph using the document around it
         (:meth:`~ecomtopics.ThemeClassifier.predict_proba_in_context`);
-        ``False`` scores each paragraph alone, as ``predict`` does.
+        ``False`` scores each paragraph alone, as ``predict`` does. A document
+        of fewer than 4 paragraphs is always scored paragraph by paragraph: the
+        context stage learnt from passages of 4 to 12 paragraphs.
     weight : {"paragraph", "length"}
         How paragraphs count in ``shares``: once each, or by length.
 

@@ -116,6 +116,20 @@ def _subprocess_seconds(code: str, repeats: int) -> float:
     return statistics.median(values)
 
 
+def _memory_row(benchmark: str, size: int, code: str) -> dict[str, Any]:
+    """A result row of the peak resident memory of ``code`` run in a fresh process."""
+    return {
+        "benchmark": benchmark,
+        "size": size,
+        "unit": "MB",
+        "ours": _peak_rss_mb(code),
+        "plain": None,
+        "ratio": None,
+        "target": "flat",
+        "note": "VmHWM",
+    }
+
+
 def _peak_rss_mb(code: str) -> float:
     """Peak resident memory (VmHWM) of a fresh interpreter running ``code``.
 
@@ -428,35 +442,13 @@ def run_benchmarks(
             f"texts = (t for i in range({size} // 1000) for t in build_corpus('en', 1000, seed=i, data={str(data)!r}))\n"
             "n = sum(1 for _ in et.classify_many(texts, batch_size=1000))\n"
         )
-        rows.append(
-            {
-                "benchmark": "peak memory, classify_many streaming",
-                "size": size,
-                "unit": "MB",
-                "ours": _peak_rss_mb(code),
-                "plain": None,
-                "ratio": None,
-                "target": "flat",
-                "note": "VmHWM",
-            }
-        )
+        rows.append(_memory_row("peak memory, classify_many streaming", size, code))
         code = (
             "import ecomtopics as et\nfrom ecomtopics.bench import build_corpus\n"
             f"texts = (t for i in range({size} // 1000) for t in build_corpus('zh', 1000, seed=i, data={str(data)!r}))\n"
             "et.TopicModel(n_topics=8, passes=1, iterations=20).fit(texts)\n"
         )
-        rows.append(
-            {
-                "benchmark": "peak memory, TopicModel.fit on a stream",
-                "size": size,
-                "unit": "MB",
-                "ours": _peak_rss_mb(code),
-                "plain": None,
-                "ratio": None,
-                "target": "flat",
-                "note": "VmHWM",
-            }
-        )
+        rows.append(_memory_row("peak memory, TopicModel.fit on a stream", size, code))
 
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

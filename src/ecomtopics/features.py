@@ -20,8 +20,8 @@ from ._estimator import EstimatorMixin
 from ._validation import Interval, IntPair, check_text, check_texts
 from .tokenize import Tokenizer, concepts, platform_names
 from .tokenize._lexicons import (
+    CarriesLexicons,
     Lexicons,
-    check_package_lexicons,
     lexicons_from_store,
     lexicons_to_store,
     package_lexicons,
@@ -127,7 +127,7 @@ def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
 
-class Tfidf(EstimatorMixin):
+class Tfidf(CarriesLexicons, EstimatorMixin):
     """TF-IDF over our bilingual tokenizer (scikit-learn's ``TfidfVectorizer``).
 
     scikit-learn's default ``token_pattern`` would make a whole Chinese clause
@@ -338,10 +338,6 @@ class Tfidf(EstimatorMixin):
         model.vocabulary_ = [str(t) for t in arrays["vocabulary"]]
         model.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
         return model
-
-    @classmethod
-    def _check_stored_without_files(cls, manifest: dict[str, Any], where: str) -> None:
-        check_package_lexicons(manifest, where)
 
 
 def _wordset(words: str) -> frozenset[str]:

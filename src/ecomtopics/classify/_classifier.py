@@ -36,7 +36,7 @@ from .._estimator import EstimatorMixin
 from .._validation import Interval, IntPair, Options, check_text, check_texts
 from ..features import CONCEPT_PREFIX, Analyzer, _identity
 from ..tokenize._lexicons import (
-    check_package_lexicons,
+    CarriesLexicons,
     lexicons_from_store,
     lexicons_to_store,
     package_lexicons,
@@ -73,7 +73,7 @@ class Explanation:
     terms: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
 
-class ThemeClassifier(DocumentStage, EstimatorMixin):
+class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
     """Label paragraphs by theme, in Chinese or English.
 
     Parameters
@@ -535,10 +535,6 @@ class ThemeClassifier(DocumentStage, EstimatorMixin):
                 context_coef=self.context_coef_, context_intercept=self.context_intercept_
             )
         return config, arrays, lexicons_to_store(lexicons)
-
-    @classmethod
-    def _check_stored_without_files(cls, manifest: dict[str, Any], where: str) -> None:
-        check_package_lexicons(manifest, where)
 
     @classmethod
     def _from_store(

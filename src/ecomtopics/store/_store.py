@@ -328,14 +328,7 @@ class ModelStore:
                     "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                     "library_versions": versions,
                 }
-                write_bytes(
-                    tmp / CARD, model_card(manifest, sorted([*hashes, CARD])).encode("utf-8")
-                )
-                hashes[CARD] = sha256_file(tmp / CARD)
-                manifest["files"] = dict(sorted(hashes.items()))
-                write_bytes(tmp / MANIFEST, dumps(manifest).encode("utf-8"))
-                for folder in {(tmp / rel).parent for rel in manifest["files"]}:
-                    fsync_dir(folder)
+                _write_card_and_manifest(tmp, manifest, hashes)
                 target = model_dir / version
                 if target.exists():  # pragma: no cover - guarded by the lock and _next_version
                     raise ModelStoreError(
@@ -509,14 +502,7 @@ class ModelStore:
                 hashes.pop(CARD, None)
                 (tmp / CARD).unlink()
                 (tmp / MANIFEST).unlink()
-                write_bytes(
-                    tmp / CARD, model_card(manifest, sorted([*hashes, CARD])).encode("utf-8")
-                )
-                hashes[CARD] = sha256_file(tmp / CARD)
-                manifest["files"] = dict(sorted(hashes.items()))
-                write_bytes(tmp / MANIFEST, dumps(manifest).encode("utf-8"))
-                for folder in {(tmp / rel).parent for rel in manifest["files"]}:
-                    fsync_dir(folder)
+                _write_card_and_manifest(tmp, manifest, hashes)
                 os.rename(vdir, old)
                 os.rename(tmp, vdir)
                 fsync_dir(model_dir)
@@ -687,3 +673,16 @@ class ModelStore:
                 )
             contents[rel] = data
         return manifest, cls, contents
+
+
+def _write_card_and_manifest(
+    folder: Path, manifest: dict[str, Any], hashes: dict[str, str]
+) -> None:
+    """Write the model card, then the manifest listing every file's checksum (card included),
+    and make the folder durable. ``hashes`` gains the card's checksum."""
+    write_bytes(folder / CARD, model_card(manifest, sorted([*hashes, CARD])).encode("utf-8"))
+    hashes[CARD] = sha256_file(folder / CARD)
+    manifest["files"] = dict(sorted(hashes.items()))
+    write_bytes(folder / MANIFEST, dumps(manifest).encode("utf-8"))
+    for sub in {(folder / rel).parent for rel in manifest["files"]}:
+        fsync_dir(sub)

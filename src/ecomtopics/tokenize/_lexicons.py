@@ -372,3 +372,12 @@ def check_package_lexicons(manifest: Mapping[str, Any], where: str) -> None:
             f"{', '.join(changed)} differ from the ones it was trained with (sha256 in its "
             f"manifest), so its scores would silently change; {fix}"
         )
+
+
+class CarriesLexicons:
+    """Mixin of the models that store their lexicons: a version saved before they did
+    loads only if the package's lexicons match what it recorded."""
+
+    @classmethod
+    def _check_stored_without_files(cls, manifest: Mapping[str, Any], where: str) -> None:
+        check_package_lexicons(manifest, where)

@@ -14,8 +14,8 @@ from .._estimator import EstimatorMixin
 from .._validation import Interval, Options
 from ..tokenize import Tokenizer
 from ..tokenize._lexicons import (
+    CarriesLexicons,
     Lexicons,
-    check_package_lexicons,
     lexicons_from_store,
     lexicons_to_store,
     package_lexicons,
@@ -37,7 +37,7 @@ __all__ = ["TopicModel"]
 logger = logging.getLogger(__name__)
 
 
-class TopicModel(TopicInspection, EstimatorMixin):
+class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
     """LDA topics of a corpus, in Chinese and English.
 
     Parameters
@@ -523,10 +523,6 @@ class TopicModel(TopicInspection, EstimatorMixin):
             arrays["unit_names"] = np.asarray([u for _, u in pairs], dtype=np.str_)
             config["topic_units_sha256"] = lexicons.hashes().get("topic_units.tsv")
         return config, arrays, lexicons_to_store(lexicons)
-
-    @classmethod
-    def _check_stored_without_files(cls, manifest: dict[str, Any], where: str) -> None:
-        check_package_lexicons(manifest, where)
 
     @classmethod
     def _from_store(
