@@ -38,8 +38,9 @@ def small_data(tmp_path_factory):
 
 #: Bootstrap resamples of the confidence intervals in these tests (the default is 2000).
 FEW_RESAMPLES = 10
-#: A cheaper model for jobs whose model quality does not matter to the test.
-QUICK = {"C": 10.0, "calibrate": False, "context": False}
+#: A cheaper model (words only, no calibration, no context stage) for jobs whose
+#: model quality does not matter to the test.
+QUICK = {"C": 10.0, "calibrate": False, "context": False, "char_ngrams": None}
 
 
 def _config(folder, params=None, **kw):
@@ -47,7 +48,7 @@ def _config(folder, params=None, **kw):
         model="theme-classifier",
         data=[str(folder / "train.jsonl")],
         gold=[str(folder / "gold.jsonl")],
-        params=params or {"C": 10.0},
+        params=params or QUICK,
         n_resamples=FEW_RESAMPLES,
         **kw,
     )
