@@ -37,14 +37,12 @@ from .._validation import Interval, IntPair, Options, check_text, check_texts
 from ..features import CONCEPT_PREFIX, Analyzer, _identity
 from ..tokenize._lexicons import (
     CarriesLexicons,
-    lexicons_from_store,
-    lexicons_to_store,
     package_lexicons,
 )
 from ._chars import CharNgrams
-from ._context import n_context_features
-from ._document import DocumentStage, _check_groups, _fit_temperature
+from ._document import DocumentStage, _check_groups, _fit_temperature, _with_secondary
 from ._scorer import OTHER, _multinomial_form
+from ._storage import _class_array, classifier_from_store, classifier_to_store
 
 __all__ = ["Explanation", "ThemeClassifier"]
 
@@ -508,33 +506,7 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
     def _to_store(
         self,
     ) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, bytes]]:
-        self._check_fitted("coef_")
-        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
-        lexicons = getattr(self, "lexicons_", None) or package_lexicons()
-        config = {
-            "lexicons": lexicons.hashes(),
-            "params": params,
-            "classes": self.classes_.tolist(),
-            "label_classes": self.label_classes_,
-            "temperature": self.temperature_,
-        }
-        arrays = {
-            "vocabulary": np.asarray(self.vocabulary_, dtype=np.str_),
-            "idf": self.idf_,
-            "coef": self.coef_,
-            "intercept": self.intercept_,
-            "label_coef": self.label_coef_,
-            "label_intercept": self.label_intercept_,
-        }
-        if self.char_keys_ is not None:
-            arrays.update(
-                char_keys=self.char_keys_, char_sizes=self.char_sizes_, char_idf=self.char_idf_
-            )
-        if self.context_coef_ is not None:
-            arrays.update(
-                context_coef=self.context_coef_, context_intercept=self.context_intercept_
-            )
-        return config, arrays, lexicons_to_store(lexicons)
+        return classifier_to_store(self)
 
     @classmethod
     def _from_store(
@@ -543,96 +515,4 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         arrays: dict[str, np.ndarray],
         files: dict[str, bytes] | None = None,
     ) -> ThemeClassifier:
-        params = dict(config["params"])
-        params["ngram_range"] = tuple(params["ngram_range"])
-        # models saved before these settings existed were trained without them
-        params.setdefault("lexicon_prior", 0.0)
-        params.setdefault("ignore_platform_names", False)
-        params.setdefault("char_ngrams", None)
-        params.setdefault("context", False)
-        params.setdefault("secondary_weight", 0.0)  # versions before v6 trained on main themes only
-        if params["char_ngrams"] is not None:
-            params["char_ngrams"] = tuple(params["char_ngrams"])
-        model = cls(**params)
-        model.lexicons_ = (
-            lexicons_from_store(files, cls._store_kind) if files is not None else package_lexicons()
-        )
-        model.classes_ = _class_array(config["classes"])
-        model.label_classes_ = list(config["label_classes"])
-        model.temperature_ = float(config["temperature"])
-        model.vocabulary_ = arrays["vocabulary"].tolist()
-        model.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
-        model.coef_ = np.ascontiguousarray(arrays["coef"], dtype=np.float64)
-        model.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
-        model.label_coef_ = np.asarray(arrays["label_coef"], dtype=np.float64)
-        model.label_intercept_ = np.asarray(arrays["label_intercept"], dtype=np.float64)
-        model.char_keys_, model.char_sizes_, model.char_idf_ = None, None, None
-        if "char_keys" in arrays:
-            model.char_keys_ = np.asarray(arrays["char_keys"], dtype=np.uint64)
-            model.char_sizes_ = np.asarray(arrays["char_sizes"], dtype=np.int64)
-            model.char_idf_ = np.asarray(arrays["char_idf"], dtype=np.float64)
-        model.context_coef_, model.context_intercept_ = None, None
-        if "context_coef" in arrays:
-            model.context_coef_ = np.asarray(arrays["context_coef"], dtype=np.float64)
-            model.context_intercept_ = np.asarray(arrays["context_intercept"], dtype=np.float64)
-        model.n_features_ = len(model.vocabulary_) + (
-            len(model.char_keys_) if model.char_keys_ is not None else 0
-        )
-        _check_shapes(model)
-        model._prepare()
-        return model
-
-
-def _with_secondary(
-    y: list[str], multi: list[list[str]], weight: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Training rows, targets and weights: every paragraph once with its main theme
-    (weight 1), plus once per other listed theme with ``weight`` shared among them.
-
-    >>> rows, targets, weights = _with_secondary(["o2o", "other"], [["o2o", "channel"], []], 0.25)
-    >>> rows.tolist(), targets.tolist(), weights.tolist()
-    ([0, 1, 0], ['o2o', 'other', 'channel'], [1.0, 1.0, 0.25])
-    """
-    rows, targets, weights = list(range(len(y))), list(y), [1.0] * len(y)
-    if weight > 0:
-        for i, (main, listed) in enumerate(zip(y, multi)):
-            extra = [t for t in dict.fromkeys(listed) if t != main and t != OTHER]
-            for theme in extra:
-                rows.append(i)
-                targets.append(theme)
-                weights.append(weight / len(extra))
-    return np.asarray(rows), np.asarray(targets), np.asarray(weights)
-
-
-def _class_array(classes: Iterable[Any]) -> np.ndarray:
-    """The classes as scikit-learn keeps them: a 1-d array (of Python str, so each label is a plain str)."""
-    labels = [str(c) for c in classes]
-    out = np.empty(len(labels), dtype=object)
-    out[:] = labels
-    return out
-
-
-def _check_shapes(model: ThemeClassifier) -> None:
-    n_classes, n_words = len(model.classes_), len(model.vocabulary_)
-    n_chars = len(model.char_keys_) if model.char_keys_ is not None else 0
-    n_features = n_words + n_chars
-    expected = {
-        "idf": (model.idf_.shape, (n_words,)),
-        "coef": (model.coef_.shape, (n_classes, n_features)),
-        "intercept": (model.intercept_.shape, (n_classes,)),
-        "label_coef": (model.label_coef_.shape, (len(model.label_classes_), n_features)),
-    }
-    if model.char_keys_ is not None:
-        expected["char_sizes"] = (model.char_sizes_.shape, (n_chars,))
-        expected["char_idf"] = (model.char_idf_.shape, (n_chars,))
-    if model.context_coef_ is not None:
-        expected["context_coef"] = (
-            model.context_coef_.shape,
-            (n_classes, n_context_features(n_classes)),
-        )
-        expected["context_intercept"] = (model.context_intercept_.shape, (n_classes,))
-    for name, (got, want) in expected.items():
-        if got != want:
-            raise InputError(
-                f"stored array {name!r} has shape {got}, expected {want}; the model files disagree"
-            )
+        return classifier_from_store(cls, config, arrays, files)

@@ -18,7 +18,7 @@ import numpy as np
 from .._errors import InputError
 from .._validation import check_texts
 from ._context import MIN_PARAGRAPHS, context_features
-from ._scorer import LinearScorer, _multinomial_form, _softmax_rows
+from ._scorer import OTHER, LinearScorer, _multinomial_form, _softmax_rows
 
 __all__ = ["DocumentStage"]
 
@@ -113,8 +113,6 @@ class DocumentStage(LinearScorer):
         ]
         target = np.asarray(y)
         scores = np.zeros((len(y), len(self.classes_)))
-        from ._classifier import _with_secondary
-
         weight = float(self.secondary_weight)
         for train, test in folds.split(matrix, target, group_ids if grouped else None):
             rows, targets, weights = _with_secondary(
@@ -188,3 +186,24 @@ def _fit_temperature(
         return float(-log_p[np.arange(len(y)), target].mean())
 
     return float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
+
+
+def _with_secondary(
+    y: list[str], multi: list[list[str]], weight: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Training rows, targets and weights: every paragraph once with its main theme
+    (weight 1), plus once per other listed theme with ``weight`` shared among them.
+
+    >>> rows, targets, weights = _with_secondary(["o2o", "other"], [["o2o", "channel"], []], 0.25)
+    >>> rows.tolist(), targets.tolist(), weights.tolist()
+    ([0, 1, 0], ['o2o', 'other', 'channel'], [1.0, 1.0, 0.25])
+    """
+    rows, targets, weights = list(range(len(y))), list(y), [1.0] * len(y)
+    if weight > 0:
+        for i, (main, listed) in enumerate(zip(y, multi)):
+            extra = [t for t in dict.fromkeys(listed) if t != main and t != OTHER]
+            for theme in extra:
+                rows.append(i)
+                targets.append(theme)
+                weights.append(weight / len(extra))
+    return np.asarray(rows), np.asarray(targets), np.asarray(weights)
