@@ -259,3 +259,18 @@ def test_english_tokens_on_real_text(real):
     tokenizer = EnglishTokenizer()
     for text in real:
         assert tokenizer(text) == reference_english(tokenizer, text)
+
+
+ENGLISH_WORDS = st.lists(
+    PHRASE_WORDS.filter(lambda w: w.isascii() and w[:1].isalpha()), min_size=2, max_size=8
+)
+
+
+@given(ENGLISH_WORDS, st.sampled_from(["\n", "\r\n", "\t", "  "]))
+@settings(max_examples=200, deadline=None)
+def test_an_english_run_in_chinese_text_reads_across_line_breaks(words, gap):
+    # "天猫 flagship\nstores" gave flagship, store; with a space, flagship_store
+    tok = et.Tokenizer()
+    for chinese in ("天猫", "线上线下融合。"):
+        assert tok(f"{chinese} {gap.join(words)}") == tok(f"{chinese} {' '.join(words)}")
+    assert tok("天猫 flagship\nstores") == ["天猫", "flagship_store"]

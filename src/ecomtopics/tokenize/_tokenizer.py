@@ -20,7 +20,7 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # An English run inside Chinese text: two or more Latin words separated by spaces
 # ("Double 11", "service providers help"). Single Latin words glued to Chinese
 # ("O2O", "集团CEO张勇") stay with the Chinese segmenter and are normalised as English.
-_EN_RUN = LazyPattern(r"[A-Za-z][A-Za-z0-9'’&.\-]*(?:[ \t]+[A-Za-z0-9][A-Za-z0-9'’&.\-]*)+")
+_EN_RUN = LazyPattern(r"[A-Za-z][A-Za-z0-9'’&.\-]*(?:\s+[A-Za-z0-9][A-Za-z0-9'’&.\-]*)+")
 _HAS_HAN = LazyPattern(rf"[{_HAN}]")
 _ZH_TOKEN = LazyPattern(r"\w", re.UNICODE)
 _NUMBER = LazyPattern(r"^[\d.,%]+$")
