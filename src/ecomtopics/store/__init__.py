@@ -34,6 +34,9 @@ Modules, one job each:
 
 - :mod:`._store` — :class:`ModelStore`: save, list, promote, load, verify;
   version folders and the atomic write into place;
+- :mod:`._reading` — one version read back: manifest and checksums checked,
+  the model rebuilt from the checked bytes and sanity-checked;
+- :mod:`._locking` — the file lock of a model folder, stale temporaries removed;
 - :mod:`._manifest` — names, the manifest and its checks, what a model gives to save;
 - :mod:`._card` — the model card (``README.md``) generated from the manifest;
 - :mod:`._kinds` — the one table of built-in model kinds, the kind registry,

@@ -1,10 +1,11 @@
 """The :class:`ModelStore`: save, list, promote, load and verify the versions in a store folder.
 
 A version is written into a hidden temporary folder, synced, and renamed into
-place under a file lock (so concurrent savers get distinct versions and a
-crash leaves no half version); loading verifies every checksum, reads only
-regular files inside the store (:mod:`._files`), never unpickles, and checks
-the built-in kinds' numbers (:mod:`._sanity`).
+place under a file lock (:mod:`._locking`, so concurrent savers get distinct
+versions and a crash leaves no half version); loading (:mod:`._reading`)
+verifies every checksum, reads only regular files inside the store
+(:mod:`._files`), never unpickles, and checks the built-in kinds' numbers
+(:mod:`._sanity`).
 
 Examples
 --------
@@ -18,19 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import hashlib
-import io
 import json
 import logging
 import os
 import shutil
-import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from .._errors import (
     InputError,
@@ -41,7 +36,8 @@ from .._errors import (
 )
 from ._card import model_card
 from ._files import fsync_dir, read_store_file, sha256_file, write_array, write_bytes
-from ._kinds import NAME_RE, StorableModel, resolve_kind
+from ._kinds import NAME_RE, StorableModel
+from ._locking import TMP_PREFIX, remove_stale_temporaries, store_lock
 from ._manifest import (
     ARRAYS,
     CARD,
@@ -61,7 +57,7 @@ from ._manifest import (
     unpack_model,
     version_number,
 )
-from ._sanity import check_arrays, check_model
+from ._reading import load_version, verified
 
 __all__ = ["ENV_VAR", "ModelStore"]
 
@@ -71,10 +67,6 @@ logger = logging.getLogger(__name__)
 ENV_VAR = "ECOMTOPICS_MODELS"
 
 _PROMOTED = "promoted.json"
-_LOCK = ".lock"
-_TMP_PREFIX = ".tmp-"
-_STALE_SECONDS = 3600.0
-_LOCK_TIMEOUT = 600.0
 
 # --------------------------------------------------------------------------- the store
 
@@ -300,8 +292,8 @@ class ModelStore:
 
         model_dir = self._model_dir(name)
         model_dir.mkdir(parents=True, exist_ok=True)
-        self._remove_stale_temporaries(model_dir)
-        tmp = model_dir / f"{_TMP_PREFIX}{uuid.uuid4().hex}"
+        remove_stale_temporaries(model_dir)
+        tmp = model_dir / f"{TMP_PREFIX}{uuid.uuid4().hex}"
         tmp.mkdir()
         try:
             write_bytes(tmp / CONFIG, config_text.encode("utf-8"))
@@ -320,7 +312,7 @@ class ModelStore:
             }
             versions = library_versions()
             # only the version number, the card, the manifest and the rename happen under the lock
-            with self._lock(model_dir):
+            with store_lock(model_dir):
                 version = self._next_version(name)
                 manifest = {
                     **header,
@@ -358,7 +350,7 @@ class ModelStore:
         version = check_version(version)
         self.verify(name, version)
         model_dir = self._model_dir(name)
-        with self._lock(model_dir):
+        with store_lock(model_dir):
             tmp = model_dir / f".promoted-{uuid.uuid4().hex}.tmp"
             try:
                 write_bytes(tmp, dumps({"version": version}).encode("utf-8"))
@@ -396,7 +388,7 @@ class ModelStore:
         >>> clf = store.load("theme-classifier")  # doctest: +SKIP
         """
         version = self._resolve_version(name, version)
-        model, manifest = self._load_version(name, version, probe=False)
+        model, manifest = load_version(self.root, name, version, probe=False)
         # where it came from, so worker processes can load it again instead of unpickling
         with contextlib.suppress(AttributeError):  # models with __slots__
             model.source_ = {"store": str(self.root), "name": name, "version": version}
@@ -450,7 +442,7 @@ class ModelStore:
                 wanted = self.versions(model_name)
                 self.promoted(model_name)
             for ver in wanted:
-                self._load_version(model_name, ver, probe=True)
+                load_version(self.root, model_name, ver, probe=True)
                 checked.append((model_name, ver))
                 logger.debug("verified %s %s", model_name, ver)
         return checked
@@ -475,7 +467,7 @@ class ModelStore:
         """
         check_name(name)
         version = check_version(version)
-        manifest, _, _ = self._verified(name, version)
+        manifest, _, _ = verified(self.root, name, version)
         if manifest.get(MODEL_FILES):
             raise ModelStoreError(f"{name} {version} already carries its model files")
         model_files = check_files(files, "model file")
@@ -484,9 +476,9 @@ class ModelStore:
             raise ModelStoreError(f"{name} {version} already has {', '.join(clash)}")
         model_dir = self._model_dir(name)
         vdir = model_dir / version
-        tmp = model_dir / f"{_TMP_PREFIX}{uuid.uuid4().hex}"
-        old = model_dir / f"{_TMP_PREFIX}{uuid.uuid4().hex}"
-        with self._lock(model_dir):
+        tmp = model_dir / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        old = model_dir / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        with store_lock(model_dir):
             try:
                 shutil.copytree(vdir, tmp)
                 for rel, content in model_files.items():
@@ -512,57 +504,12 @@ class ModelStore:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
             shutil.rmtree(old, ignore_errors=True)
-        self._load_version(name, version, probe=True)
+        load_version(self.root, name, version, probe=True)
         logger.info(
             "added %d model files to %s %s in %s", len(model_files), name, version, self.root
         )
 
     # ----------------------------------------------------------------- internals
-
-    def _load_version(self, name: str, version: str, *, probe: bool) -> tuple[Any, dict[str, Any]]:
-        """Verify one version and build its model from the bytes checked; ``probe`` also scores a text."""
-        manifest, cls, contents = self._verified(name, version)
-        vdir = self._model_dir(name) / version
-        fix = f"retrain the model or restore {vdir} from a backup"
-        try:
-            config = json.loads(contents[CONFIG].decode("utf-8"))
-        except ValueError as exc:
-            raise ModelIntegrityError(
-                f"{vdir / CONFIG}: not valid JSON although its checksum matches ({exc}); the version "
-                f"was written by faulty code: retrain the model"
-            ) from exc
-        arrays: dict[str, np.ndarray] = {}
-        prefix = f"{ARRAYS}/"
-        for rel, data in contents.items():
-            if rel.startswith(prefix) and rel.endswith(".npy") and "/" not in rel[len(prefix) :]:
-                try:
-                    arrays[rel[len(prefix) : -4]] = np.load(io.BytesIO(data), allow_pickle=False)
-                except ValueError as exc:
-                    raise ModelIntegrityError(
-                        f"{vdir / rel}: not a plain numpy array file ({exc}); it is never unpickled: "
-                        f"retrain the model or restore it from a backup"
-                    ) from exc
-        check_arrays(manifest["kind"], arrays, vdir, fix)
-        model_files = manifest.get(MODEL_FILES)
-        try:
-            if model_files:
-                model = cls._from_store(config, arrays, {rel: contents[rel] for rel in model_files})
-            else:
-                # saved without the files the model is rebuilt from (store format 1): the
-                # class decides whether it can stand in for them (e.g. matching lexicons)
-                check_without = getattr(cls, "_check_stored_without_files", None)
-                if check_without is not None:
-                    check_without(manifest, str(vdir))
-                model = cls._from_store(config, arrays)
-        except (KeyError, IndexError, TypeError, ValueError, UnicodeDecodeError) as exc:
-            raise ModelIntegrityError(
-                f"{vdir}: {cls.__qualname__}._from_store could not rebuild the model "
-                f"({type(exc).__name__}: {exc}); the files match their checksums, so they were written "
-                f"by an incompatible version of {cls.__qualname__}, or an entry was dropped from the "
-                f"manifest: retrain the model"
-            ) from exc
-        check_model(manifest["kind"], model, vdir, fix, probe=probe)
-        return model, manifest
 
     def _model_dir(self, name: str) -> Path:
         return self.root / check_name(name)
@@ -599,80 +546,6 @@ class ModelStore:
     def _next_version(self, name: str) -> str:
         existing = self._version_dirs(name)
         return f"v{version_number(existing[-1]) + 1 if existing else 1}"
-
-    @contextlib.contextmanager
-    def _lock(self, model_dir: Path) -> Iterator[None]:
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(model_dir / _LOCK), timeout=_LOCK_TIMEOUT)
-        try:
-            lock.acquire()
-        except Timeout as exc:
-            raise ModelStoreError(
-                f"{model_dir / _LOCK}: could not take the store lock within {_LOCK_TIMEOUT:.0f} s; "
-                f"another process is saving {model_dir.name}, or is stuck: stop it and retry"
-            ) from exc
-        try:
-            yield
-        finally:
-            lock.release()
-
-    @staticmethod
-    def _remove_stale_temporaries(model_dir: Path) -> None:
-        cutoff = time.time() - _STALE_SECONDS
-        for entry in model_dir.iterdir():
-            if not (entry.name.startswith(_TMP_PREFIX) or entry.name.startswith(".promoted-")):
-                continue
-            try:
-                if entry.stat().st_mtime >= cutoff:
-                    continue
-            except FileNotFoundError:
-                continue
-            logger.debug("removing stale temporary %s", entry)
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    entry.unlink()
-
-    def _verified(
-        self, name: str, version: str
-    ) -> tuple[dict[str, Any], type[Any], dict[str, bytes]]:
-        """Check one version's manifest and files; return its manifest, model class and file contents."""
-        manifest = read_manifest(self.root, check_name(name), version)
-        vdir = self._model_dir(name) / version
-        mpath = vdir / MANIFEST
-        cls = resolve_kind(manifest["kind"], mpath)
-        supported = getattr(cls, "_store_format", 1)
-        if manifest["kind_format"] < 1:
-            raise ModelIntegrityError(
-                f"{mpath}: kind_format must be >= 1, found {manifest['kind_format']}; "
-                f"restore {vdir} from a backup or retrain the model"
-            )
-        if manifest["kind_format"] > supported:
-            raise ModelIntegrityError(
-                f"{mpath}: {manifest['kind']!r} format {manifest['kind_format']} is newer than "
-                f"{cls.__qualname__} reads (up to {supported}); upgrade ecomtopics: pip install -U ecomtopics"
-            )
-        fix = f"retrain the model or restore {vdir} from a backup (a stored version never changes)"
-        contents: dict[str, bytes] = {}
-        for rel, expected in manifest["files"].items():
-            file_path = vdir / rel
-            try:
-                data = read_store_file(file_path, self.root, fix)
-            except FileNotFoundError:
-                raise ModelIntegrityError(
-                    f"{file_path}: file is missing (the manifest lists it); {fix}"
-                ) from None
-            actual = hashlib.sha256(data).hexdigest()
-            if actual != expected:
-                raise ModelIntegrityError(
-                    f"{file_path}: checksum mismatch (manifest sha256 {expected[:12]}..., file "
-                    f"{actual[:12]}..., {len(data)} bytes): the file was changed, "
-                    f"truncated or damaged after saving; {fix}"
-                )
-            contents[rel] = data
-        return manifest, cls, contents
 
 
 def _write_card_and_manifest(
