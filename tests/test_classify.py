@@ -18,8 +18,11 @@ def authored():
 
 @pytest.fixture(scope="module")
 def clf(authored):
+    half = authored[
+        ::2
+    ]  # every setting on, half the rows: the tests are about behaviour, not quality
     return et.ThemeClassifier(random_state=0).fit(
-        [r.text for r in authored], [r.label for r in authored], labels=[r.labels for r in authored]
+        [r.text for r in half], [r.label for r in half], labels=[r.labels for r in half]
     )
 
 
@@ -261,10 +264,13 @@ def test_works_in_a_sklearn_pipeline_and_grid_search(authored):
 def test_cross_language_transfer_beats_chance(authored):
     en = [r for r in authored if r.lang == "en"]
     zh = [r for r in authored if r.lang == "zh"]
-    model = et.ThemeClassifier(calibrate=False).fit([r.text for r in en], [r.label for r in en])
+    # words and concepts only: the claim is about what the concepts carry across
+    model = et.ThemeClassifier(calibrate=False, char_ngrams=None).fit(
+        [r.text for r in en], [r.label for r in en]
+    )
     scores = score_predictions([r.label for r in zh], model.predict([r.text for r in zh]))
     assert scores["macro_f1"] > 0.4  # chance is 0.2: concepts carry what English taught to Chinese
-    no_concepts = et.ThemeClassifier(calibrate=False, concepts=False).fit(
+    no_concepts = et.ThemeClassifier(calibrate=False, concepts=False, char_ngrams=None).fit(
         [r.text for r in en], [r.label for r in en]
     )
     assert (
@@ -317,7 +323,9 @@ def test_secondary_themes_teach_the_main_model_at_their_weight(authored):
     assert sum(len(ls) > 1 for ls in labels) >= 10  # enough paragraphs with a second theme
 
     def fit(weight, with_labels=True):
-        model = et.ThemeClassifier(calibrate=False, context=False, secondary_weight=weight)
+        model = et.ThemeClassifier(
+            calibrate=False, context=False, char_ngrams=None, secondary_weight=weight
+        )
         return model.fit(texts, y, labels=labels if with_labels else None)
 
     plain = fit(0.0, with_labels=False)

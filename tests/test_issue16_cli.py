@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import SEEDS
+from conftest import SEEDS, run_cli
 
 SEED = str(SEEDS / "003_3d90cc2468adc228.txt")
 
@@ -105,7 +105,7 @@ def test_json_lines_records_carry_lang_and_labels(tmp_path):
         encoding="utf-8",
     )
     for jobs in ("1", "2"):
-        code, out, err = _run("-m", "ecomtopics", "classify", str(src), "--n-jobs", jobs)
+        code, out, err = run_cli("classify", str(src), "--n-jobs", jobs)
         assert code == 0, err
         rows = [json.loads(line) for line in out.splitlines()]
         assert [r.get("lang") for r in rows[:2]] == ["zh", "en"]

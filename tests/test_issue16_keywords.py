@@ -5,13 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from conftest import SEEDS
+from conftest import SEEDS, run_cli
 from ecomtopics.features import Tfidf, keyword_noise
 from ecomtopics.text import split_paragraphs
 
@@ -31,11 +28,7 @@ BACKGROUND = [
 
 
 def _cli(*args):
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "ecomtopics", *args], capture_output=True, timeout=300, env=env
-    )
-    return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+    return run_cli(*args)  # in this process: the output is what the tests are about
 
 
 @pytest.mark.parametrize(

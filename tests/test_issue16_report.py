@@ -94,6 +94,7 @@ def _documents(n: int) -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_chromium() is None, reason="no chromium here (CI installs Debian's chromium)")
 def test_report_of_1500_documents_in_a_headless_browser(models, tmp_path):
     import matplotlib.image
