@@ -71,7 +71,8 @@ def test_context_features_shape_and_neighbours():
 
 def test_fit_with_groups_trains_the_context_stage(clf, passages):
     assert clf.context_coef_ is not None
-    assert clf.context_coef_.shape == (5, n_context_features(5))
+    assert clf.context_document  # the default: the rest of the document is read as one text
+    assert clf.context_coef_.shape == (5, n_context_features(5, document=True))
     doc = [r.text for r in passages if r.doc == passages[0].doc]
     proba = clf.predict_proba_in_context(doc)
     assert proba.shape == (len(doc), 5)
@@ -131,6 +132,7 @@ def test_groups_must_be_consecutive_and_sized(passages):
         {"context_C": -1.0},
         {"char_min_df": 0},
         {"context": "yes"},
+        {"context_document": 1},
     ],
 )
 def test_bad_settings_are_refused(bad):
@@ -168,3 +170,59 @@ def test_shares_by_paragraph_or_length(clf):
         et.classify_document(given, clf, weight="words")
     with pytest.raises(TypeError, match="decode it first"):
         et.classify_document(b"bytes", clf)
+
+
+REAL = st.sampled_from(
+    [
+        "天猫线下门店与会员打通",
+        "服务商帮助商家做精细化运营",
+        "Offline stores and online members are connected",
+        "Service providers help merchants run their flagship stores",
+        "天猫",
+        "",
+        "Related reading",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.tuples(REAL | st.text(max_size=30), REAL | st.text(max_size=30)))
+def test_the_rest_of_a_two_paragraph_document_is_the_other_paragraph(clf, pair):
+    matrix, n_tokens, counts = clf._features_and_counts(list(pair))
+    rest = clf._rest_scores(counts)
+    own = clf._scores_of_matrix(matrix)
+    for i, other in ((0, 1), (1, 0)):
+        expected = own[other] if n_tokens[other] > 0 else clf.intercept_  # featureless: no view
+        np.testing.assert_allclose(rest[i], expected, rtol=0, atol=1e-12)
+
+
+def test_rest_scores_do_not_depend_on_the_block_size(clf, passages, monkeypatch):
+    from ecomtopics.classify import _scorer
+
+    texts = [r.text for r in passages[:70]]
+    _, _, counts = clf._features_and_counts(texts)
+    whole = clf._rest_scores(counts)
+    monkeypatch.setattr(_scorer, "_REST_BLOCK", 3)
+    np.testing.assert_allclose(clf._rest_scores(counts), whole, rtol=0, atol=1e-12)
+    # the rest of paragraph 0 is the document without it: adding a copy of paragraph 0 changes it
+    _, _, more = clf._features_and_counts([texts[0], *texts])
+    assert not np.allclose(clf._rest_scores(more)[0], whole[0])
+
+
+def test_without_the_document_view_the_stage_reads_other_paragraphs_only(passages):
+    few = passages[: len(passages) // 2]
+    model = et.ThemeClassifier(context_document=False).fit(
+        [r.text for r in few],
+        [r.label for r in few],
+        labels=[r.labels for r in few],
+        groups=[r.doc for r in few],
+    )
+    assert model.context_coef_.shape == (5, n_context_features(5))
+    doc = [r.text for r in few if r.doc == few[0].doc]
+    assert model.predict_proba_in_context(doc).shape == (len(doc), 5)
+
+
+def test_versions_before_the_document_view_load_without_it():
+    v7 = et.load_model("theme-classifier", version="v7")
+    assert v7.context_document is False
+    assert v7.context_coef_.shape == (5, n_context_features(5))

@@ -103,6 +103,10 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         stage that labels a paragraph from the document around it.
     context_C : float
         Inverse regularisation strength of that second stage.
+    context_document : bool
+        The second stage also reads the rest of the document as one text
+        (the document's counts minus the paragraph's, scored by the first
+        stage), not only the other paragraphs' probabilities.
     secondary_weight : float
         When :meth:`fit` gets ``labels``, each paragraph also teaches the
         main model its other listed themes, at this weight in all (shared
@@ -155,7 +159,8 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
     # 2: lexicon_prior and ignore_platform_names (1 loads with both off);
     # 3: character view and context stage (1 and 2 load without them);
     # 4: stored with its lexicons (lexicons/*; older formats load with the package's if they match)
-    _store_format: ClassVar[int] = 4
+    # 5: context_document (older formats load with it off)
+    _store_format: ClassVar[int] = 5
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "C": [Interval("real", 0, None, closed="neither")],
         "concepts": [bool],
@@ -166,6 +171,7 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         "char_min_df": [Interval("int", 1, None)],
         "context": [bool],
         "context_C": [Interval("real", 0, None, closed="neither")],
+        "context_document": [bool],
         "secondary_weight": [Interval("real", 0, 1)],
         "ngram_range": [IntPair(1, 4)],
         "min_df": [Interval("int", 1, None), Interval("float", 0, 1)],
@@ -189,6 +195,7 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         char_min_df: int = 2,
         context: bool = True,
         context_C: float = 1.0,
+        context_document: bool = True,
         secondary_weight: float = 0.25,
         ngram_range: tuple[int, int] = (1, 1),
         min_df: int = 1,
@@ -209,6 +216,7 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         self.char_min_df = char_min_df
         self.context = context
         self.context_C = context_C
+        self.context_document = context_document
         self.secondary_weight = secondary_weight
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -280,7 +288,7 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
             raise InputError(f"X has {len(texts)} texts but labels has {len(multi)} entries")
         group_of = _check_groups(groups, len(texts))
 
-        matrix, n_tokens = self._fit_features(texts)
+        matrix, n_tokens, counts = self._fit_features(texts)
         model = LogisticRegression(
             C=self.C,
             max_iter=self.max_iter,
@@ -293,17 +301,26 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         coef, self.intercept_ = _multinomial_form(model.coef_, model.intercept_)
         prior = self._lexicon_prior_matrix()
         self.coef_ = np.ascontiguousarray(coef + prior)
-        oof = (
-            self._out_of_fold_scores(matrix, y, prior, group_of, multi)
-            if self.calibrate or (self.context and groups is not None)  # only these use them
+        with_context = self.context and groups is not None
+        found = (
+            self._out_of_fold_scores(
+                matrix,
+                y,
+                prior,
+                group_of,
+                multi,
+                counts if with_context and self.context_document else None,
+            )
+            if self.calibrate or with_context  # only these use them
             else None
         )
+        oof, rest_oof = found if found is not None else (None, None)
         self.temperature_ = (
             _fit_temperature(oof, y, self.classes_) if self.calibrate and oof is not None else 1.0
         )
         self.context_coef_, self.context_intercept_ = None, None
         if self.context and groups is not None and oof is not None:
-            self._fit_context(oof, y, n_tokens, group_of)
+            self._fit_context(oof, y, n_tokens, group_of, rest_oof)
 
         label_classes = [c for c in self.classes_ if c != OTHER]
         label_coef, label_intercept = [], []
@@ -333,10 +350,15 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         )
         return self
 
-    def _fit_features(self, texts: list[str]) -> tuple[Any, np.ndarray]:
-        """Learn both views' vocabularies and IDF; the training matrix and each paragraph's token count."""
+    def _fit_features(self, texts: list[str]) -> tuple[Any, np.ndarray, Any]:
+        """Learn both views' vocabularies and IDF; the training matrix, each paragraph's token
+        count, and the raw counts behind the matrix (as :meth:`_features_and_counts` gives them)."""
         from scipy.sparse import hstack
-        from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+        from sklearn.feature_extraction.text import (
+            CountVectorizer,
+            TfidfTransformer,
+            TfidfVectorizer,
+        )
 
         analyzer = self._analyzer()
         docs = [analyzer(t) for t in texts]
@@ -357,6 +379,10 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
             ) from None
         self.vocabulary_ = [str(t) for t in vectorizer.get_feature_names_out()]
         self.idf_ = vectorizer.idf_.astype(np.float64)
+        counts = CountVectorizer(
+            analyzer=_identity, lowercase=False, vocabulary=self.vocabulary_, dtype=np.float64
+        ).transform(docs)
+        n_tokens = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
         self.char_keys_, self.char_sizes_, self.char_idf_ = None, None, None
         if self.char_ngrams is not None:
             chars = CharNgrams(tuple(self.char_ngrams), min_df=self.char_min_df).fit(texts)  # type: ignore[arg-type]
@@ -366,9 +392,15 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
                 char_matrix = tfidf.fit_transform(chars.transform(texts))
                 self.char_idf_ = tfidf.idf_.astype(np.float64)
                 matrix = hstack([matrix, self.char_weight * char_matrix], format="csr")
+                # as scoring counts them: a paragraph without word features has no character view
+                char_counts = chars.transform(texts).multiply((n_tokens > 0)[:, None]).tocsr()
+                counts = hstack([counts, char_counts], format="csr")
             else:
                 self.char_idf_ = np.empty(0, dtype=np.float64)
-        return matrix, np.array([len(d) for d in docs], dtype=np.float64)
+        self._idf_all = (
+            np.concatenate([self.idf_, self.char_idf_]) if self.char_idf_ is not None else self.idf_
+        )
+        return matrix, np.array([len(d) for d in docs], dtype=np.float64), counts
 
     def _lexicon_prior_matrix(self) -> np.ndarray:
         """(classes, all columns): ``lexicon_prior`` where a concept feature meets its theme, else 0."""
@@ -467,10 +499,12 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         """
         self._ensure_ready()
         threshold = self._threshold(threshold)
-        matrix, n_tokens = self._features(check_texts(X, name="X"))
+        matrix, n_tokens, counts = self._features_and_counts(
+            check_texts(X, name="X"), with_counts=in_context
+        )
         proba = self._proba_of_matrix(matrix, n_tokens == 0)
         if in_context:
-            proba = self._in_context(proba, n_tokens)
+            proba = self._in_context(proba, n_tokens, counts)
         return proba, self._labels_from_matrix(matrix, threshold)
 
     def explain(self, text: str, top_n: int = 5) -> Explanation:

@@ -5,9 +5,11 @@ surroundings: a short heading naming a tool, a merchant's quote inside a
 dispute story, a lede. The second stage is a multinomial logistic regression
 over, for each paragraph, its own first-stage probabilities (as logs), its
 neighbours' probabilities, the mean probabilities of the rest of the
-document, and its position and length. It is trained on out-of-fold
-first-stage probabilities of whole labelled passages, so it learns how much
-to trust the context where the paragraph itself is unsure.
+document, its position and length, and (``document=True``) the first
+stage's probabilities for the rest of the document read as one text (the
+document's word and character counts minus the paragraph's). It is trained on
+out-of-fold first-stage probabilities of whole labelled passages, so it learns
+how much to trust the context where the paragraph itself is unsure.
 
 >>> proba = np.array([[0.9, 0.1], [0.5, 0.5], [0.2, 0.8]])
 >>> context_features(proba, np.array([3, 40, 40])).shape
@@ -28,12 +30,14 @@ MIN_PARAGRAPHS = 4
 _FLOOR = 1e-3  # log-probabilities are taken of max(p, _FLOOR): a sure model does not dominate
 
 
-def n_context_features(n_classes: int) -> int:
-    """Length of a paragraph's context feature vector."""
-    return 5 * n_classes + 6
+def n_context_features(n_classes: int, document: bool = False) -> int:
+    """Length of a paragraph's context feature vector (``document``: with the rest-of-document view)."""
+    return (6 if document else 5) * n_classes + 6
 
 
-def context_features(proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
+def context_features(
+    proba: np.ndarray, n_tokens: np.ndarray, rest_proba: np.ndarray | None = None
+) -> np.ndarray:
     """Context features of the paragraphs of ONE document, in reading order.
 
     Parameters
@@ -42,6 +46,9 @@ def context_features(proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
         First-stage probabilities.
     n_tokens : ndarray (paragraphs,)
         Number of features of each paragraph (its length as the model sees it).
+    rest_proba : ndarray (paragraphs, classes), optional
+        First-stage probabilities of the rest of the document, for each
+        paragraph; appended as logs when given.
     """
     n, k = proba.shape
     own = np.log(np.maximum(proba, _FLOOR))
@@ -63,4 +70,7 @@ def context_features(proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
             np.full(n, float(n > 1)),
         ]
     )
-    return np.hstack([own, previous, following, others, own * short[:, None], shape])
+    parts = [own, previous, following, others, own * short[:, None], shape]
+    if rest_proba is not None:
+        parts.append(np.log(np.maximum(rest_proba, _FLOOR)))
+    return np.hstack(parts)

@@ -52,20 +52,33 @@ class DocumentStage(LinearScorer):
         (2, 2)
         """
         self._ensure_ready()
-        matrix, n_tokens = self._features(check_texts(paragraphs, name="paragraphs"))
-        return self._in_context(self._proba_of_matrix(matrix, n_tokens == 0), n_tokens)
+        matrix, n_tokens, counts = self._features_and_counts(
+            check_texts(paragraphs, name="paragraphs")
+        )
+        return self._in_context(self._proba_of_matrix(matrix, n_tokens == 0), n_tokens, counts)
 
     def _fit_context(
-        self, oof: np.ndarray, y: list[str], n_tokens: np.ndarray, group_of: list[Any]
+        self,
+        oof: np.ndarray,
+        y: list[str],
+        n_tokens: np.ndarray,
+        group_of: list[Any],
+        rest_oof: np.ndarray | None = None,
     ) -> None:
-        """The second stage, on out-of-fold probabilities of the paragraphs that belong to a passage."""
+        """The second stage, on out-of-fold probabilities of the paragraphs that belong to a passage
+        (and, with ``rest_oof``, out-of-fold scores of the rest of each paragraph's passage)."""
         from sklearn.linear_model import LogisticRegression
 
         proba = _softmax_rows(oof / self.temperature_)
+        rest = _softmax_rows(rest_oof / self.temperature_) if rest_oof is not None else None
         features: list[np.ndarray] = []
         targets: list[str] = []
         for rows in _passages(group_of):
-            features.append(context_features(proba[rows], n_tokens[rows]))
+            features.append(
+                context_features(
+                    proba[rows], n_tokens[rows], rest[rows] if rest is not None else None
+                )
+            )
             targets.extend(y[i] for i in rows)
         if len(set(targets)) != len(self.classes_):
             logger.warning("the passages do not cover every theme; no context stage is trained")
@@ -80,10 +93,14 @@ class DocumentStage(LinearScorer):
             stage.coef_, stage.intercept_
         )
 
-    def _in_context(self, proba: np.ndarray, n_tokens: np.ndarray) -> np.ndarray:
+    def _in_context(self, proba: np.ndarray, n_tokens: np.ndarray, counts: Any) -> np.ndarray:
+        """The context stage over one document (``counts``: its raw counts, for the rest-of-document view)."""
         if self.context_coef_ is None or len(proba) < MIN_PARAGRAPHS:
             return proba
-        features = context_features(proba, n_tokens)
+        rest = None
+        if getattr(self, "context_document", False):
+            rest = _softmax_rows(self._rest_scores(counts) / self.temperature_)
+        features = context_features(proba, n_tokens, rest)
         return _softmax_rows(features @ self.context_coef_.T + self.context_intercept_)
 
     def _out_of_fold_scores(
@@ -93,8 +110,14 @@ class DocumentStage(LinearScorer):
         prior: np.ndarray,
         group_of: list[Any],
         multi: list[list[str]] | None = None,
-    ) -> np.ndarray | None:
-        """Uncalibrated scores of every training paragraph from a model that did not see its passage."""
+        counts: Any = None,
+    ) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """Uncalibrated scores of every training paragraph from a model that did not see its passage.
+
+        With ``counts`` (raw counts of the training paragraphs), also the scores
+        of the rest of each passage for each of its paragraphs, from the same
+        models (zeros for paragraphs outside a passage).
+        """
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
@@ -113,6 +136,8 @@ class DocumentStage(LinearScorer):
         ]
         target = np.asarray(y)
         scores = np.zeros((len(y), len(self.classes_)))
+        rest = np.zeros_like(scores) if counts is not None else None
+        passages = _passages(group_of) if counts is not None else []
         weight = float(self.secondary_weight)
         for train, test in folds.split(matrix, target, group_ids if grouped else None):
             rows, targets, weights = _with_secondary(
@@ -132,9 +157,21 @@ class DocumentStage(LinearScorer):
             full = np.repeat(
                 fold_scores.min(axis=1, keepdims=True) - 10.0, len(self.classes_), axis=1
             )
-            full[:, np.searchsorted(self.classes_, model.classes_)] = fold_scores
+            where = np.searchsorted(self.classes_, model.classes_)
+            full[:, where] = fold_scores
             scores[test] = full
-        return np.asarray(scores + np.asarray(matrix @ prior.T))
+            if rest is not None:
+                in_test = set(test.tolist())
+                coef_t = (fold_coef + prior[where]).T
+                for members in passages:
+                    if members[0] in in_test:
+                        part = self._rest_scores(counts[members], coef_t, fold_intercept)
+                        block = np.repeat(
+                            part.min(axis=1, keepdims=True) - 10.0, len(self.classes_), axis=1
+                        )
+                        block[:, where] = part
+                        rest[members] = block
+        return np.asarray(scores + np.asarray(matrix @ prior.T)), rest
 
 
 def _check_groups(groups: Iterable[Any] | None, n: int) -> list[Any]:

@@ -152,6 +152,13 @@ class LinearScorer:
 
     def _features(self, texts: list[str]) -> tuple[Any, np.ndarray]:
         """TF-IDF rows of ``texts`` (scipy CSR, both views) and each text's count of word features."""
+        matrix, n_tokens, _ = self._features_and_counts(texts, with_counts=False)
+        return matrix, n_tokens
+
+    def _features_and_counts(
+        self, texts: list[str], with_counts: bool = True
+    ) -> tuple[Any, np.ndarray, Any]:
+        """:meth:`_features`, and with ``with_counts`` the raw counts behind them (CSR, same columns)."""
         from scipy.sparse import csr_matrix
 
         row_parts, col_parts, value_parts = [], [], []
@@ -190,11 +197,50 @@ class LinearScorer:
                 )
             )
         shape = (len(texts), n_words + (len(self._chars) if self._chars is not None else 0))
-        matrix = csr_matrix(
-            (np.concatenate(value_parts), (np.concatenate(row_parts), np.concatenate(col_parts))),
-            shape=shape,
-        )
-        return matrix, n_tokens
+        rows_all, cols_all = np.concatenate(row_parts), np.concatenate(col_parts)
+        matrix = csr_matrix((np.concatenate(value_parts), (rows_all, cols_all)), shape=shape)
+        raw = None
+        if with_counts:
+            raw_values = [tf] + ([char_tf] if self._chars is not None else [])
+            raw = csr_matrix((np.concatenate(raw_values), (rows_all, cols_all)), shape=shape)
+        return matrix, n_tokens, raw
+
+    def _rest_scores(self, counts: Any, coef_t: Any = None, intercept: Any = None) -> np.ndarray:
+        """Uncalibrated scores of the rest of the document for each paragraph.
+
+        ``counts`` are the raw counts of the paragraphs of ONE document; row
+        ``i`` is scored as one text whose counts are the document's minus
+        paragraph ``i``'s, through the same TF-IDF as a paragraph. Rows are
+        scored in blocks over the document's columns only. ``coef_t`` and
+        ``intercept`` default to the fitted model's (training passes a
+        fold's).
+        """
+        coef_t = self._coef_t if coef_t is None else coef_t
+        intercept = self.intercept_ if intercept is None else intercept
+        n = counts.shape[0]
+        total = np.asarray(counts.sum(axis=0)).ravel()
+        columns = np.flatnonzero(total)
+        out = np.tile(np.asarray(intercept, dtype=np.float64), (n, 1))
+        if n < 2 or not len(columns):
+            return out
+        is_char = columns >= len(self.vocabulary_)
+        idf = self._idf_all[columns]
+        weights = coef_t[columns]
+        for start in range(0, n, _REST_BLOCK):
+            block = counts[start : start + _REST_BLOCK][:, columns].toarray()
+            rest = total[columns] - block
+            values = _tf(rest, self.sublinear_tf) * idf
+            word_norm = np.sqrt((values[:, ~is_char] ** 2).sum(axis=1))
+            char_norm = np.sqrt((values[:, is_char] ** 2).sum(axis=1))
+            has_words = word_norm > 0  # as for a paragraph: no word features, no character view
+            scale = np.where(
+                is_char,
+                float(self.char_weight) / np.where(char_norm > 0, char_norm, 1.0)[:, None],
+                1.0 / np.where(has_words, word_norm, 1.0)[:, None],
+            )
+            scores = (values * scale * has_words[:, None]) @ weights + intercept
+            out[start : start + len(block)] = scores
+        return out
 
     def _matrix(self, texts: list[str]) -> Any:
         return self._features(texts)[0]
@@ -276,6 +322,18 @@ class LinearScorer:
             model.intercept_ = self.intercept_.copy()
         model.n_features_in_ = self.coef_.shape[1]
         return Pipeline([("tfidf", features), ("model", model)])
+
+
+#: Paragraphs scored together by :meth:`LinearScorer._rest_scores` (bounds its memory).
+_REST_BLOCK = 64
+
+
+def _tf(counts: np.ndarray, sublinear: bool) -> np.ndarray:
+    """Term frequencies as TF-IDF uses them: 1 + log(count) for counts above 0 when ``sublinear``."""
+    if not sublinear:
+        return counts
+    positive = counts > 0
+    return np.where(positive, np.log(np.where(positive, counts, 1.0)) + 1.0, 0.0)
 
 
 def _tfidf_values(

@@ -65,6 +65,7 @@ def classifier_from_store(
     params.setdefault("ignore_platform_names", False)
     params.setdefault("char_ngrams", None)
     params.setdefault("context", False)
+    params.setdefault("context_document", False)  # versions before v8 read other paragraphs only
     params.setdefault("secondary_weight", 0.0)  # versions before v6 trained on main themes only
     if params["char_ngrams"] is not None:
         params["char_ngrams"] = tuple(params["char_ngrams"])
@@ -122,7 +123,7 @@ def _check_shapes(model: ThemeClassifier) -> None:
     if model.context_coef_ is not None:
         expected["context_coef"] = (
             model.context_coef_.shape,
-            (n_classes, n_context_features(n_classes)),
+            (n_classes, n_context_features(n_classes, bool(model.context_document))),
         )
         expected["context_intercept"] = (model.context_intercept_.shape, (n_classes,))
     for name, (got, want) in expected.items():
