@@ -226,3 +226,14 @@ def test_versions_before_the_document_view_load_without_it():
     v7 = et.load_model("theme-classifier", version="v7")
     assert v7.context_document is False
     assert v7.context_coef_.shape == (5, n_context_features(5))
+
+
+@pytest.mark.parametrize("min_df", [1, 2])
+def test_training_counts_are_the_counts_scoring_sees(passages, min_df):
+    texts = [r.text for r in passages[:80]] + ["天猫", "的 了 。"]
+    labels = [r.label for r in passages[:80]] + ["other", "other"]
+    model = et.ThemeClassifier(calibrate=False, min_df=min_df).fit(texts, labels)
+    _, n_tokens, counts = model._fit_features(texts)  # refits the same vocabulary
+    _, scored_tokens, scored_counts = model._features_and_counts(texts)
+    np.testing.assert_array_equal(n_tokens, scored_tokens)  # lengths the context stage reads
+    assert abs(counts - scored_counts).max() == 0  # the rest-of-document view's counts

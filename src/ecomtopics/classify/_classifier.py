@@ -382,6 +382,7 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         counts = CountVectorizer(
             analyzer=_identity, lowercase=False, vocabulary=self.vocabulary_, dtype=np.float64
         ).transform(docs)
+        # features per paragraph as scoring counts them (features below min_df are not counted)
         n_tokens = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
         self.char_keys_, self.char_sizes_, self.char_idf_ = None, None, None
         if self.char_ngrams is not None:
@@ -400,7 +401,7 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         self._idf_all = (
             np.concatenate([self.idf_, self.char_idf_]) if self.char_idf_ is not None else self.idf_
         )
-        return matrix, np.array([len(d) for d in docs], dtype=np.float64), counts
+        return matrix, n_tokens, counts
 
     def _lexicon_prior_matrix(self) -> np.ndarray:
         """(classes, all columns): ``lexicon_prior`` where a concept feature meets its theme, else 0."""
