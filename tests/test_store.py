@@ -1023,3 +1023,15 @@ def test_every_shipped_version_carries_the_lexicons_it_was_trained_with() -> Non
             assert "gold_predictions" in json.loads((vdir / "report.json").read_text()) or (
                 name != "theme-classifier"
             )
+
+
+def test_verify_runs_the_context_stage_on_a_document(monkeypatch):
+    from ecomtopics.classify._scorer import LinearScorer
+
+    store = ModelStore(bundled_store_path())
+    version = store.promoted("theme-classifier")
+    assert store.verify("theme-classifier", version)
+    broken = lambda self, counts, *args: np.full((counts.shape[0], 5), np.nan)  # noqa: E731
+    monkeypatch.setattr(LinearScorer, "_rest_scores", broken)
+    with pytest.raises(ModelIntegrityError, match="in-context"):
+        store.verify("theme-classifier", version)

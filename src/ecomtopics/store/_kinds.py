@@ -64,9 +64,10 @@ def _probe_classifier(model: Any) -> None:
     ):
         raise ValueError(f"probabilities of shape {proba.shape} summing to {proba.sum():.4g}")
     if getattr(model, "context_coef_", None) is not None:  # the context stage scores a document too
-        proba = np.asarray(model.predict_proba_in_context([_PROBE, _PROBE]))
+        document = [_PROBE, "", _PROBE.upper(), _PROBE[::-1]]  # long enough for the stage to run
+        proba = np.asarray(model.predict_proba_in_context(document))
         if (
-            proba.shape != (2, len(model.classes_))
+            proba.shape != (len(document), len(model.classes_))
             or not np.isfinite(proba).all()
             or np.abs(proba.sum(axis=1) - 1).max() > 1e-6
         ):
