@@ -4,6 +4,9 @@ import contextlib
 import io
 import logging
 import os
+import re
+import shutil
+import subprocess
 import traceback
 from pathlib import Path
 
@@ -83,3 +86,51 @@ def _cli_in_process(args: tuple[str, ...]):
         stream.flush()
         texts.append(stream.buffer.getvalue().decode("utf-8"))  # type: ignore[attr-defined]
     return code, texts[0], texts[1]
+
+
+#: A headless browser for the report tests (CI installs Debian's chromium), or None.
+CHROMIUM = next(
+    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
+)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium here (CI installs Debian's chromium)"
+)
+
+
+def screenshot(page: str, folder: Path, width: int, height: int, timeout: float = 180) -> str:
+    """Open ``page`` (HTML) in headless Chromium and take a ``width`` x ``height`` screenshot.
+
+    Asserts that the browser exits cleanly and that its console shows no error;
+    returns the path of the PNG (the browser's log is in ``screenshot.log``).
+    """
+    html_path, shot = folder / "report.html", folder / "shot.png"
+    html_path.write_text(page, encoding="utf-8")
+    proc = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={folder / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=1",
+            f"--window-size={width},{height}",
+            f"--screenshot={shot}",
+            html_path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]
+    assert not [line for line in console if re.search(r"error|uncaught|failed", line, re.I)], (
+        console
+    )
+    (folder / "screenshot.log").write_text(proc.stderr, encoding="utf-8")
+    return str(shot)

@@ -4,22 +4,14 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import warnings
 
 import numpy as np
 import pytest
 
 import ecomtopics as et
-from conftest import SEEDS
+from conftest import SEEDS, needs_chromium, screenshot
 from ecomtopics.report import MIN_SHARE, render_report
-
-
-def _chromium() -> str | None:
-    return next(
-        (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
-    )
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +87,7 @@ def _documents(n: int) -> list[tuple[str, str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(_chromium() is None, reason="no chromium here (CI installs Debian's chromium)")
+@needs_chromium
 def test_report_of_1500_documents_in_a_headless_browser(models, tmp_path):
     import matplotlib.image
 
@@ -108,33 +100,8 @@ def test_report_of_1500_documents_in_a_headless_browser(models, tmp_path):
         page.count('<details class="doc"') == 1500
         and " open>" not in page.split("<h2>Documents")[1]
     )
-    html_path, shot = tmp_path / "report.html", tmp_path / "shot.png"
-    html_path.write_text(page, encoding="utf-8")
-    proc = subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--enable-logging=stderr",
-            "--v=1",
-            "--window-size=1200,900",  # the first screen
-            f"--screenshot={shot}",
-            html_path.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]
-    assert not [line for line in console if re.search(r"error|uncaught|failed", line, re.I)]
-    pixels = matplotlib.image.imread(str(shot))[..., :3]
+    shot = screenshot(page, tmp_path, 1200, 900)  # the first screen
+    pixels = matplotlib.image.imread(shot)[..., :3]
     assert pixels.shape[:2] == (900, 1200)
     assert pixels.std() > 0.05  # not a blank page
     # the overview's theme bars (every theme's colour) are on the first screen

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import warnings
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 
 import ecomtopics as et
-from conftest import SEEDS
+from conftest import SEEDS, needs_chromium, screenshot
 from ecomtopics.report import render_report
 
 
@@ -58,48 +57,14 @@ def test_report_cli(tmp_path):
     assert not (tmp_path / "r.html.tmp").exists()
 
 
-def _chromium() -> str | None:
-    return next(
-        (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
-    )
-
-
 @pytest.mark.slow  # a headless browser
-@pytest.mark.skipif(_chromium() is None, reason="no chromium here (CI installs Debian's chromium)")
+@needs_chromium
 def test_report_in_a_headless_browser(page, tmp_path):
     import matplotlib.image
 
-    html_path, shot = tmp_path / "report.html", tmp_path / "shot.png"
-    html_path.write_text(page, encoding="utf-8")
-    proc = subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--enable-logging=stderr",
-            "--v=1",
-            "--window-size=1200,1600",
-            f"--screenshot={shot}",
-            html_path.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]
-    assert not [line for line in console if re.search(r"error|uncaught|failed", line, re.I)], (
-        console
-    )
-    assert "Failed to load resource" not in proc.stderr
-    pixels = matplotlib.image.imread(str(shot))
+    shot = screenshot(page, tmp_path, 1200, 1600, timeout=120)
+    assert "Failed to load resource" not in (tmp_path / "screenshot.log").read_text()
+    pixels = matplotlib.image.imread(shot)
     assert pixels.shape[0] >= 1000 and pixels.shape[1] >= 1000
     assert pixels[..., :3].std() > 0.05  # not a blank page
     # the theme colours of the paragraph borders are on screen

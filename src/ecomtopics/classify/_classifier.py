@@ -354,34 +354,25 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         """Learn both views' vocabularies and IDF; the training matrix, each paragraph's token
         count, and the raw counts behind the matrix (as :meth:`_features_and_counts` gives them)."""
         from scipy.sparse import hstack
-        from sklearn.feature_extraction.text import (
-            CountVectorizer,
-            TfidfTransformer,
-            TfidfVectorizer,
-        )
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
         analyzer = self._analyzer()
         docs = [analyzer(t) for t in texts]
-        vectorizer = TfidfVectorizer(
-            analyzer=_identity,
-            token_pattern=None,
-            lowercase=False,
-            min_df=self.min_df,
-            sublinear_tf=self.sublinear_tf,
-            dtype=np.float64,
+        # counts, then TF-IDF (what TfidfVectorizer does in one step): the counts are kept
+        counter = CountVectorizer(
+            analyzer=_identity, lowercase=False, min_df=self.min_df, dtype=np.float64
         )
         try:
-            matrix = vectorizer.fit_transform(docs)
+            counts = counter.fit_transform(docs)
         except ValueError as exc:
             raise InputError(
                 f"empty vocabulary: no features in the {len(texts)} training texts ({exc}); "
                 "perhaps they contain only stopwords, punctuation or platform names"
             ) from None
-        self.vocabulary_ = [str(t) for t in vectorizer.get_feature_names_out()]
-        self.idf_ = vectorizer.idf_.astype(np.float64)
-        counts = CountVectorizer(
-            analyzer=_identity, lowercase=False, vocabulary=self.vocabulary_, dtype=np.float64
-        ).transform(docs)
+        words = TfidfTransformer(sublinear_tf=self.sublinear_tf)
+        matrix = words.fit_transform(counts)
+        self.vocabulary_ = [str(t) for t in counter.get_feature_names_out()]
+        self.idf_ = words.idf_.astype(np.float64)
         # features per paragraph as scoring counts them (features below min_df are not counted)
         n_tokens = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
         self.char_keys_, self.char_sizes_, self.char_idf_ = None, None, None
@@ -389,13 +380,14 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
             chars = CharNgrams(tuple(self.char_ngrams), min_df=self.char_min_df).fit(texts)  # type: ignore[arg-type]
             self.char_keys_, self.char_sizes_ = chars.vocabulary_arrays()
             if len(chars):
+                char_counts = chars.transform(texts)
                 tfidf = TfidfTransformer(sublinear_tf=self.sublinear_tf)
-                char_matrix = tfidf.fit_transform(chars.transform(texts))
+                char_matrix = tfidf.fit_transform(char_counts)
                 self.char_idf_ = tfidf.idf_.astype(np.float64)
                 matrix = hstack([matrix, self.char_weight * char_matrix], format="csr")
                 # as scoring counts them: a paragraph without word features has no character view
-                char_counts = chars.transform(texts).multiply((n_tokens > 0)[:, None]).tocsr()
-                counts = hstack([counts, char_counts], format="csr")
+                scored = char_counts.multiply((n_tokens > 0)[:, None]).tocsr()
+                counts = hstack([counts, scored], format="csr")
             else:
                 self.char_idf_ = np.empty(0, dtype=np.float64)
         self._idf_all = (
@@ -501,7 +493,7 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         self._ensure_ready()
         threshold = self._threshold(threshold)
         matrix, n_tokens, counts = self._features_and_counts(
-            check_texts(X, name="X"), with_counts=in_context
+            check_texts(X, name="X"), with_counts=in_context and self._reads_rest_of_document
         )
         proba = self._proba_of_matrix(matrix, n_tokens == 0)
         if in_context:

@@ -53,9 +53,14 @@ class DocumentStage(LinearScorer):
         """
         self._ensure_ready()
         matrix, n_tokens, counts = self._features_and_counts(
-            check_texts(paragraphs, name="paragraphs")
+            check_texts(paragraphs, name="paragraphs"), with_counts=self._reads_rest_of_document
         )
         return self._in_context(self._proba_of_matrix(matrix, n_tokens == 0), n_tokens, counts)
+
+    @property
+    def _reads_rest_of_document(self) -> bool:
+        """Whether the context stage reads the rest of the document (and so needs its counts)."""
+        return self.context_coef_ is not None and bool(getattr(self, "context_document", False))
 
     def _fit_context(
         self,
@@ -98,7 +103,7 @@ class DocumentStage(LinearScorer):
         if self.context_coef_ is None or len(proba) < MIN_PARAGRAPHS:
             return proba
         rest = None
-        if getattr(self, "context_document", False):
+        if self._reads_rest_of_document:
             rest = _softmax_rows(self._rest_scores(counts) / self.temperature_)
         features = context_features(proba, n_tokens, rest)
         return _softmax_rows(features @ self.context_coef_.T + self.context_intercept_)
