@@ -210,3 +210,34 @@ def test_joblib_parallel_still_works_after_classify_many(model, texts):
     list(et.classify_many(texts[:50], model, n_jobs=2, batch_size=10))
     assert Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(4)) == [0, 1, 2, 3]
     list(et.classify_many(texts[:50], model, n_jobs=2, batch_size=10))
+
+
+def _worker_state() -> tuple[int, int]:
+    """(process id, models this worker has loaded): run inside a pool worker.
+
+    It takes a moment, so that a burst of these reaches every worker of the pool.
+    """
+    import os
+    import time
+
+    from ecomtopics.batch import _worker_model
+
+    time.sleep(0.05)
+    return os.getpid(), _worker_model.cache_info().misses
+
+
+def test_the_worker_pool_and_its_model_persist_between_calls(model, texts):
+    from ecomtopics.batch import _pool
+
+    def probe() -> set[tuple[int, int]]:
+        return {f.result() for f in [_pool(2).submit(_worker_state) for _ in range(8)]}
+
+    first = [p.label for p in et.classify_many(texts, model, n_jobs=2, batch_size=20)]
+    before = probe()
+    second = [p.label for p in et.classify_many(texts, model, n_jobs=2, batch_size=20)]
+    after = probe()
+    assert first == second == model.predict(texts)
+    # the same workers, and none loaded the model again for the second call
+    assert len({pid for pid, _ in before}) == 2
+    assert {pid for pid, _ in after} <= {pid for pid, _ in before}
+    assert after <= before and all(loads >= 1 for _, loads in before)

@@ -355,6 +355,19 @@ def _n_workers(n_jobs: int) -> int:
     return n
 
 
+def _pool(n: int) -> Any:
+    """The pool of ``n`` loky workers: joblib's shared executor, kept between calls.
+
+    A worker loads each model once (:func:`_worker_model`) and keeps it, so a
+    second call with the same ``n`` finds the workers up and the model loaded.
+    """
+    from joblib.executor import get_memmapping_executor
+
+    threads = str(max(1, (os.cpu_count() or 1) // n))  # as joblib does: no oversubscribed BLAS
+    env = {var: threads for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    return get_memmapping_executor(n, initializer=_watch_parent, env=env)
+
+
 def _loky_map(
     ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, n_jobs: int, emit: Any
 ) -> Iterator[Prediction]:
@@ -364,14 +377,8 @@ def _loky_map(
     two can follow each other in one process), started with
     :func:`_watch_parent` in every worker.
     """
-    from joblib.executor import get_memmapping_executor
-
     n = _n_workers(n_jobs)
-    threads = str(
-        max(1, (os.cpu_count() or 1) // n)
-    )  # as joblib does: no oversubscribed BLAS threads
-    env = {var: threads for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    executor = get_memmapping_executor(n, initializer=_watch_parent, env=env)
+    executor = _pool(n)
     pending: list[Any] = []
     try:
         for batch in _batches(texts, batch_size):

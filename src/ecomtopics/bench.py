@@ -377,24 +377,27 @@ def run_benchmarks(
             higher_is_better=False,
         )
 
-    # parallel scoring
+    # parallel scoring: the first call of each pays for its start (the main process's
+    # dictionaries; starting the workers and loading the model in each); the pool then stays
+    # up with the model loaded, so later calls run warm: both rates are reported
     big = build_corpus("zh", 4000 if quick else 40_000, seed=2, data=data) + build_corpus(
         "en", 4000 if quick else 40_000, seed=3, data=data
     )
-    one = _best_rate(
-        lambda d: sum(1 for _ in classify_many(d, clf, n_jobs=1, batch_size=2000)), big, 1
-    )
-    two = _best_rate(
-        lambda d: sum(1 for _ in classify_many(d, clf, n_jobs=2, batch_size=2000)), big, 1
-    )
+
+    def score_all(n_jobs: int) -> Callable[[list[str]], int]:
+        return lambda d: sum(1 for _ in classify_many(d, clf, n_jobs=n_jobs, batch_size=2000))
+
+    cold = {n: _best_rate(score_all(n), big, 1) for n in (1, 2)}
+    warm = {n: _best_rate(score_all(n), big, 2) for n in (1, 2)}
     add(
-        "classify_many n_jobs=2 vs n_jobs=1",
+        "classify_many n_jobs=2 vs n_jobs=1 (pool and model warm)",
         len(big),
         "paragraphs/s",
-        two,
-        one,
+        warm[2],
+        warm[1],
         ">= 1.8x",
-        note=f"{os.cpu_count()} cores",
+        note=f"{os.cpu_count()} cores; first calls (workers starting): {cold[2]:.3g} against "
+        f"{cold[1]:.3g} paragraphs/s, {cold[2] / cold[1]:.2f}x",
     )
 
     rows.extend(_topic_training_rows(data, topic_model, quick))
