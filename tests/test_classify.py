@@ -347,3 +347,23 @@ def test_secondary_weight_must_be_between_0_and_1(bad):
         et.ThemeClassifier(secondary_weight=bad).fit(
             ["天猫门店", "服务商"], ["o2o", "merchant_services"]
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Alibaba appointed a new chairman and CEO", "personnel"),
+        ("阿里巴巴任命新的董事长和首席执行官", "personnel"),
+        ("quarterly revenue and net income beat analysts' forecasts", "financial_results"),
+        ("季度营收和净利润超出分析师预期", "financial_results"),
+        ("the antitrust regulator fined the group after a probe", "regulation"),
+        ("市场监管总局对集团罚款并立案", "regulation"),
+    ],
+)
+def test_results_personnel_and_regulation_are_concepts_of_other(text, concept):
+    from ecomtopics.tokenize import concept_themes
+
+    analyzer = et.ThemeClassifier()._analyzer()
+    assert analyzer(text).count("@" + concept) >= 2  # the same concept from different words
+    assert concept_themes()[concept] == "other"
+    assert "@" + concept not in analyzer("天猫线下门店与会员运营")

@@ -91,3 +91,13 @@ def test_evaluate_reports_intervals():
         "95% bootstrap interval of the model's macro-F1: all [" in report
         and "Margin over plain_sklearn" in report
     )
+
+
+def test_the_keyword_rule_counts_the_concepts_of_the_four_themes_only():
+    from ecomtopics.evaluate import LexiconRule
+
+    # two words of a concept of other (results) against one of o2o: o2o still wins
+    assert LexiconRule().predict(
+        ["quarterly revenue from offline stores grew", "阿里巴巴营收和净利润增长，天猫门店"]
+    ) == ["o2o", "o2o"]
+    assert LexiconRule().predict(["the CEO resigned after the antitrust probe"]) == ["other"]

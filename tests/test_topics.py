@@ -102,6 +102,8 @@ def test_lexicon_anchors_pull_topics_to_their_themes():
         t == want for t, want in zip(themes, ["channel", "merchant_services", "o2o", "operations"])
     )
     assert matches >= 2, themes
+    # one anchored topic per theme; the concepts of other (results, personnel …) anchor none
+    assert sorted(seeded._anchor_words()) == ["channel", "merchant_services", "o2o", "operations"]
     with pytest.raises(et.InputError, match="anchors must be"):
         et.TopicModel(anchors="everything").fit(texts)
 

@@ -257,7 +257,10 @@ def classify_many(
     n_jobs : int
         Worker processes for the ``loky`` backend (-1: all cores). With 1
         (or ``backend="sequential"``) everything runs in this process.
-        Workers exit when this process dies, even by ``kill -9``.
+        Workers exit when this process dies, even by ``kill -9``. The workers
+        stay up between calls, each with the model loaded (a model from a
+        store; a model fitted in memory is written to a temporary store and
+        loaded again on every call).
     batch_size : int
         Paragraphs per task.
     backend : {"sequential", "loky", "dask"}

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import InputError
-from ._themes import THEMES
+from ._themes import THEMES, TOPICAL_THEMES
 from .data import LabelledParagraph
 from .tokenize import Tokenizer, concept_themes, concepts
 
@@ -272,12 +272,18 @@ def predict_proba_in_context(model: Any, rows: Sequence[LabelledParagraph]) -> n
 
 
 class LexiconRule:
-    """Keyword baseline: the theme whose concept-lexicon words occur most often."""
+    """Keyword baseline: the theme whose concept-lexicon words occur most often (``other`` when none do).
+
+    Only the concepts of the four themes vote; the concepts of ``other``
+    (results, personnel, regulation) leave the rule as it was before they existed.
+    """
 
     def __init__(self) -> None:
         self._tokenizer = Tokenizer()
-        theme_of = concept_themes()
-        self._token_themes = {t: [theme_of[c] for c in cs] for t, cs in concepts().items()}
+        theme_of = {c: t for c, t in concept_themes().items() if t in TOPICAL_THEMES}
+        self._token_themes = {
+            t: [theme_of[c] for c in cs if c in theme_of] for t, cs in concepts().items()
+        }
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         out = []

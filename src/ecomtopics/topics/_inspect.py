@@ -145,12 +145,14 @@ class TopicInspection:
         self._check()
         matrix = self.topic_word_matrix()
         lexicons = self._lexicons()
-        theme_of = lexicons.concept_themes()
+        # concepts of the four themes only (results, personnel … signal ``other``, not a theme)
+        theme_of = {c: t for c, t in lexicons.concept_themes().items() if t in TOPICAL_THEMES}
         table = lexicons.concepts()
         word_theme = np.zeros((len(self.vocabulary_), len(TOPICAL_THEMES)))
         for j, word in enumerate(self.vocabulary_):
             for concept in table.get(word, ()):
-                word_theme[j, TOPICAL_THEMES.index(theme_of[concept])] = 1.0
+                if concept in theme_of:
+                    word_theme[j, TOPICAL_THEMES.index(theme_of[concept])] = 1.0
         members = self._unit_members()
         for j, word in enumerate(self.vocabulary_):
             names = set(table.get(word, ()))
@@ -158,7 +160,7 @@ class TopicInspection:
                 names.add(word[1:])
             for token in members.get(word, ()):
                 names.update(table.get(token, ()))
-            for concept in names:
+            for concept in names & theme_of.keys():
                 word_theme[j, TOPICAL_THEMES.index(theme_of[concept])] = 1.0
         affinity = matrix @ word_theme
         quality = self.topic_quality(top_n)

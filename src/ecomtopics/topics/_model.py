@@ -11,6 +11,7 @@ import numpy as np
 
 from .._errors import InputError, InputTypeError
 from .._estimator import EstimatorMixin
+from .._themes import TOPICAL_THEMES
 from .._validation import Interval, Options
 from ..tokenize import Tokenizer
 from ..tokenize._lexicons import (
@@ -318,7 +319,8 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
             words: dict[str, set[str]] = {}
             for token, names in self._lexicons().concepts().items():
                 for concept in names:
-                    words.setdefault(themes[concept], set()).add(token)
+                    if themes[concept] in TOPICAL_THEMES:  # a topic per theme, none for other
+                        words.setdefault(themes[concept], set()).add(token)
             return {theme: sorted(ws) for theme, ws in words.items()}
         return dict(cast("dict[str, list[str]] | None", self.anchors) or {})
 
