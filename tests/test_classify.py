@@ -367,3 +367,25 @@ def test_results_personnel_and_regulation_are_concepts_of_other(text, concept):
     assert analyzer(text).count("@" + concept) >= 2  # the same concept from different words
     assert concept_themes()[concept] == "other"
     assert "@" + concept not in analyzer("天猫线下门店与会员运营")
+
+
+def test_vocabulary_is_stored_as_utf8_bytes_and_older_unicode_arrays_still_load():
+    from ecomtopics.classify._storage import _vocabulary_arrays, _vocabulary_from
+
+    words = ["天猫", "flagship store", "", "é\u3000x", "@o2o"]
+    arrays = _vocabulary_arrays(words)
+    assert set(arrays) == {"vocabulary_utf8", "vocabulary_ends"}
+    assert arrays["vocabulary_utf8"].dtype == np.uint8
+    assert _vocabulary_from(arrays) == words
+    assert (
+        _vocabulary_from({"vocabulary": np.asarray(words, dtype=np.str_)}) == words
+    )  # format <= 5
+    broken = dict(arrays, vocabulary_ends=arrays["vocabulary_ends"][::-1].copy())
+    with pytest.raises(et.InputError, match="offsets"):
+        _vocabulary_from(broken)
+    cut = dict(arrays, vocabulary_utf8=arrays["vocabulary_utf8"][:-1].copy())
+    with pytest.raises(et.InputError, match="offsets"):
+        _vocabulary_from(cut)
+    bad = dict(arrays, vocabulary_utf8=np.full_like(arrays["vocabulary_utf8"], 0xFF))
+    with pytest.raises(et.InputError, match="UTF-8"):
+        _vocabulary_from(bad)

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from ._errors import InputError
-from ._themes import THEMES, TOPICAL_THEMES
+from ._themes import THEMES
 from .data import LabelledParagraph
-from .tokenize import Tokenizer, concept_themes, concepts
+from .tokenize import Tokenizer, concepts
+from .tokenize._lexicons import package_lexicons
 
 __all__ = [
     "LexiconRule",
@@ -280,7 +281,7 @@ class LexiconRule:
 
     def __init__(self) -> None:
         self._tokenizer = Tokenizer()
-        theme_of = {c: t for c, t in concept_themes().items() if t in TOPICAL_THEMES}
+        theme_of = package_lexicons().topical_concept_themes()
         self._token_themes = {
             t: [theme_of[c] for c in cs if c in theme_of] for t, cs in concepts().items()
         }

@@ -160,7 +160,8 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
     # 3: character view and context stage (1 and 2 load without them);
     # 4: stored with its lexicons (lexicons/*; older formats load with the package's if they match)
     # 5: context_document (older formats load with it off)
-    _store_format: ClassVar[int] = 5
+    # 6: vocabulary as UTF-8 bytes and end offsets (older formats keep a unicode array)
+    _store_format: ClassVar[int] = 6
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "C": [Interval("real", 0, None, closed="neither")],
         "concepts": [bool],

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .._errors import InputError
+from .._themes import TOPICAL_THEMES
 
 __all__ = [
     "LEXICON_FILES",
@@ -231,6 +232,13 @@ class Lexicons:
     def concept_themes(self) -> dict[str, str]:
         """Concept -> the theme it mostly signals."""
         return {concept: theme for concept, theme, _ in self._concept_rows()}
+
+    @_parsed
+    def topical_concept_themes(self) -> dict[str, str]:
+        """:meth:`concept_themes` of the four themes only: the concepts of ``other``
+        (results, personnel, regulation) say a paragraph has no theme, so keyword rules
+        and topic anchors leave them out."""
+        return {c: t for c, t in self.concept_themes().items() if t in TOPICAL_THEMES}
 
     @_parsed
     def topic_units(self) -> dict[str, str]:

@@ -145,8 +145,7 @@ class TopicInspection:
         self._check()
         matrix = self.topic_word_matrix()
         lexicons = self._lexicons()
-        # concepts of the four themes only (results, personnel … signal ``other``, not a theme)
-        theme_of = {c: t for c, t in lexicons.concept_themes().items() if t in TOPICAL_THEMES}
+        theme_of = lexicons.topical_concept_themes()
         table = lexicons.concepts()
         word_theme = np.zeros((len(self.vocabulary_), len(TOPICAL_THEMES)))
         for j, word in enumerate(self.vocabulary_):

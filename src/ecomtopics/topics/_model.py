@@ -11,7 +11,6 @@ import numpy as np
 
 from .._errors import InputError, InputTypeError
 from .._estimator import EstimatorMixin
-from .._themes import TOPICAL_THEMES
 from .._validation import Interval, Options
 from ..tokenize import Tokenizer
 from ..tokenize._lexicons import (
@@ -315,12 +314,11 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
 
     def _anchor_words(self) -> dict[str, list[str]]:
         if self.anchors == "lexicon":
-            themes = self._lexicons().concept_themes()
+            themes = self._lexicons().topical_concept_themes()  # a topic per theme, none for other
             words: dict[str, set[str]] = {}
             for token, names in self._lexicons().concepts().items():
-                for concept in names:
-                    if themes[concept] in TOPICAL_THEMES:  # a topic per theme, none for other
-                        words.setdefault(themes[concept], set()).add(token)
+                for concept in names & themes.keys():
+                    words.setdefault(themes[concept], set()).add(token)
             return {theme: sorted(ws) for theme, ws in words.items()}
         return dict(cast("dict[str, list[str]] | None", self.anchors) or {})
 
