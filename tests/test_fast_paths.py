@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -149,6 +150,57 @@ def test_any_fitted_vocabulary_counts_as_the_definition(train, texts, ngram_rang
         _, cols, counts = chars._counts_exact([text])
         got = chars.counts_one(text)
         assert np.array_equal(got[0], cols) and np.array_equal(got[1], counts)
+
+
+# -- word and concept counts: the per-token memo (with word pairs) vs the analyzer ------------
+def analyzer_counts(model, text):
+    """The definition: every feature the analyzer makes, counted where the vocabulary has it."""
+    index = model._index
+    return Counter(j for j in map(index.get, model._analyzer_(text)) if j is not None)
+
+
+def test_shipped_word_pairs_take_the_memo_path(clf):
+    assert tuple(clf.ngram_range) == (1, 2) and clf._columns is not None and clf._pairs
+    assert any(" " in term for term in clf.vocabulary_)  # it has word pairs to find
+
+
+def test_word_counts_equal_the_analyzer_on_real_text(clf, real):
+    texts = real + ["", "天猫 flagship\nstores", "Tmall Tmall offline stores 天猫 线下门店"]
+    assert all(clf._counts(t) == analyzer_counts(clf, t) for t in texts)
+    assert sum(" " in clf.vocabulary_[j] for t in real for j in clf._counts(t)) > 100
+
+
+@given(st.lists(TEXT, max_size=6))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_word_counts_equal_the_analyzer_on_random_text(clf, texts):
+    for text in texts:
+        assert clf._counts(text) == analyzer_counts(clf, text)
+
+
+@pytest.fixture(scope="module")
+def fitted_by_ngrams(real):
+    labels = ["operations", "o2o", "channel", "merchant_services", "other"]
+    y = [labels[i % 5] for i in range(len(real))]
+    return {
+        ngrams: et.ThemeClassifier(
+            ngram_range=ngrams, min_df=1, ignore_platform_names=ignore, char_ngrams=None
+        ).fit(real, y)
+        for ngrams, ignore in (((1, 1), True), ((1, 2), False), ((1, 2), True), ((1, 3), True))
+    }
+
+
+@given(st.lists(TEXT, max_size=4))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_word_ngram_setting_counts_as_the_analyzer(fitted_by_ngrams, real, texts):
+    for model in fitted_by_ngrams.values():
+        model._ensure_ready()
+        for text in [*texts, *real[::40]]:
+            assert model._counts(text) == analyzer_counts(model, text)
+    assert fitted_by_ngrams[(1, 3)]._columns is None  # longer n-grams use the analyzer itself
 
 
 # -- one paragraph per call vs the batch path -----------------------------------------------

@@ -225,3 +225,86 @@ def test_training_with_the_batch_e_step_equals_gensim(monkeypatch):
         ours.topic_word_matrix(), theirs.topic_word_matrix(), rtol=1e-6, atol=1e-9
     )
     assert l1(ours.transform(texts[:100]), theirs.transform(texts[:100])) <= TOL
+
+
+# -- transform's bag building: the batch matrix equals gensim's doc2bow bags ------------------
+WORDS = st.sampled_from(
+    ["天猫", "线下门店", "服务商", "Tmall", "offline stores", "service providers", "双十一", "，",
+     "the", "商家", "flagship store", "门店", " ", "\n", "O2O", "淘宝", "x"]
+)  # fmt: skip
+TEXTS = st.lists(WORDS, max_size=30).map(" ".join) | st.text(max_size=80)
+
+
+def reference_matrix(model, texts):
+    tokenizer = model._tokenizer()
+    bows = [model._dictionary.doc2bow(model._analyse(_text_of(t), tokenizer)) for t in texts]
+    return bows_to_csr(bows, model._lda.num_terms, dtype=model._lda.dtype)
+
+
+def same_matrix(a, b) -> bool:
+    return (
+        a.shape == b.shape
+        and a.dtype == b.dtype
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+    )
+
+
+@pytest.fixture(scope="module")
+def plain_model():
+    """A model without shared units: tokens are counted as themselves."""
+    texts = paragraphs()[:400]
+    return et.TopicModel(
+        n_topics=4, passes=1, iterations=20, shared_units=False, ignore_platform_names=False
+    ).fit(texts)
+
+
+def test_term_counts_equal_doc2bow_on_real_text(model, plain_model, real):
+    texts, _ = real
+    for m in (model, plain_model):
+        assert same_matrix(m._term_counts(texts), reference_matrix(m, texts))
+    assert model._term_counts(texts).nnz > 10_000
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(TEXTS, max_size=6))
+def test_term_counts_equal_doc2bow_on_random_text(model, plain_model, texts):
+    for m in (model, plain_model):
+        assert same_matrix(m._term_counts(texts), reference_matrix(m, texts))
+
+
+def test_transform_equals_the_bags_path_exactly(model, real):
+    texts, bows = real
+    gamma = lda_gamma(model._lda, bows)
+    assert np.array_equal(model.transform(texts), gamma / gamma.sum(axis=1, keepdims=True))
+
+
+def test_a_matrix_with_repeated_entries_is_summed_and_left_as_given(model):
+    import scipy.sparse as sp
+
+    lda = model._lda
+    given_matrix = sp.csr_matrix(
+        (np.array([1.0, 2.0, 1.0]), np.array([4, 4, 9]), np.array([0, 3])),
+        shape=(1, lda.num_terms),
+    )
+    before = given_matrix.data.copy()
+    got = lda_gamma(lda, given_matrix)
+    assert np.array_equal(got, lda_gamma(lda, [[(4, 3), (9, 1)]]))
+    assert np.array_equal(given_matrix.data, before) and given_matrix.nnz == 3
+
+
+def test_the_token_memo_is_not_pickled_and_a_refit_forgets_it(real):
+    import pickle
+
+    texts, _ = real
+    model = et.TopicModel(n_topics=3, passes=1, iterations=10).fit(texts[:200])
+    first = model.transform(texts[:300])
+    assert len(model._term_ids()) > 0
+    twin = pickle.loads(pickle.dumps(model))
+    assert getattr(twin, "_term_id_memo", None) is None
+    assert np.array_equal(twin.transform(texts[:300]), first)
+    model.fit(texts[200:400])  # a new dictionary: ids of the old one must not leak
+    assert same_matrix(model._term_counts(texts[:300]), reference_matrix(model, texts[:300]))

@@ -379,7 +379,9 @@ def run_benchmarks(
 
     # parallel scoring: the first call of each pays for its start (the main process's
     # dictionaries; starting the workers and loading the model in each); the pool then stays
-    # up with the model loaded, so later calls run warm: both rates are reported
+    # up with the model loaded, so later calls run warm: both rates are reported. Warm rates
+    # are the best of three calls, n_jobs=1 and 2 taking turns: on a shared machine another
+    # tenant's load takes a core for seconds at a time, which costs two workers more than one
     big = build_corpus("zh", 4000 if quick else 40_000, seed=2, data=data) + build_corpus(
         "en", 4000 if quick else 40_000, seed=3, data=data
     )
@@ -388,7 +390,10 @@ def run_benchmarks(
         return lambda d: sum(1 for _ in classify_many(d, clf, n_jobs=n_jobs, batch_size=2000))
 
     cold = {n: _best_rate(score_all(n), big, 1) for n in (1, 2)}
-    warm = {n: _best_rate(score_all(n), big, 2) for n in (1, 2)}
+    warm = {1: 0.0, 2: 0.0}
+    for _ in range(1 if quick else 3):  # interleaved: both see the same spells of outside load
+        for n in (1, 2):
+            warm[n] = max(warm[n], _best_rate(score_all(n), big, 1))
     add(
         "classify_many n_jobs=2 vs n_jobs=1 (pool and model warm)",
         len(big),

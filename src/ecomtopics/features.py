@@ -94,6 +94,11 @@ class Analyzer:
             features = features + [CONCEPT_PREFIX + c for t in tokens for c in table.get(t, ())]
         return features
 
+    @property
+    def ignored_tokens(self) -> frozenset[str]:
+        """Tokens left out before features and word n-grams are made (platform names, if set)."""
+        return self._ignored
+
     def features_of_token(self, token: str) -> list[str]:
         """The unigram features one token gives: itself and its concepts (none if ignored)."""
         if token in self._ignored:

@@ -30,6 +30,9 @@ OTHER = "other"
 #: Prefix of character n-gram features in :meth:`ThemeClassifier.explain` and ``feature_names_``.
 CHAR_PREFIX = "~"
 
+#: Two tokens as the analyzer joins them into a word-pair feature.
+_pair = "{} {}".format
+
 
 class LinearScorer:
     """Scores paragraphs with a fitted linear model over TF-IDF features (the classifier's lean path).
@@ -67,7 +70,11 @@ class LinearScorer:
         classes = self.classes_.tolist()
         self._other = classes.index(OTHER) if OTHER in classes else None
         self._coef_t = np.ascontiguousarray(self.coef_.T)
-        self._columns = Memo(self._token_columns) if tuple(self.ngram_range) == (1, 1) else None
+        low, high = self.ngram_range
+        # the fast path (a memo of each token's columns) covers tokens and word pairs
+        self._columns = Memo(self._token_columns) if low == 1 and high <= 2 else None
+        self._pairs = high == 2
+        self._ignored = self._analyzer_.ignored_tokens
         keys = getattr(self, "char_keys_", None)
         self._chars = (
             CharNgrams.from_keys(tuple(self.char_ngrams), keys, self.char_sizes_)  # type: ignore[arg-type]
@@ -108,7 +115,14 @@ class LinearScorer:
             columns = self._columns
             if len(columns) > 1_000_000:
                 columns.clear()
-            return Counter(chain.from_iterable(map(columns.__getitem__, self._tokenizer_(text))))
+            tokens = self._tokenizer_(text)
+            counts = Counter(chain.from_iterable(map(columns.__getitem__, tokens)))
+            if self._pairs:  # word pairs of the tokens left once ignored names are out
+                if self._ignored:
+                    tokens = [t for t in tokens if t not in self._ignored]
+                counts.update(map(self._index.get, map(_pair, tokens, tokens[1:])))
+                counts.pop(None, None)
+            return counts
         index = self._index
         return Counter(j for j in map(index.get, self._analyzer_(text)) if j is not None)
 

@@ -58,8 +58,10 @@ def bows_to_csr(
     return matrix
 
 
-def lda_gamma(lda: Any, bows: Sequence[Sequence[tuple[int, float]]]) -> np.ndarray:
+def lda_gamma(lda: Any, bows: Sequence[Sequence[tuple[int, float]]] | Any) -> np.ndarray:
     """Drop-in for ``lda.inference(bows)[0]`` on a gensim ``LdaModel``.
+
+    ``bows`` is gensim's bags of words or a sparse document-term count matrix.
 
     The start is drawn from ``lda.random_state`` as gensim draws it (one
     ``gamma(100, 1/100, (len(bows), K))`` call, advancing the state the same way).
@@ -75,10 +77,17 @@ def lda_inference(
     The statistics are gensim's, ``sstats[k, w] = sum_d n_dw * phi_dwk``, from each
     document's final ``exp(E[log theta])`` and normaliser.
     """
-    bows = list(chunk)
+    if sp.issparse(chunk):
+        matrix = sp.csr_matrix(chunk, dtype=lda.dtype)
+        if not matrix.has_canonical_format:
+            matrix = matrix.copy()  # the caller's matrix stays as it was
+            matrix.sum_duplicates()
+    else:
+        matrix = bows_to_csr(list(chunk), lda.num_terms, dtype=lda.dtype)
     k = lda.num_topics
-    gamma0 = np.asarray(lda.random_state.gamma(100.0, 1.0 / 100.0, (len(bows), k)), dtype=lda.dtype)
-    matrix = bows_to_csr(bows, lda.num_terms, dtype=lda.dtype)
+    gamma0 = np.asarray(
+        lda.random_state.gamma(100.0, 1.0 / 100.0, (matrix.shape[0], k)), dtype=lda.dtype
+    )
     gamma = batch_inference(
         lda.expElogbeta,
         lda.alpha,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any, ClassVar, cast
 
 import numpy as np
 
 from .._errors import InputError, InputTypeError
 from .._estimator import EstimatorMixin
-from .._validation import Interval, Options
+from .._validation import Interval, Memo, Options
 from ..tokenize import Tokenizer
 from ..tokenize._lexicons import (
     CarriesLexicons,
@@ -342,6 +343,7 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
     def _set_state(self, lda: Any, dictionary: Any) -> None:
         self._lda = lda
         self._dictionary = dictionary
+        self._term_id_memo: Memo | None = None
         lda.random_state = _ConstantStart()
         self.vocabulary_ = [dictionary[i] for i in range(len(dictionary))]
         self.alpha_ = np.asarray(lda.alpha, dtype=np.float64)
@@ -397,11 +399,60 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
             raise InputTypeError(
                 "texts must be an iterable of str, not a single string; wrap it in a list"
             )
-        tokenizer = self._tokenizer()
-        bows = [self._dictionary.doc2bow(self._analyse(_text_of(t), tokenizer)) for t in texts]
-        if not bows:
+        matrix = self._term_counts(texts)
+        if matrix.shape[0] == 0:
             return np.empty((0, self.n_topics))
-        return self._mix(bows)
+        gamma = lda_gamma(self._lda, matrix)
+        return gamma / gamma.sum(axis=1, keepdims=True)
+
+    def _term_counts(self, texts: Iterable[Any]) -> Any:
+        """Document-term counts of ``texts`` (scipy CSR, canonical): the bags of words
+        ``dictionary.doc2bow(self._analyse(text))`` gives, built for the whole batch at once.
+
+        Each distinct token is mapped to its term id once (a memo kept between calls);
+        every other token costs one dict lookup in C.
+        """
+        import scipy.sparse as sp
+
+        tokenizer = self._tokenizer()
+        docs = [tokenizer(_text_of(t)) for t in texts]
+        term_ids = self._term_ids()
+        if len(term_ids) > 1_000_000:
+            term_ids.clear()
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        ids = np.fromiter(
+            map(term_ids.__getitem__, chain.from_iterable(docs)),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        rows = np.repeat(np.arange(len(docs)), lengths)
+        kept = ids >= 0
+        matrix = sp.csr_matrix(
+            (np.ones(int(kept.sum()), dtype=self._lda.dtype), (rows[kept], ids[kept])),
+            shape=(len(docs), self._lda.num_terms),
+        )
+        matrix.sum_duplicates()  # canonical: sorted ids, one entry per term, as doc2bow's bags
+        return matrix
+
+    def _term_ids(self) -> Memo:
+        """Token -> term id of the fitted dictionary, or -1 for a token not counted."""
+        memo: Memo | None = getattr(self, "_term_id_memo", None)
+        if memo is None:
+            token2id = self._dictionary.token2id
+            mapper = self._mapper() if self._uses_units() else None
+
+            def term_id(token: str) -> int:
+                unit = mapper(token) if mapper is not None else token
+                return int(token2id.get(unit, -1))
+
+            memo = Memo(term_id)
+            self._term_id_memo = memo
+        return memo
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_term_id_memo", None)  # a cache of closures: rebuilt on first use
+        return state
 
     def fit_transform(self, texts: Iterable[Any], y: Any = None) -> np.ndarray:
         texts = list(texts)
