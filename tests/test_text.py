@@ -272,3 +272,19 @@ def test_linear_joining_gives_the_same_text(raw_lines):
     for line in lines[1:]:
         block.append(line)
     assert block.text() == _reference_join(lines)
+
+
+FULL_WIDTH_MIX = st.lists(
+    st.sampled_from(list("，：；？\u3000（）！／｜Ｏ２ｏ天猫线下ab 1。、\u00a0ﬁ①")), max_size=40
+).map("".join)
+
+
+@given(FULL_WIDTH_MIX | st.text(max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_clean_for_tokens_is_nfkc_when_nothing_else_needs_cleaning(text):
+    import unicodedata
+
+    from ecomtopics.text._clean import _NEEDS_CLEANING, clean_for_tokens
+
+    if not _NEEDS_CLEANING.search(text):
+        assert clean_for_tokens(text) == unicodedata.normalize("NFKC", text)

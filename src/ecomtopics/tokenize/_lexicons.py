@@ -109,6 +109,8 @@ class Lexicons:
             name: hashlib.sha256(text.encode("utf-8")).hexdigest()
             for name, text in self._texts.items()
         }
+        # computed once: segmenters are cached by lexicon set, looked up on every text
+        self._hash = hash(tuple(sorted(self._hashes.items())))
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> Lexicons:
@@ -155,7 +157,7 @@ class Lexicons:
         return isinstance(other, Lexicons) and self._hashes == other._hashes
 
     def __hash__(self) -> int:
-        return hash(tuple(sorted(self._hashes.items())))
+        return self._hash
 
     def __repr__(self) -> str:
         return f"Lexicons({len(self._texts)} files from {self.origin or '?'})"
