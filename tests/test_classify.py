@@ -389,3 +389,15 @@ def test_vocabulary_is_stored_as_utf8_bytes_and_older_unicode_arrays_still_load(
     bad = dict(arrays, vocabulary_utf8=np.full_like(arrays["vocabulary_utf8"], 0xFF))
     with pytest.raises(et.InputError, match="UTF-8"):
         _vocabulary_from(bad)
+    inside = dict(arrays, vocabulary_ends=np.array([1, 20, 20, 26, 30]))  # cuts 天
+    assert inside["vocabulary_ends"][-1] == len(arrays["vocabulary_utf8"])
+    with pytest.raises(et.InputError, match="UTF-8"):
+        _vocabulary_from(inside)
+
+
+@given(st.lists(st.text(max_size=12), max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_any_vocabulary_round_trips_through_its_stored_bytes(words):
+    from ecomtopics.classify._storage import _vocabulary_arrays, _vocabulary_from
+
+    assert _vocabulary_from(_vocabulary_arrays(words)) == words  # NUL and lone surrogates too

@@ -64,7 +64,7 @@ class LinearScorer:
         def _check_fitted(self, attribute: str) -> None: ...
 
     def _prepare(self) -> None:
-        self._index = {term: i for i, term in enumerate(self.vocabulary_)}
+        self._index = dict(zip(self.vocabulary_, range(len(self.vocabulary_))))
         self._analyzer_ = self._analyzer()
         self._tokenizer_ = self._analyzer_.tokenizer
         classes = self.classes_.tolist()

@@ -127,9 +127,15 @@ def _vocabulary_from(arrays: dict[str, np.ndarray]) -> list[str]:
         raise InputError(
             "stored vocabulary offsets do not match its bytes; the model files disagree"
         )
-    raw = np.asarray(data, dtype=np.uint8).tobytes()
-    starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
+    data = np.asarray(data, dtype=np.uint8)
     try:
+        if len(ends) and not np.any(data == 0):
+            # one decode of the whole vocabulary, a NUL put after each word to split on (all in
+            # C); a NUL inside a character's bytes (offsets that cut one) fails the decode
+            joined = np.insert(data, ends[:-1], 0).tobytes()
+            return joined.decode("utf-8").split("\x00")
+        raw = data.tobytes()
+        starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
         return [raw[a:b].decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
     except UnicodeDecodeError:
         raise InputError(

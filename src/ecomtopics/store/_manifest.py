@@ -10,7 +10,6 @@ what is wrong and what to do.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import logging
 import platform
@@ -253,6 +252,8 @@ def check_files(files: object, what: str = "extra file") -> dict[str, bytes]:
 
 
 def library_versions() -> dict[str, str | None]:
+    import importlib.metadata  # here, not at import: it takes longer to import than a model to load
+
     out: dict[str, str | None] = {"python": platform.python_version()}
     for dist in _LIBRARIES:
         try:

@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import json
 import logging
 import os
@@ -317,7 +316,7 @@ class ModelStore:
                 manifest = {
                     **header,
                     "version": version,
-                    "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+                    "created": _now_utc(),
                     "library_versions": versions,
                 }
                 _write_card_and_manifest(tmp, manifest, hashes)
@@ -559,3 +558,10 @@ def _write_card_and_manifest(
     write_bytes(folder / MANIFEST, dumps(manifest).encode("utf-8"))
     for sub in {(folder / rel).parent for rel in manifest["files"]}:
         fsync_dir(sub)
+
+
+def _now_utc() -> str:
+    """The time now in UTC, ISO 8601 to the second (``datetime`` is imported only for saving)."""
+    import datetime
+
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
