@@ -231,8 +231,15 @@ class CharTable:
         )
         k2 = (c[:-1] << np.uint64(_BITS)) | c[1:]
         keys = np.concatenate([c | _TAG1, k2 | _TAG2, (k2[:-1] << np.uint64(_BITS)) | c[2:]])
-        slots = (_hash(keys, self.shift)[:, None] + self._probe) & self.mask
-        cols = self.table_cols[slots[self.table_keys[slots] == keys[:, None]]]  # one match at most
+        slot = _hash(keys, self.shift)
+        found = self.table_keys[slot]
+        home = found == keys
+        cols = self.table_cols[slot[home]]  # most keys are found, or ruled out, in their own slot
+        displaced = np.flatnonzero(~home & (found != _EMPTY))
+        if len(displaced):  # the rest: every later slot a stored key can have moved to, at once
+            slots = (slot[displaced, None] + self._probe[1:]) & self.mask
+            match = self.table_keys[slots] == keys[displaced, None]  # one match at most
+            cols = np.concatenate([cols, self.table_cols[slots[match]]])
         cols, counts = np.unique(cols, return_counts=True)
         return cols, counts.astype(np.float64)
 
