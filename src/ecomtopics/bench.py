@@ -107,7 +107,15 @@ def _predict_one(pipe: Any, text: str) -> Any:
 
 
 def _subprocess_seconds(code: str, repeats: int) -> float:
-    """Median wall time of a fresh interpreter running ``code`` (which prints its own timing)."""
+    """Median wall time of a fresh interpreter running ``code`` (which prints its own timing).
+
+    One untimed run first, allowed to write bytecode caches: the timed starts then read
+    compiled modules, as every start after the first does in an installed package (an
+    environment with ``PYTHONDONTWRITEBYTECODE`` set would otherwise compile every module
+    on every start).
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env=env)
     values = []
     for _ in range(repeats):
         out = subprocess.run(
