@@ -400,4 +400,4 @@ def test_vocabulary_is_stored_as_utf8_bytes_and_older_unicode_arrays_still_load(
 def test_any_vocabulary_round_trips_through_its_stored_bytes(words):
     from ecomtopics.classify._storage import _vocabulary_arrays, _vocabulary_from
 
-    assert _vocabulary_from(_vocabulary_arrays(words)) == words  # NUL and lone surrogates too
+    assert _vocabulary_from(_vocabulary_arrays(words)) == words  # NUL bytes too (the per-word path)

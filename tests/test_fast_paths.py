@@ -179,6 +179,20 @@ def test_word_counts_equal_the_analyzer_on_random_text(clf, texts):
         assert clf._counts(text) == analyzer_counts(clf, text)
 
 
+def test_probabilities_equal_the_analyzer_path(clf, real):
+    """The memo path only changes the order of a sum: labels equal, probabilities to ~1e-16."""
+    reference = et.load_model("theme-classifier")
+    reference._ensure_ready()
+    reference._columns = None  # every text through the analyzer, as before the memo
+    texts = [*real, "", "天猫 flagship\nstores"]
+    fast, slow = clf.predict_proba(texts), reference.predict_proba(texts)
+    assert np.abs(fast - slow).max() <= 1e-12
+    assert (fast.argmax(axis=1) == slow.argmax(axis=1)).all()
+    one_fast = np.array([clf.predict_proba([t])[0] for t in texts[:60]])
+    one_slow = np.array([reference.predict_proba([t])[0] for t in texts[:60]])
+    assert np.abs(one_fast - one_slow).max() <= 1e-12
+
+
 @pytest.fixture(scope="module")
 def fitted_by_ngrams(real):
     labels = ["operations", "o2o", "channel", "merchant_services", "other"]

@@ -308,3 +308,12 @@ def test_the_token_memo_is_not_pickled_and_a_refit_forgets_it(real):
     assert np.array_equal(twin.transform(texts[:300]), first)
     model.fit(texts[200:400])  # a new dictionary: ids of the old one must not leak
     assert same_matrix(model._term_counts(texts[:300]), reference_matrix(model, texts[:300]))
+
+
+def test_new_parameters_rebuild_the_token_memo(real):
+    texts, _ = real
+    model = et.TopicModel(n_topics=3, passes=1, iterations=10).fit(texts[:200])
+    model.transform(texts[:50])
+    model.set_params(ignore_platform_names=False)  # tokens map differently, same dictionary
+    assert getattr(model, "_term_id_memo", None) is None
+    assert same_matrix(model._term_counts(texts[:300]), reference_matrix(model, texts[:300]))

@@ -391,7 +391,7 @@ def run_benchmarks(
             ours_en,
             plain,
             "report",
-            note="the feature set the shipped model reads, in scikit-learn's own vectorizers",
+            note="about the shipped model's two views (no concepts, scikit-learn's own tokens)",
         )
 
     # one paragraph per call

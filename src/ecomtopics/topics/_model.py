@@ -90,6 +90,9 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
 
     _store_kind: ClassVar[str] = "topic-model"
     _store_format: ClassVar[int] = 2
+    #: token -> term id of the fitted dictionary (-1: not counted), built as texts arrive
+    _term_id_memo: Memo | None = None
+
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "n_topics": [Interval("int", 1, None)],
         "passes": [Interval("int", 1, None)],
@@ -215,6 +218,7 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
 
         self._check_params()
         self._forget_source()
+        self._term_id_memo = None  # a failed fit must not leave the old mapping behind
         if isinstance(texts, (str, bytes)):
             raise InputTypeError(
                 "texts must be an iterable of str, not a single string; wrap it in a list"
@@ -343,7 +347,7 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
     def _set_state(self, lda: Any, dictionary: Any) -> None:
         self._lda = lda
         self._dictionary = dictionary
-        self._term_id_memo: Memo | None = None
+        self._term_id_memo = None
         lda.random_state = _ConstantStart()
         self.vocabulary_ = [dictionary[i] for i in range(len(dictionary))]
         self.alpha_ = np.asarray(lda.alpha, dtype=np.float64)
@@ -436,7 +440,7 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
 
     def _term_ids(self) -> Memo:
         """Token -> term id of the fitted dictionary, or -1 for a token not counted."""
-        memo: Memo | None = getattr(self, "_term_id_memo", None)
+        memo = self._term_id_memo
         if memo is None:
             token2id = self._dictionary.token2id
             mapper = self._mapper() if self._uses_units() else None
@@ -448,6 +452,10 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
             memo = Memo(term_id)
             self._term_id_memo = memo
         return memo
+
+    def set_params(self, **params: Any) -> TopicModel:
+        self._term_id_memo = None  # how tokens map to terms depends on the parameters
+        return super().set_params(**params)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
