@@ -388,8 +388,9 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
         return total / max(n, 1)
 
     # -- inference --------------------------------------------------------------------
-    def _mix(self, bows: Sequence[list[tuple[int, int]]]) -> np.ndarray:
-        """Normalised gamma of gensim's ``inference``, computed for the whole batch at once."""
+    def _mix(self, bows: Sequence[list[tuple[int, int]]] | Any) -> np.ndarray:
+        """Normalised gamma of gensim's ``inference``, computed for the whole batch at once
+        (``bows``: bags of words, or a sparse document-term count matrix)."""
         gamma = lda_gamma(self._lda, bows)
         return gamma / gamma.sum(axis=1, keepdims=True)
 
@@ -406,8 +407,7 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
         matrix = self._term_counts(texts)
         if matrix.shape[0] == 0:
             return np.empty((0, self.n_topics))
-        gamma = lda_gamma(self._lda, matrix)
-        return gamma / gamma.sum(axis=1, keepdims=True)
+        return self._mix(matrix)
 
     def _term_counts(self, texts: Iterable[Any]) -> Any:
         """Document-term counts of ``texts`` (scipy CSR, canonical): the bags of words
