@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .._compiled import native
 from .._errors import InputError
 
 __all__ = ["CharNgrams", "CharTable", "char_ngrams", "normalise_fast", "normalise_for_chars"]
@@ -182,6 +183,24 @@ class CharTable:
         self.lut1 = np.full(int(k1.max()) + 2 if len(k1) else 1, -1, dtype=np.int64)
         if len(k1):
             self.lut1[k1.astype(np.int64)] = np.arange(len(k1))  # 1-grams come first
+
+    def compiled(self) -> Any:
+        """The compiled counter over this table (``_native.CharCounter``), or ``None`` without it."""
+        if not hasattr(self, "_compiled"):
+            module = native()
+            self._compiled = (
+                module.CharCounter(
+                    self.table_keys,
+                    self.table_cols,
+                    int(self.shift),
+                    self.lut1,
+                    sum(1 << n for n in self.sizes),
+                    self.n_columns,
+                )
+                if module is not None
+                else None
+            )
+        return self._compiled
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """Column of each tagged key, -1 when it is not a fitted n-gram."""
@@ -372,6 +391,21 @@ class CharNgrams:
         cells = np.bincount(rows * width + local[cols], minlength=len(texts) * width)
         nz = np.flatnonzero(cells)
         return nz // width, columns[nz % width], cells[nz].astype(np.float64)
+
+    def csr(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(indptr, columns, counts) of ``texts`` by the compiled featurizer, columns of a row in
+        order of first occurrence; ``None`` when it is not built (use :meth:`counts`)."""
+        table = self._lookup_table() if self.keys_ else None
+        counter = table.compiled() if table is not None else None
+        if counter is None:
+            return None
+        items = [t if t.isascii() else normalise_fast(t) for t in texts]
+        indptr, cols, counts = counter.counts(items)
+        return (
+            np.frombuffer(indptr, dtype=np.int64),
+            np.frombuffer(cols, dtype=np.int64),
+            np.frombuffer(counts, dtype=np.float64),
+        )
 
     def counts_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns ascending, counts) of the known n-grams of one text (one-paragraph calls)."""

@@ -411,7 +411,9 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
     def transform(self, X: Iterable[str]) -> Any:
         """The TF-IDF feature matrix (scipy CSR) the model scores: words and concepts, then character n-grams."""
         self._ensure_ready()
-        return self._matrix(check_texts(X, name="X"))
+        matrix = self._matrix(check_texts(X, name="X"))
+        matrix.sort_indices()
+        return matrix
 
     def decision_function(self, X: Iterable[str]) -> np.ndarray:
         """Uncalibrated scores, one column per class (as scikit-learn's)."""
@@ -421,7 +423,7 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
             return np.array([self._scores_one(t)[0] for t in texts], dtype=np.float64).reshape(
                 len(texts), -1
             )
-        return self._scores_of_matrix(self._matrix(texts))
+        return self._batch_scores(texts, self._coef_t)[0] + self.intercept_
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Calibrated probabilities, columns in the order of ``classes_``.
@@ -440,8 +442,10 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
                     [self._proba_one(t) for t in chunk]
                 ).reshape(len(chunk), -1)
             else:
-                matrix, n_tokens = self._features(chunk)
-                proba[start : start + len(chunk)] = self._proba_of_matrix(matrix, n_tokens == 0)
+                scores, n_tokens = self._batch_scores(chunk, self._coef_t)
+                proba[start : start + len(chunk)] = self._softmax(
+                    scores + self.intercept_, n_tokens == 0
+                )
         return proba
 
     def predict(self, X: Iterable[str]) -> list[str]:
@@ -465,7 +469,8 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         """
         self._ensure_ready()
         threshold = self._threshold(threshold)
-        return self._labels_from_matrix(self._matrix(check_texts(X, name="X")), threshold)
+        scores, _ = self._batch_scores(check_texts(X, name="X"), self.label_coef_.T)
+        return self._labels_from_scores(scores, threshold)
 
     def _threshold(self, threshold: float | None) -> float:
         threshold = self.multilabel_threshold if threshold is None else threshold
@@ -474,8 +479,11 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         return threshold
 
     def _labels_from_matrix(self, matrix: Any, threshold: float) -> list[list[str]]:
-        scores = np.asarray(matrix @ self.label_coef_.T) + self.label_intercept_
-        proba = 1.0 / (1.0 + np.exp(-scores))
+        return self._labels_from_scores(np.asarray(matrix @ self.label_coef_.T), threshold)
+
+    def _labels_from_scores(self, scores: np.ndarray, threshold: float) -> list[list[str]]:
+        """Themes of each row of the binary models' scores (intercepts not yet added)."""
+        proba = 1.0 / (1.0 + np.exp(-(scores + self.label_intercept_)))
         out = []
         for row in proba:
             order = np.argsort(-row, kind="stable")
@@ -493,13 +501,26 @@ class ThemeClassifier(DocumentStage, CarriesLexicons, EstimatorMixin):
         """
         self._ensure_ready()
         threshold = self._threshold(threshold)
-        matrix, n_tokens, counts = self._features_and_counts(
-            check_texts(X, name="X"), with_counts=in_context and self._reads_rest_of_document
-        )
-        proba = self._proba_of_matrix(matrix, n_tokens == 0)
+        texts = check_texts(X, name="X")
+        if in_context and self._reads_rest_of_document:  # the context stage reads raw counts
+            matrix, n_tokens, counts = self._features_and_counts(texts, with_counts=True)
+            proba = self._in_context(self._proba_of_matrix(matrix, n_tokens == 0), n_tokens, counts)
+            return proba, self._labels_from_matrix(matrix, threshold)
+        k = len(self.classes_)
+        scores, n_tokens = self._batch_scores(texts, self._coef_and_label_coef_t())
+        proba = self._softmax(scores[:, :k] + self.intercept_, n_tokens == 0)
         if in_context:
-            proba = self._in_context(proba, n_tokens, counts)
-        return proba, self._labels_from_matrix(matrix, threshold)
+            proba = self._in_context(proba, n_tokens, None)
+        return proba, self._labels_from_scores(scores[:, k:], threshold)
+
+    def _coef_and_label_coef_t(self) -> np.ndarray:
+        """Both models' coefficients side by side (features x (classes + labels)), kept."""
+        both = getattr(self, "_both_coef_t", None)
+        if both is None:
+            both = self._both_coef_t = np.ascontiguousarray(
+                np.hstack([self._coef_t, self.label_coef_.T])
+            )
+        return both
 
     def explain(self, text: str, top_n: int = 5) -> Explanation:
         """The features that pushed each theme up or down for ``text``.

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._compiled import native
 from .._validation import Memo
 from ._chars import CharNgrams
+from ._words import NativeWords
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..features import Analyzer
@@ -85,6 +87,39 @@ class LinearScorer:
             np.concatenate([self.idf_, self.char_idf_]) if self._chars is not None else self.idf_
         )
         self._feature_names: list[str] | None = None
+        self._both_coef_t: np.ndarray | None = None
+        # the compiled featurizer (None: Python only) counts plain English paragraphs' words
+        self._native = native()
+        self._native_words = (
+            NativeWords.for_scorer(
+                self._tokenizer_, self._token_columns, self._index, self._ignored
+            )
+            if self._columns is not None and self._native is not None
+            else None
+        )
+
+    #: What :meth:`_prepare` compiles from the fitted attributes (rebuilt after unpickling).
+    _PREPARED = (
+        "_index",
+        "_analyzer_",
+        "_tokenizer_",
+        "_other",
+        "_coef_t",
+        "_columns",
+        "_pairs",
+        "_ignored",
+        "_chars",
+        "_idf_all",
+        "_feature_names",
+        "_native",
+        "_native_words",
+        "_both_coef_t",
+    )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in self._PREPARED}
+        state["_index"] = None  # prepared again on first use
+        return state
 
     def _token_columns(self, token: str) -> tuple[int, ...]:
         """Columns a token feeds: itself and, with concepts, its concept features."""
@@ -169,54 +204,114 @@ class LinearScorer:
         matrix, n_tokens, _ = self._features_and_counts(texts, with_counts=False)
         return matrix, n_tokens
 
+    def _word_csr(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, columns, counts) of the word and concept features of ``texts``."""
+        if self._native_words is not None:
+            return self._native_words.counts(texts, self._counts, self._pairs)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        columns: list[int] = []
+        counts: list[int] = []
+        for i, text in enumerate(texts):
+            c = self._counts(text)
+            columns.extend(c.keys())
+            counts.extend(c.values())
+            indptr[i + 1] = len(columns)
+        return indptr, np.asarray(columns, dtype=np.int64), np.asarray(counts, dtype=np.float64)
+
+    def _char_csr(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, columns, counts) of the character n-grams of ``texts`` (the view must exist)."""
+        assert self._chars is not None
+        compiled = self._chars.csr(texts)
+        if compiled is not None:
+            return compiled
+        rows, columns, counts = self._chars.counts(texts)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
+        return indptr, columns, counts
+
+    def _batch_scores(self, texts: list[str], coef_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(TF-IDF rows of ``texts`` @ ``coef_t``, each text's count of word features).
+
+        With the compiled featurizer, the TF-IDF rows are never built: each view's counts are
+        weighted, normalised and multiplied by their coefficient rows in one C loop.
+        """
+        module = self._native
+        if module is None:
+            matrix, n_tokens = self._features(texts)
+            return np.asarray(matrix @ coef_t), n_tokens
+        n_words = len(self.vocabulary_)
+        scores = np.zeros((len(texts), coef_t.shape[1]))
+        n_tokens = np.zeros(len(texts))
+        indptr, columns, counts = self._word_csr(texts)
+        module.tfidf_scores(
+            indptr,
+            columns,
+            counts,
+            self.idf_,
+            np.ascontiguousarray(coef_t[:n_words]),
+            self.sublinear_tf,
+            1.0,
+            None,
+            scores,
+            n_tokens,
+        )
+        if self._chars is not None:  # a text without word features stays featureless (other)
+            indptr, columns, counts = self._char_csr(texts)
+            module.tfidf_scores(
+                indptr,
+                columns,
+                counts,
+                self.char_idf_,
+                np.ascontiguousarray(coef_t[n_words:]),
+                self.sublinear_tf,
+                float(self.char_weight),
+                (n_tokens > 0).view(np.uint8),
+                scores,
+                np.zeros(len(texts)),
+            )
+        return scores, n_tokens
+
     def _features_and_counts(
         self, texts: list[str], with_counts: bool = True
     ) -> tuple[Any, np.ndarray, Any]:
-        """:meth:`_features`, and with ``with_counts`` the raw counts behind them (CSR, same columns)."""
-        from scipy.sparse import csr_matrix
+        """:meth:`_features`, and with ``with_counts`` the raw counts behind them (CSR, same columns).
 
-        row_parts, col_parts, value_parts = [], [], []
-        indices: list[int] = []
-        counts: list[int] = []
-        lengths = np.zeros(len(texts), dtype=np.int64)
-        for i, text in enumerate(texts):
-            c = self._counts(text)
-            indices.extend(c.keys())
-            counts.extend(c.values())
-            lengths[i] = len(c)
-        rows = np.repeat(np.arange(len(texts)), lengths)
-        tf = np.asarray(counts, dtype=np.float64)
-        n_tokens = np.bincount(rows, weights=tf, minlength=len(texts))
-        cols = np.asarray(indices, dtype=np.intp)
-        row_parts.append(rows)
-        col_parts.append(cols)
-        value_parts.append(
-            _tfidf_values(tf, self.idf_[cols], rows, len(texts), self.sublinear_tf, 1.0)
-        )
+        Within a row, columns are in the order they were counted (not sorted).
+        """
+        from scipy.sparse import csr_matrix, hstack
+
+        n = len(texts)
         n_words = len(self.vocabulary_)
+        indptr, columns, tf = self._word_csr(texts)
+        rows = np.repeat(np.arange(n), np.diff(indptr))
+        n_tokens = np.bincount(rows, weights=tf, minlength=n)
+        values = _tfidf_values(tf, self.idf_[columns], rows, n, self.sublinear_tf, 1.0)
+        views = [csr_matrix((values, columns, indptr), shape=(n, n_words))]
+        raws = [csr_matrix((tf, columns, indptr), shape=(n, n_words))] if with_counts else []
         if self._chars is not None:
-            char_rows, char_cols, char_tf = self._chars.counts(texts)
-            keep = n_tokens[char_rows] > 0  # a text without word features stays featureless (other)
-            char_rows, char_cols, char_tf = char_rows[keep], char_cols[keep], char_tf[keep]
-            row_parts.append(char_rows)
-            col_parts.append(char_cols + n_words)
-            value_parts.append(
-                _tfidf_values(
-                    char_tf,
-                    self.char_idf_[char_cols],
-                    char_rows,
-                    len(texts),
-                    self.sublinear_tf,
-                    float(self.char_weight),
-                )
+            indptr, columns, tf = self._char_csr(texts)
+            rows = np.repeat(np.arange(n), np.diff(indptr))
+            keep = n_tokens[rows] > 0  # a text without word features stays featureless (other)
+            if not keep.all():
+                rows, columns, tf = rows[keep], columns[keep], tf[keep]
+                indptr = np.zeros(n + 1, dtype=np.int64)
+                np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+            values = _tfidf_values(
+                tf,
+                self.char_idf_[columns],
+                rows,
+                n,
+                self.sublinear_tf,
+                float(self.char_weight),
             )
-        shape = (len(texts), n_words + (len(self._chars) if self._chars is not None else 0))
-        rows_all, cols_all = np.concatenate(row_parts), np.concatenate(col_parts)
-        matrix = csr_matrix((np.concatenate(value_parts), (rows_all, cols_all)), shape=shape)
+            shape = (n, len(self._chars))
+            views.append(csr_matrix((values, columns, indptr), shape=shape))
+            if with_counts:
+                raws.append(csr_matrix((tf, columns, indptr), shape=shape))
+        matrix = views[0] if len(views) == 1 else hstack(views, format="csr")
         raw = None
         if with_counts:
-            raw_values = [tf] + ([char_tf] if self._chars is not None else [])
-            raw = csr_matrix((np.concatenate(raw_values), (rows_all, cols_all)), shape=shape)
+            raw = raws[0] if len(raws) == 1 else hstack(raws, format="csr")
         return matrix, n_tokens, raw
 
     def _rest_scores(self, counts: Any, coef_t: Any = None, intercept: Any = None) -> np.ndarray:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
+from .._compiled import native
 from .._errors import InputError
 from .._validation import LazyPattern, Memo, check_text
-from ..text import clean_for_tokens
+from ..text import clean_for_tokens, clean_line
 from ._chinese import ENGINES, ChineseSegmenter, Engine
 from ._english import EnglishTokenizer
 from ._lexicons import Lexicons, package_lexicons
@@ -159,13 +161,31 @@ class Tokenizer:
     def __call__(self, text: str) -> list[str]:
         """Tokens of one text. ``None`` or bytes raise ``TypeError``."""
         check_text(text)
+        has_han = has_letter = None  # known from the compiled scan, else asked of regexes
         if self.normalize:
-            text = clean_for_tokens(text)
+            scan = _scanner()
+            if scan is None:
+                text = clean_for_tokens(text)
+            else:  # clean_for_tokens, with what routing needs found in the same pass
+                mapped, needs_cleaning, han, letter = scan(text)
+                if needs_cleaning:
+                    text = clean_line(text)
+                elif unicodedata.is_normalized("NFKC", mapped):
+                    text, has_han, has_letter = mapped, han, letter
+                else:
+                    text = unicodedata.normalize("NFKC", mapped)
         if self.lang == "en" or (
-            self.lang == "auto" and (text.isascii() or not _HAS_HAN.search(text))
+            self.lang == "auto"
+            and (
+                not has_han
+                if has_han is not None
+                else (text.isascii() or not _HAS_HAN.search(text))
+            )
         ):
             return self._en(text)
-        if self.lang == "zh" or not _EN_RUN.search(text):
+        if self.lang == "zh" or not (
+            has_letter if has_letter is not None else _EN_RUN.search(text)
+        ):
             return self._chinese(text)
         tokens: list[str] = []
         start = 0
@@ -189,7 +209,7 @@ class Tokenizer:
         forms = self._zh_forms
         if len(forms) > 500_000:  # bound the memo on endless streams of new words
             forms.clear()
-        return list(filter(None, map(forms.__getitem__, self._zh.cut(text))))
+        return self._zh.cut_mapped(text, forms)
 
     @functools.cached_property
     def _zh_forms(self) -> dict[str, str]:
@@ -206,6 +226,12 @@ class Tokenizer:
         if self.lowercase and token.isascii():
             token = token.lower()
         return token if token.isprintable() and " " not in token else "".join(token.split())
+
+
+def _scanner() -> Any:
+    """The compiled ``scan_text`` (see :meth:`Tokenizer.__call__`), or ``None``."""
+    module = native()
+    return module.scan_text if module is not None else None
 
 
 def _rebuild(params: dict[str, Any], lexicons: Lexicons | None = None) -> Tokenizer:

@@ -1,0 +1,1180 @@
+/* The hot loops of feature counting, in C (optional: every function here has a pure-Python
+ * twin in the package, which the tests compare it with).
+ *
+ * CharCounter  - counts of the fitted character n-grams (sizes 1 to 3) of each text, looked up
+ *                in the open-addressing table that ecomtopics.classify._chars.CharTable builds
+ *                (and in direct tables for n-grams of ASCII characters).
+ * scan_text    - the tokenizer's first look at a text: does it need cleaning, has it Chinese
+ *                characters, Latin letters; full-width forms mapped as NFKC maps them.
+ * tfidf_scores - a view's TF-IDF rows, L2-normalised, times the coefficients, without building
+ *                the rows.
+ * WordCounter  - counts of the word, concept and word-pair columns of plain ASCII English texts:
+ *                the English tokenizer's steps (lower case, possessives, punctuation, white
+ *                space, phrase and artefact n-grams) on bytes, each distinct word resolved once
+ *                by a Python callback and kept in a hash table.
+ *
+ * Both return one CSR block: (indptr, columns, counts) as bytes of int64, int64 and float64.
+ * Within a row, columns appear in order of first occurrence (not sorted).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <math.h>
+#include <string.h>
+
+#ifndef SOURCE_SHA256
+#define SOURCE_SHA256 "unknown"
+#endif
+
+/* ---------------------------------------------------------------- growing buffers */
+
+typedef struct {
+    char *data;
+    Py_ssize_t size, capacity; /* in bytes */
+} Buffer;
+
+static int buffer_reserve(Buffer *b, Py_ssize_t extra) {
+    if (b->size + extra <= b->capacity) return 0;
+    Py_ssize_t cap = b->capacity ? b->capacity : 4096;
+    while (cap < b->size + extra) cap *= 2;
+    char *p = realloc(b->data, (size_t)cap);
+    if (!p) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->data = p;
+    b->capacity = cap;
+    return 0;
+}
+
+static int buffer_push(Buffer *b, const void *item, Py_ssize_t n) {
+    if (buffer_reserve(b, n) < 0) return -1;
+    memcpy(b->data + b->size, item, (size_t)n);
+    b->size += n;
+    return 0;
+}
+
+static void buffer_free(Buffer *b) {
+    free(b->data);
+    b->data = NULL;
+    b->size = b->capacity = 0;
+}
+
+/* ---------------------------------------------------------------- one row's counts */
+
+/* column -> count for the row being counted. `pos` (one cell per column of the view, owned by
+ * the counter and -1 between rows) holds each counted column's place in the row's list, so a
+ * count is one array access, with no hashing; the row's columns stay in order of first
+ * occurrence, and flushing the row resets their cells. */
+typedef struct {
+    int32_t *pos;
+    Py_ssize_t n_columns;
+    int64_t *cols;
+    double *counts;
+    Py_ssize_t n, capacity;
+} Row;
+
+static int row_init(Row *r, int32_t *pos, Py_ssize_t n_columns) {
+    r->pos = pos;
+    r->n_columns = n_columns;
+    r->n = 0;
+    r->capacity = 1024;
+    r->cols = malloc(sizeof(int64_t) * r->capacity);
+    r->counts = calloc((size_t)r->capacity, sizeof(double));
+    if (!r->cols || !r->counts) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void row_free(Row *r) {
+    if (r->pos && r->cols) /* a row left unfinished by an error: leave the cells clean */
+        for (Py_ssize_t i = 0; i < r->n; i++) r->pos[r->cols[i]] = -1;
+    free(r->cols);
+    free(r->counts);
+    r->cols = NULL;
+    r->counts = NULL;
+    r->n = 0;
+}
+
+static int row_grow(Row *r) {
+    Py_ssize_t capacity = r->capacity * 2;
+    int64_t *cols = realloc(r->cols, sizeof(int64_t) * capacity);
+    if (!cols) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    r->cols = cols;
+    double *counts = realloc(r->counts, sizeof(double) * capacity);
+    if (!counts) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(counts + r->capacity, 0, sizeof(double) * (size_t)(capacity - r->capacity));
+    r->counts = counts;
+    r->capacity = capacity;
+    return 0;
+}
+
+static inline int row_add(Row *r, int64_t col, double count) {
+    if (col < 0 || col >= r->n_columns) {
+        PyErr_Format(PyExc_ValueError, "column %lld outside the view's %zd columns", (long long)col,
+                     r->n_columns);
+        return -1;
+    }
+    if (r->n == r->capacity && row_grow(r) < 0) return -1;
+    /* without a branch on "seen before?", which no predictor gets right: a new column takes
+     * place n (its count there is 0, see row_flush), a seen one its own place */
+    int32_t p = r->pos[col];
+    int32_t at = p >= 0 ? p : (int32_t)r->n;
+    r->pos[col] = at;
+    r->cols[at] = col;
+    r->counts[at] += count;
+    r->n += p < 0;
+    return 0;
+}
+
+/* append the row to the CSR buffers and clear it */
+static int row_flush(Row *r, Buffer *cols, Buffer *counts, Buffer *indptr, int64_t *total) {
+    if (buffer_reserve(cols, r->n * 8) < 0 || buffer_reserve(counts, r->n * 8) < 0) return -1;
+    memcpy(cols->data + cols->size, r->cols, (size_t)r->n * 8);
+    memcpy(counts->data + counts->size, r->counts, (size_t)r->n * 8);
+    for (Py_ssize_t i = 0; i < r->n; i++) r->pos[r->cols[i]] = -1;
+    memset(r->counts, 0, sizeof(double) * (size_t)r->n); /* row_add counts up from 0 */
+    cols->size += r->n * 8;
+    counts->size += r->n * 8;
+    *total += r->n;
+    r->n = 0;
+    return buffer_push(indptr, total, 8);
+}
+
+static PyObject *csr_result(Buffer *indptr, Buffer *cols, Buffer *counts) {
+    /* an empty buffer has no data pointer, which y# would turn into None */
+    return Py_BuildValue("(y#y#y#)", indptr->data ? indptr->data : "", indptr->size,
+                         cols->data ? cols->data : "", cols->size, counts->data ? counts->data : "",
+                         counts->size);
+}
+
+/* ---------------------------------------------------------------- readable buffers */
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} View;
+
+static int view_get(View *v, PyObject *obj, Py_ssize_t itemsize, const char *name) {
+    if (PyObject_GetBuffer(obj, &v->view, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    v->held = 1;
+    if (v->view.len % itemsize != 0) {
+        PyErr_Format(PyExc_ValueError, "%s must hold %zd-byte items", name, itemsize);
+        return -1;
+    }
+    return 0;
+}
+
+static void view_release(View *v) {
+    if (v->held) PyBuffer_Release(&v->view);
+    v->held = 0;
+}
+
+/* ---------------------------------------------------------------- ASCII white space */
+
+/* str.split() splits ASCII text on these (0x1c-0x1f included) */
+static inline int is_space(unsigned char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* the ASCII characters that \w matches */
+static inline int is_word(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* ---------------------------------------------------------------- the tokenizer's first look */
+
+/* what the text cleaner removes or rewrites (ecomtopics.text._clean: surrogates, invisible
+ * marks, control characters other than tab and line feed, '<', '&', line and paragraph
+ * separators) */
+static inline int needs_cleaning_char(Py_UCS4 c) {
+    if (c < 0x20) return c != '\t' && c != '\n';
+    if (c < 0x7f) return c == '<' || c == '&';
+    if (c <= 0x9f) return 1;
+    return c == 0xad || c == 0x180e || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+           (c >= 0x2060 && c <= 0x2064) || c == 0xfeff || (c >= 0xfe00 && c <= 0xfe0f) ||
+           c == 0x2028 || c == 0x2029 || (c >= 0xd800 && c <= 0xdfff);
+}
+
+static inline int is_han(Py_UCS4 c) {
+    return (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff);
+}
+
+/* scan_text(text) -> (mapped, needs_cleaning, has_han, has_latin_letter)
+ *
+ * mapped: the text with full-width ASCII forms and the ideographic space replaced by what NFKC
+ * makes of them (the same object when there are none); needs_cleaning: whether the cleaner
+ * would change more than white space and NFKC (the characters above, or "span"/"Span", which
+ * may be a broken "trans"); has_han and has_latin_letter: of mapped. */
+static PyObject *scan_text(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "scan_text: text must be str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    int needs = 0, han = 0, letter = 0, full_width = 0;
+    Py_UCS4 max_mapped = 0; /* a str must be made with its true widest character */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        Py_UCS4 m = c == 0x3000 ? ' ' : (c >= 0xff01 && c <= 0xff5e) ? c - 0xfee0 : c;
+        if (m > max_mapped) max_mapped = m;
+        if (c < 0x80) {
+            letter |= (c | 32) >= 'a' && (c | 32) <= 'z';
+            if ((c == 'S' || c == 's') && i + 3 < n && PyUnicode_READ(kind, data, i + 1) == 'p' &&
+                PyUnicode_READ(kind, data, i + 2) == 'a' && PyUnicode_READ(kind, data, i + 3) == 'n')
+                needs = 1;
+        } else if (c == 0x3000 || (c >= 0xff01 && c <= 0xff5e)) {
+            full_width = 1;
+            letter |= ((c - 0xfee0) | 32) >= 'a' && ((c - 0xfee0) | 32) <= 'z' && c != 0x3000;
+        } else {
+            han |= is_han(c);
+        }
+        needs |= needs_cleaning_char(c);
+    }
+    PyObject *mapped;
+    if (!full_width) {
+        Py_INCREF(text);
+        mapped = text;
+    } else {
+        mapped = PyUnicode_New(n, max_mapped);
+        if (!mapped) return NULL;
+        int mkind = PyUnicode_KIND(mapped);
+        void *mdata = PyUnicode_DATA(mapped);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c == 0x3000)
+                c = ' ';
+            else if (c >= 0xff01 && c <= 0xff5e)
+                c -= 0xfee0;
+            PyUnicode_WRITE(mkind, mdata, i, c);
+        }
+    }
+    return Py_BuildValue("(Niii)", mapped, needs, han, letter);
+}
+
+/* ---------------------------------------------------------------- character n-grams */
+
+#define BITS 21
+#define EMPTY_KEY 0xFFFFFFFFFFFFFFFFull
+#define TAG2 (1ull << 63)
+#define GOLDEN 0x9E3779B97F4A7C15ull
+
+typedef struct {
+    const uint64_t *keys;
+    const int64_t *cols;
+    uint64_t mask;
+    unsigned shift;
+    const int64_t *lut1;
+    Py_ssize_t lut1_size;
+    int sizes; /* bit n set: n-grams of size n are counted */
+} CharTable;
+
+static inline int64_t char_lookup(const CharTable *t, uint64_t key) {
+    uint64_t s = ((key ^ (key >> 29)) * GOLDEN) >> t->shift;
+    for (;;) {
+        uint64_t found = t->keys[s];
+        if (found == key) return t->cols[s];
+        if (found == EMPTY_KEY) return -1;
+        s = (s + 1) & t->mask;
+    }
+}
+
+/* code points of the text as CharNgrams normalises it: ASCII text is normalised here
+ * (lower case, runs of white space to one space, a space at each end); any other text must
+ * come normalised already (normalise_fast in Python) */
+static int char_codes(PyObject *text, Buffer *codes) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    codes->size = 0;
+    if (buffer_reserve(codes, (n + 2) * 4) < 0) return -1;
+    uint32_t *out = (uint32_t *)codes->data;
+    Py_ssize_t k = 0;
+    if (PyUnicode_IS_ASCII(text)) {
+        const unsigned char *s = PyUnicode_1BYTE_DATA(text);
+        out[k++] = ' ';
+        int pending_space = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            unsigned char c = s[i];
+            if (is_space(c)) {
+                pending_space = k > 1;
+                continue;
+            }
+            if (pending_space) {
+                out[k++] = ' ';
+                pending_space = 0;
+            }
+            out[k++] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+        }
+        out[k++] = ' ';
+    } else {
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        for (Py_ssize_t i = 0; i < n; i++) out[k++] = PyUnicode_READ(kind, data, i);
+    }
+    codes->size = k * 4;
+    return 0;
+}
+
+/* The fitted n-grams of a CharTable, with direct tables for n-grams of ASCII characters: the
+ * ASCII characters that occur in fitted n-grams get small codes 1..63 (0: none does), and every
+ * 2-gram and 3-gram of such codes has its own int32 cell (one access to a 1 MB table, no
+ * hashing). Other n-grams are looked up in the hash table. */
+typedef struct {
+    PyObject_HEAD
+    View keys, cols, lut;
+    CharTable table;
+    unsigned char code[128]; /* ASCII character -> its small code, 0 when in no fitted n-gram */
+    int direct;              /* the direct tables are in use (at most 63 such characters) */
+    int32_t *ascii2;         /* 64 * 64 */
+    int32_t *ascii3;         /* 64 * 64 * 64 */
+    int32_t *pos;    /* per column, for Row */
+    Py_ssize_t n_columns;
+} CharCounter;
+
+static void cc_dealloc(CharCounter *self) {
+    view_release(&self->keys);
+    view_release(&self->cols);
+    view_release(&self->lut);
+    free(self->ascii2);
+    free(self->ascii3);
+    free(self->pos);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
+    static char *names[] = {"table_keys", "table_cols", "shift", "lut1", "sizes", "n_columns", NULL};
+    PyObject *keys_obj, *cols_obj, *lut_obj;
+    unsigned shift;
+    int sizes;
+    Py_ssize_t n_columns;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOIOin", names, &keys_obj, &cols_obj, &shift, &lut_obj,
+                                     &sizes, &n_columns))
+        return -1;
+    if (n_columns < 0 || n_columns > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "CharCounter: n_columns must be in 0 .. 2**31 - 1");
+        return -1;
+    }
+    if (self->keys.held) {
+        PyErr_SetString(PyExc_RuntimeError, "CharCounter is initialised once");
+        return -1;
+    }
+    if (view_get(&self->keys, keys_obj, 8, "table_keys") < 0 || view_get(&self->cols, cols_obj, 8, "table_cols") < 0 ||
+        view_get(&self->lut, lut_obj, 8, "lut1") < 0)
+        return -1;
+    Py_ssize_t n_slots = self->keys.view.len / 8;
+    if (n_slots == 0 || (n_slots & (n_slots - 1)) || self->cols.view.len != self->keys.view.len ||
+        self->lut.view.len < 8 || shift < 1 || shift > 63 || (1ull << (64 - shift)) != (uint64_t)n_slots) {
+        PyErr_SetString(PyExc_ValueError, "CharCounter: inconsistent hash table");
+        return -1;
+    }
+    CharTable t = {self->keys.view.buf, self->cols.view.buf, (uint64_t)n_slots - 1, shift,
+                   self->lut.view.buf, self->lut.view.len / 8, sizes};
+    self->table = t;
+    self->n_columns = n_columns;
+    self->pos = malloc(sizeof(int32_t) * (n_columns ? n_columns : 1));
+    self->ascii2 = malloc(sizeof(int32_t) * 64 * 64);
+    self->ascii3 = malloc(sizeof(int32_t) * 64 * 64 * 64);
+    if (!self->pos || !self->ascii2 || !self->ascii3) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(self->pos, 0xff, sizeof(int32_t) * (n_columns ? n_columns : 1));
+    for (Py_ssize_t i = 0; i < self->lut.view.len / 8; i++)
+        if (t.lut1[i] >= n_columns) {
+            PyErr_SetString(PyExc_ValueError, "CharCounter: a column is outside n_columns");
+            return -1;
+        }
+    memset(self->ascii2, 0xff, sizeof(int32_t) * 64 * 64);
+    memset(self->ascii3, 0xff, sizeof(int32_t) * 64 * 64 * 64);
+    const uint64_t m = (1ull << BITS) - 1;
+    int n_codes = 0;
+    memset(self->code, 0, sizeof(self->code));
+    for (Py_ssize_t i = 0; i < n_slots; i++) { /* the ASCII characters of the fitted 2- and 3-grams */
+        uint64_t key = t.keys[i];
+        if (key == EMPTY_KEY || (key >> 62) == 3) continue;
+        for (int part = 0; part < 3; part++) {
+            uint64_t ch = (key >> (BITS * part)) & m;
+            if (part == 2 && (key >> 62) == 2) break;
+            if (ch < 128 && !self->code[ch]) self->code[ch] = (unsigned char)(++n_codes < 64 ? n_codes : 0);
+        }
+    }
+    self->direct = n_codes < 64;
+    for (Py_ssize_t i = 0; i < n_slots; i++) {
+        uint64_t key = t.keys[i];
+        int64_t col = t.cols[i];
+        if (key == EMPTY_KEY) continue;
+        if (col < 0 || col >= n_columns) {
+            PyErr_SetString(PyExc_ValueError, "CharCounter: a column is outside n_columns");
+            return -1;
+        }
+        if ((key >> 62) == 2) { /* a 2-gram: tag bit 63 alone */
+            uint64_t a = (key >> BITS) & m, b = key & m;
+            if (self->direct && a < 128 && b < 128)
+                self->ascii2[self->code[a] * 64 + self->code[b]] = (int32_t)col;
+        } else if ((key >> 62) == 0) { /* a 3-gram: no tag */
+            uint64_t a = (key >> (2 * BITS)) & m, b = (key >> BITS) & m, c = key & m;
+            if (self->direct && a < 128 && b < 128 && c < 128)
+                self->ascii3[(self->code[a] * 64 + self->code[b]) * 64 + self->code[c]] = (int32_t)col;
+        }
+    }
+    return 0;
+}
+
+static int cc_row(const CharCounter *self, const uint32_t *c, Py_ssize_t n, Row *row) {
+    const CharTable *t = &self->table;
+    if (t->sizes & 2)
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (c[i] == ' ') continue;
+            Py_ssize_t j = c[i] < (uint64_t)(t->lut1_size - 1) ? c[i] : t->lut1_size - 1;
+            int64_t col = t->lut1[j];
+            if (col >= 0 && row_add(row, col, 1.0) < 0) return -1;
+        }
+    if (t->sizes & 4)
+        for (Py_ssize_t i = 0; i + 1 < n; i++) {
+            int64_t col = self->direct && (c[i] | c[i + 1]) < 128
+                              ? self->ascii2[self->code[c[i]] * 64 + self->code[c[i + 1]]]
+                              : char_lookup(t, (((uint64_t)c[i] << BITS) | c[i + 1]) | TAG2);
+            if (col >= 0 && row_add(row, col, 1.0) < 0) return -1;
+        }
+    if (t->sizes & 8)
+        for (Py_ssize_t i = 0; i + 2 < n; i++) {
+            if (c[i + 1] == ' ') continue;
+            int64_t col;
+            if (self->direct && (c[i] | c[i + 1] | c[i + 2]) < 128)
+                col = self->ascii3[(self->code[c[i]] * 64 + self->code[c[i + 1]]) * 64 + self->code[c[i + 2]]];
+            else
+                col = char_lookup(t, ((uint64_t)c[i] << (2 * BITS)) | ((uint64_t)c[i + 1] << BITS) | c[i + 2]);
+            if (col >= 0 && row_add(row, col, 1.0) < 0) return -1;
+        }
+    return 0;
+}
+
+static PyObject *cc_counts(CharCounter *self, PyObject *args) {
+    PyObject *texts;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &texts)) return NULL;
+    Buffer codes = {0}, indptr = {0}, out_cols = {0}, out_counts = {0};
+    Row row = {0};
+    PyObject *result = NULL;
+    int64_t total = 0;
+    if (row_init(&row, self->pos, self->n_columns) < 0 || buffer_push(&indptr, &total, 8) < 0) goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "CharCounter.counts: item %zd is %.100s, not str", i,
+                         Py_TYPE(text)->tp_name);
+            goto done;
+        }
+        if (char_codes(text, &codes) < 0 ||
+            cc_row(self, (const uint32_t *)codes.data, codes.size / 4, &row) < 0 ||
+            row_flush(&row, &out_cols, &out_counts, &indptr, &total) < 0)
+            goto done;
+    }
+    result = csr_result(&indptr, &out_cols, &out_counts);
+done:
+    buffer_free(&codes);
+    buffer_free(&indptr);
+    buffer_free(&out_cols);
+    buffer_free(&out_counts);
+    row_free(&row);
+    return result;
+}
+
+static PyMethodDef cc_methods[] = {
+    {"counts", (PyCFunction)cc_counts, METH_VARARGS,
+     "counts(texts) -> (indptr, columns, counts) bytes of one CSR block; an ASCII text is "
+     "normalised here, any other text must come normalised (normalise_fast)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject CharCounterType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ecomtopics._native.CharCounter",
+    .tp_basicsize = sizeof(CharCounter),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "CharCounter(table_keys, table_cols, shift, lut1, sizes, n_columns): counts of the fitted "
+              "character n-grams of texts (a CharTable's arrays, which it keeps).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)cc_init,
+    .tp_dealloc = (destructor)cc_dealloc,
+    .tp_methods = cc_methods,
+};
+
+/* ---------------------------------------------------------------- TF-IDF scores */
+
+/* scores[i] += scale / |v_i| * (v_i @ coef_t) for the TF-IDF row v_i of each CSR row
+ * (v = tf * idf, tf = 1 + log(count) when sublinear), rows with row_mask[i] == 0 skipped;
+ * totals[i] += the row's raw counts. The classifier's lean scoring of one view. */
+static PyObject *tfidf_scores(PyObject *self, PyObject *args) {
+    PyObject *indptr_obj, *cols_obj, *tf_obj, *idf_obj, *coef_obj, *mask_obj, *out_obj, *totals_obj;
+    int sublinear;
+    double scale;
+    if (!PyArg_ParseTuple(args, "OOOOOpdOOO", &indptr_obj, &cols_obj, &tf_obj, &idf_obj, &coef_obj,
+                          &sublinear, &scale, &mask_obj, &out_obj, &totals_obj))
+        return NULL;
+    View indptr = {0}, cols = {0}, tf = {0}, idf = {0}, coef = {0}, mask = {0}, out = {0}, totals = {0};
+    PyObject *result = NULL;
+    if (view_get(&indptr, indptr_obj, 8, "indptr") < 0 || view_get(&cols, cols_obj, 8, "columns") < 0 ||
+        view_get(&tf, tf_obj, 8, "counts") < 0 || view_get(&idf, idf_obj, 8, "idf") < 0 ||
+        view_get(&coef, coef_obj, 8, "coef_t") < 0 || view_get(&out, out_obj, 8, "out") < 0 ||
+        view_get(&totals, totals_obj, 8, "totals") < 0)
+        goto done;
+    if (mask_obj != Py_None && view_get(&mask, mask_obj, 1, "row_mask") < 0) goto done;
+    Py_ssize_t n_rows = indptr.view.len / 8 - 1, n_features = idf.view.len / 8;
+    if (n_rows < 0 || out.view.readonly || totals.view.readonly || totals.view.len != n_rows * 8 ||
+        n_features == 0 || coef.view.len % (n_features * 8) != 0 || cols.view.len != tf.view.len ||
+        (mask.held && mask.view.len != n_rows)) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: arrays of inconsistent sizes");
+        goto done;
+    }
+    Py_ssize_t k = coef.view.len / (n_features * 8);
+    if (out.view.len != n_rows * k * 8) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: out must be rows x classes");
+        goto done;
+    }
+    const int64_t *ip = indptr.view.buf, *cs = cols.view.buf;
+    const double *t = tf.view.buf, *w = idf.view.buf, *c = coef.view.buf;
+    const unsigned char *m = mask.held ? mask.view.buf : NULL;
+    double *o = out.view.buf, *tot = totals.view.buf;
+    Py_ssize_t nnz = cols.view.len / 8;
+    if (n_rows > 0 && (ip[0] != 0 || ip[n_rows] != nnz)) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: indptr does not match the columns");
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < nnz; j++)
+        if (cs[j] < 0 || cs[j] >= n_features) {
+            PyErr_SetString(PyExc_ValueError, "tfidf_scores: column out of range");
+            goto done;
+        }
+    if (k > 64) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: at most 64 classes");
+        goto done;
+    }
+    double acc[64], logs[65];
+    for (int q = 1; q <= 64; q++) logs[q] = log((double)q) + 1.0; /* the tf of small counts */
+    for (Py_ssize_t i = 0; i < n_rows; i++) {
+        Py_ssize_t a = ip[i], b = ip[i + 1];
+        if (a > b || b > nnz) {
+            PyErr_SetString(PyExc_ValueError, "tfidf_scores: indptr must not decrease");
+            goto done;
+        }
+        double norm = 0.0, total = 0.0;
+        for (Py_ssize_t q = 0; q < k; q++) acc[q] = 0.0;
+        for (Py_ssize_t j = a; j < b; j++) {
+            double count = t[j], x = count;
+            if (sublinear) {
+                int small = count >= 1.0 && count <= 64.0 && count == (double)(int)count;
+                x = small ? logs[(int)count] : log(count) + 1.0;
+            }
+            x *= w[cs[j]];
+            norm += x * x;
+            total += count;
+            const double *row = c + cs[j] * k;
+            for (Py_ssize_t q = 0; q < k; q++) acc[q] += x * row[q];
+        }
+        tot[i] += total;
+        if ((m && !m[i]) || norm <= 0.0) continue;
+        double f = scale / sqrt(norm);
+        for (Py_ssize_t q = 0; q < k; q++) o[i * k + q] += f * acc[q];
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    view_release(&indptr);
+    view_release(&cols);
+    view_release(&tf);
+    view_release(&idf);
+    view_release(&coef);
+    view_release(&mask);
+    view_release(&out);
+    view_release(&totals);
+    return result;
+}
+
+/* ---------------------------------------------------------------- byte-string hash map */
+
+typedef struct {
+    uint64_t hash;
+    Py_ssize_t key_off, key_len; /* into the arena */
+    Py_ssize_t out_off, out_len; /* token ids, into WordCounter.outputs */
+    unsigned mask;               /* bit n: the word starts a phrase key of n >= 2 words */
+} Entry;
+
+typedef struct {
+    Buffer arena;   /* key bytes */
+    Buffer entries; /* Entry */
+    int64_t *slots; /* entry index, -1 when empty */
+    Py_ssize_t n_slots;
+} StrMap;
+
+static inline uint64_t hash_bytes(const unsigned char *s, Py_ssize_t n) {
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ull;
+    return h ^ (h >> 31);
+}
+
+static int strmap_init(StrMap *m) {
+    memset(m, 0, sizeof(*m));
+    m->n_slots = 1024;
+    m->slots = malloc(sizeof(int64_t) * m->n_slots);
+    if (!m->slots) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(m->slots, 0xff, sizeof(int64_t) * m->n_slots);
+    return 0;
+}
+
+static void strmap_free(StrMap *m) {
+    buffer_free(&m->arena);
+    buffer_free(&m->entries);
+    free(m->slots);
+    m->slots = NULL;
+}
+
+static Py_ssize_t strmap_count(const StrMap *m) { return m->entries.size / (Py_ssize_t)sizeof(Entry); }
+
+static Entry *strmap_find(const StrMap *m, const unsigned char *key, Py_ssize_t n, uint64_t h) {
+    Py_ssize_t mask = m->n_slots - 1, s = (Py_ssize_t)(h & (uint64_t)mask);
+    Entry *entries = (Entry *)m->entries.data;
+    for (;;) {
+        int64_t e = m->slots[s];
+        if (e < 0) return NULL;
+        Entry *x = &entries[e];
+        if (x->hash == h && x->key_len == n && memcmp(m->arena.data + x->key_off, key, (size_t)n) == 0)
+            return x;
+        s = (s + 1) & mask;
+    }
+}
+
+static int strmap_rehash(StrMap *m, Py_ssize_t n_slots) {
+    int64_t *slots = malloc(sizeof(int64_t) * n_slots);
+    if (!slots) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(slots, 0xff, sizeof(int64_t) * n_slots);
+    Entry *entries = (Entry *)m->entries.data;
+    for (Py_ssize_t e = 0; e < strmap_count(m); e++) {
+        Py_ssize_t s = (Py_ssize_t)(entries[e].hash & (uint64_t)(n_slots - 1));
+        while (slots[s] >= 0) s = (s + 1) & (n_slots - 1);
+        slots[s] = e;
+    }
+    free(m->slots);
+    m->slots = slots;
+    m->n_slots = n_slots;
+    return 0;
+}
+
+/* a new entry for a key known to be absent; entries move when the table grows */
+static Entry *strmap_add(StrMap *m, const unsigned char *key, Py_ssize_t n, uint64_t h) {
+    if (2 * (strmap_count(m) + 1) > m->n_slots && strmap_rehash(m, m->n_slots * 2) < 0) return NULL;
+    Entry x = {h, m->arena.size, n, 0, 0, 0};
+    if (buffer_push(&m->arena, key, n) < 0 || buffer_push(&m->entries, &x, sizeof(Entry)) < 0)
+        return NULL;
+    Py_ssize_t e = strmap_count(m) - 1, s = (Py_ssize_t)(h & (uint64_t)(m->n_slots - 1));
+    while (m->slots[s] >= 0) s = (s + 1) & (m->n_slots - 1);
+    m->slots[s] = e;
+    return &((Entry *)m->entries.data)[e];
+}
+
+static void strmap_clear(StrMap *m) {
+    m->arena.size = 0;
+    m->entries.size = 0;
+    memset(m->slots, 0xff, sizeof(int64_t) * m->n_slots);
+}
+
+/* ---------------------------------------------------------------- WordCounter */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *resolve;  /* word (str) -> (mask, ((token id, columns, ignored), ...)) */
+    StrMap words;       /* lower-case word -> its tokens when it stands alone, and its mask */
+    StrMap phrases;     /* "w1 w2 ... wn" (n >= 2) -> tokens */
+    Buffer outputs;     /* int64 token ids, shared by both maps' entries (phrases' first) */
+    Py_ssize_t phrase_outputs; /* bytes of outputs that belong to phrases */
+    Buffer token_cols;  /* per token id: int64 offset, int64 length into columns; -1: unknown */
+    Buffer columns;     /* int64 */
+    Buffer ignored;     /* per token id: one byte */
+    uint64_t *pair_keys; /* (a << 32 | b) -> pair_cols, open addressing */
+    int64_t *pair_cols;
+    uint64_t pair_mask;
+    Py_ssize_t max_words; /* the word map starts over past this many entries */
+    int32_t *pos;         /* per column, for Row */
+    Py_ssize_t n_columns;
+} WordCounter;
+
+static int wc_token(WordCounter *self, PyObject *item) {
+    /* record (token id, columns, ignored) once; returns the token id, or -1 on error */
+    PyObject *cols;
+    long long id;
+    int ignored;
+    if (!PyArg_ParseTuple(item, "LO!p", &id, &PyTuple_Type, &cols, &ignored)) return -1;
+    if (id < 0 || id > 0x7fffffff) {
+        PyErr_SetString(PyExc_ValueError, "token ids must be in 0 .. 2**31 - 1");
+        return -1;
+    }
+    Py_ssize_t known = self->ignored.size;
+    if (id >= known) {
+        Py_ssize_t grow = id + 1 - known;
+        if (buffer_reserve(&self->ignored, grow) < 0 || buffer_reserve(&self->token_cols, grow * 16) < 0)
+            return -1;
+        memset(self->ignored.data + known, 0, (size_t)grow);
+        memset(self->token_cols.data + known * 16, 0xff, (size_t)grow * 16);
+        self->ignored.size += grow;
+        self->token_cols.size += grow * 16;
+    }
+    int64_t *tc = (int64_t *)self->token_cols.data + 2 * id;
+    if (tc[0] < 0) {
+        Py_ssize_t n = PyTuple_GET_SIZE(cols);
+        if (buffer_reserve(&self->columns, n * 8) < 0) return -1;
+        int64_t *out = (int64_t *)(self->columns.data + self->columns.size);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            long long c = PyLong_AsLongLong(PyTuple_GET_ITEM(cols, i));
+            if (c == -1 && PyErr_Occurred()) return -1;
+            if (c < 0 || c >= self->n_columns) {
+                PyErr_SetString(PyExc_ValueError, "token columns must be in 0 .. n_columns - 1");
+                return -1;
+            }
+            out[i] = c;
+        }
+        tc[0] = self->columns.size / 8;
+        tc[1] = n;
+        self->columns.size += n * 8;
+        self->ignored.data[id] = (char)ignored;
+    }
+    return (int)id;
+}
+
+/* store the tokens of a Python sequence of token items in outputs; sets *off, *len */
+static int wc_outputs(WordCounter *self, PyObject *items, Py_ssize_t *off, Py_ssize_t *len) {
+    PyObject *seq = PySequence_Fast(items, "tokens must be a sequence");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    *off = self->outputs.size / 8;
+    *len = n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int id = wc_token(self, PySequence_Fast_GET_ITEM(seq, i));
+        int64_t v = id;
+        if (id < 0 || buffer_push(&self->outputs, &v, 8) < 0) {
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+static void wc_dealloc(WordCounter *self) {
+    Py_XDECREF(self->resolve);
+    strmap_free(&self->words);
+    strmap_free(&self->phrases);
+    buffer_free(&self->outputs);
+    buffer_free(&self->token_cols);
+    buffer_free(&self->columns);
+    buffer_free(&self->ignored);
+    free(self->pair_keys);
+    free(self->pair_cols);
+    free(self->pos);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
+    static char *names[] = {"resolve", "phrases", "pairs", "n_columns", "max_words", NULL};
+    PyObject *resolve, *phrases, *pairs;
+    Py_ssize_t n_columns, max_words = 1000000;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!n|n", names, &resolve, &PyDict_Type, &phrases,
+                                     &PyDict_Type, &pairs, &n_columns, &max_words))
+        return -1;
+    if (n_columns < 0 || n_columns > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "WordCounter: n_columns must be in 0 .. 2**31 - 1");
+        return -1;
+    }
+    if (!PyCallable_Check(resolve)) {
+        PyErr_SetString(PyExc_TypeError, "resolve must be callable");
+        return -1;
+    }
+    if (self->resolve) {
+        PyErr_SetString(PyExc_RuntimeError, "WordCounter is initialised once");
+        return -1;
+    }
+    self->pos = malloc(sizeof(int32_t) * (n_columns ? n_columns : 1));
+    if (!self->pos) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(self->pos, 0xff, sizeof(int32_t) * (n_columns ? n_columns : 1));
+    self->n_columns = n_columns;
+    Py_INCREF(resolve);
+    self->resolve = resolve;
+    self->max_words = max_words;
+    if (strmap_init(&self->words) < 0 || strmap_init(&self->phrases) < 0) return -1;
+    /* phrases: str key -> token items */
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(phrases, &pos, &key, &value)) {
+        Py_ssize_t n;
+        const char *s = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &n) : NULL;
+        if (!s) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "phrase keys must be str");
+            return -1;
+        }
+        uint64_t h = hash_bytes((const unsigned char *)s, n);
+        if (strmap_find(&self->phrases, (const unsigned char *)s, n, h)) continue;
+        Entry *e = strmap_add(&self->phrases, (const unsigned char *)s, n, h);
+        Py_ssize_t off, len;
+        if (!e || wc_outputs(self, value, &off, &len) < 0) return -1;
+        e = strmap_find(&self->phrases, (const unsigned char *)s, n, h);
+        e->out_off = off;
+        e->out_len = len;
+    }
+    self->phrase_outputs = self->outputs.size;
+    /* pairs: (a, b) -> column */
+    Py_ssize_t n_pairs = PyDict_GET_SIZE(pairs), size = 16;
+    while (size < 4 * n_pairs) size *= 2;
+    self->pair_keys = malloc(sizeof(uint64_t) * size);
+    self->pair_cols = malloc(sizeof(int64_t) * size);
+    if (!self->pair_keys || !self->pair_cols) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(self->pair_keys, 0xff, sizeof(uint64_t) * size);
+    self->pair_mask = (uint64_t)size - 1;
+    pos = 0;
+    while (PyDict_Next(pairs, &pos, &key, &value)) {
+        long long a, b, col = PyLong_AsLongLong(value);
+        if ((col == -1 && PyErr_Occurred()) || !PyArg_ParseTuple(key, "LL", &a, &b)) return -1;
+        if (a < 0 || b < 0 || a > 0x7fffffff || b > 0x7fffffff || col < 0 || col >= n_columns) {
+            PyErr_SetString(PyExc_ValueError, "pairs: token ids and columns must be >= 0");
+            return -1;
+        }
+        uint64_t k = ((uint64_t)a << 32) | (uint64_t)b, s = (k * GOLDEN) >> 20 & self->pair_mask;
+        while (self->pair_keys[s] != EMPTY_KEY && self->pair_keys[s] != k) s = (s + 1) & self->pair_mask;
+        self->pair_keys[s] = k;
+        self->pair_cols[s] = col;
+    }
+    return 0;
+}
+
+static inline int64_t wc_pair(const WordCounter *self, int64_t a, int64_t b) {
+    uint64_t k = ((uint64_t)a << 32) | (uint64_t)b, s = (k * GOLDEN) >> 20 & self->pair_mask;
+    for (;;) {
+        if (self->pair_keys[s] == k) return self->pair_cols[s];
+        if (self->pair_keys[s] == EMPTY_KEY) return -1;
+        s = (s + 1) & self->pair_mask;
+    }
+}
+
+/* the entry of a word, asking Python the first time it is seen */
+static Entry *wc_word(WordCounter *self, const unsigned char *w, Py_ssize_t n) {
+    uint64_t h = hash_bytes(w, n);
+    Entry *e = strmap_find(&self->words, w, n, h);
+    if (e) return e;
+    PyObject *answer = PyObject_CallFunction(self->resolve, "s#", (const char *)w, n);
+    if (!answer) return NULL;
+    unsigned long mask;
+    PyObject *items;
+    Py_ssize_t off, len;
+    if (!PyArg_ParseTuple(answer, "kO", &mask, &items) || wc_outputs(self, items, &off, &len) < 0) {
+        Py_DECREF(answer);
+        return NULL;
+    }
+    Py_DECREF(answer);
+    e = strmap_add(&self->words, w, n, h);
+    if (!e) return NULL;
+    e->out_off = off;
+    e->out_len = len;
+    e->mask = (unsigned)mask;
+    return e;
+}
+
+#define MAX_PHRASE 16
+
+typedef struct {
+    Py_ssize_t start, len;
+} Span;
+
+/* the tokens of one ASCII text, as the English tokenizer gives them, appended to `tokens` */
+static int wc_tokens(WordCounter *self, PyObject *text, Buffer *work, Buffer *spans, Buffer *entries,
+                     Buffer *tokens) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(text);
+    work->size = spans->size = entries->size = tokens->size = 0;
+    if (buffer_reserve(work, n + 1) < 0) return -1;
+    unsigned char *t = (unsigned char *)work->data;
+    /* lower case; possessive 's after a word character, before a non-word character or the end,
+     * dropped; separating punctuation to a space */
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c == '\'' && i > 0 && i + 1 < n && (s[i + 1] == 's' || s[i + 1] == 'S')) {
+            unsigned char before = s[i - 1];
+            unsigned char after = i + 2 < n ? s[i + 2] : ' ';
+            int word_before = is_word(before), word_after = is_word(after);
+            if (word_before && !word_after) {
+                i++; /* skip the s too */
+                continue;
+            }
+        }
+        switch (c) {
+        case ',': case ';': case ':': case '!': case '?': case '(': case ')': case '[': case ']':
+        case '{': case '}': case '"': case '<': case '>': case '/': case '\\': case '|': case '*':
+        case '+': case '=': case '#': case '@': case '$': case '%': case '^': case '~': case '`':
+            c = ' ';
+        }
+        t[k++] = c;
+    }
+    /* words */
+    for (Py_ssize_t i = 0; i < k;) {
+        while (i < k && is_space(t[i])) i++;
+        if (i >= k) break;
+        Span sp = {i, 0};
+        while (i < k && !is_space(t[i])) i++;
+        sp.len = i - sp.start;
+        if (buffer_push(spans, &sp, sizeof(Span)) < 0) return -1;
+    }
+    Py_ssize_t n_words = spans->size / (Py_ssize_t)sizeof(Span);
+    if (strmap_count(&self->words) > self->max_words) { /* bound the memory on endless streams */
+        strmap_clear(&self->words);
+        self->outputs.size = self->phrase_outputs;
+    }
+    if (buffer_reserve(entries, n_words * (Py_ssize_t)sizeof(Entry)) < 0) return -1;
+    Span *sp = (Span *)spans->data;
+    Entry *ents = (Entry *)entries->data;
+    for (Py_ssize_t i = 0; i < n_words; i++) {
+        Entry *e = wc_word(self, t + sp[i].start, sp[i].len);
+        if (!e) return -1;
+        ents[i] = *e; /* a copy: the map may move when later words are added */
+    }
+    /* phrases of two or more words, longest first, left to right */
+    Buffer key = {0};
+    for (Py_ssize_t i = 0; i < n_words;) {
+        const Entry *hit = NULL;
+        Py_ssize_t used = 1;
+        unsigned mask = ents[i].mask;
+        for (int m = MAX_PHRASE; mask && m >= 2 && !hit; m--) {
+            if (!(mask & (1u << m)) || i + m > n_words) continue;
+            /* no '.' in the words before the last; the whole key without trailing dots */
+            int dotted = 0;
+            key.size = 0;
+            for (Py_ssize_t j = i; j < i + m; j++) {
+                if (j < i + m - 1 && memchr(t + sp[j].start, '.', (size_t)sp[j].len)) dotted = 1;
+                if ((j > i && buffer_push(&key, " ", 1) < 0) ||
+                    buffer_push(&key, t + sp[j].start, sp[j].len) < 0) {
+                    buffer_free(&key);
+                    return -1;
+                }
+            }
+            if (dotted) continue;
+            Py_ssize_t len = key.size;
+            while (len > 0 && key.data[len - 1] == '.') len--;
+            hit = strmap_find(&self->phrases, (const unsigned char *)key.data, len,
+                              hash_bytes((const unsigned char *)key.data, len));
+            if (hit) used = m;
+        }
+        const Entry *out = hit ? hit : &ents[i];
+        if (buffer_push(tokens, (int64_t *)self->outputs.data + out->out_off, out->out_len * 8) < 0) {
+            buffer_free(&key);
+            return -1;
+        }
+        i += used;
+    }
+    buffer_free(&key);
+    return 0;
+}
+
+/* count the columns of each token and of each pair of consecutive tokens that are not ignored */
+static int wc_add_tokens(WordCounter *self, const Buffer *tokens, int pairs, Row *row) {
+    const int64_t *tok = (const int64_t *)tokens->data;
+    Py_ssize_t n_tok = tokens->size / 8;
+    const int64_t *tc = (const int64_t *)self->token_cols.data;
+    const int64_t *all_cols = (const int64_t *)self->columns.data;
+    int64_t previous = -1;
+    for (Py_ssize_t j = 0; j < n_tok; j++) {
+        int64_t id = tok[j];
+        for (int64_t c = 0; c < tc[2 * id + 1]; c++)
+            if (row_add(row, all_cols[tc[2 * id] + c], 1.0) < 0) return -1;
+        if (!pairs || self->ignored.data[id]) continue;
+        if (previous >= 0) {
+            int64_t col = wc_pair(self, previous, id);
+            if (col >= 0 && row_add(row, col, 1.0) < 0) return -1;
+        }
+        previous = id;
+    }
+    return 0;
+}
+
+/* an ASCII text the Python tokenizer would clean first (control characters other than tab and
+ * line feed, '<', '&', "span" or "Span"): such texts go to the Python path */
+static int needs_cleaning(const unsigned char *s, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c < 0x20 ? (c != '\t' && c != '\n') : (c == 0x7f || c == '<' || c == '&')) return 1;
+        if ((c == 'S' || c == 's') && i + 3 < n && s[i + 1] == 'p' && s[i + 2] == 'a' && s[i + 3] == 'n')
+            return 1;
+    }
+    return 0;
+}
+
+static PyObject *wc_counts(WordCounter *self, PyObject *args) {
+    PyObject *texts, *fallback;
+    int pairs, check_clean;
+    if (!PyArg_ParseTuple(args, "O!ppO", &PyList_Type, &texts, &pairs, &check_clean, &fallback))
+        return NULL;
+    Buffer work = {0}, spans = {0}, entries = {0}, tokens = {0}, indptr = {0}, cols = {0}, counts = {0};
+    Row row = {0};
+    PyObject *result = NULL;
+    int64_t total = 0;
+    if (row_init(&row, self->pos, self->n_columns) < 0 || buffer_push(&indptr, &total, 8) < 0) goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "WordCounter.counts: item %zd is %.100s, not str", i,
+                         Py_TYPE(text)->tp_name);
+            goto done;
+        }
+        if (!PyUnicode_IS_ASCII(text) ||
+            (check_clean && needs_cleaning(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text)))) {
+            /* the Python side either cleans it to ASCII text, counted here as it stands, or
+             * counts it: column -> count */
+            PyObject *found = PyObject_CallOneArg(fallback, text);
+            if (!found) goto done;
+            if (PyUnicode_Check(found) && PyUnicode_IS_ASCII(found)) {
+                int failed = wc_tokens(self, found, &work, &spans, &entries, &tokens) < 0 ||
+                             wc_add_tokens(self, &tokens, pairs, &row) < 0;
+                Py_DECREF(found);
+                if (failed) goto done;
+                if (row_flush(&row, &cols, &counts, &indptr, &total) < 0) goto done;
+                continue;
+            }
+            if (!PyDict_Check(found)) {
+                Py_DECREF(found);
+                PyErr_SetString(PyExc_TypeError, "WordCounter.counts: fallback must return a dict");
+                goto done;
+            }
+            PyObject *key, *value;
+            Py_ssize_t pos = 0;
+            while (PyDict_Next(found, &pos, &key, &value)) {
+                long long col = PyLong_AsLongLong(key);
+                double count = PyFloat_AsDouble(value);
+                if (PyErr_Occurred() || row_add(&row, col, count) < 0) {
+                    Py_DECREF(found);
+                    goto done;
+                }
+            }
+            Py_DECREF(found);
+        } else if (wc_tokens(self, text, &work, &spans, &entries, &tokens) < 0 ||
+                   wc_add_tokens(self, &tokens, pairs, &row) < 0) {
+            goto done;
+        }
+        if (row_flush(&row, &cols, &counts, &indptr, &total) < 0) goto done;
+    }
+    result = csr_result(&indptr, &cols, &counts);
+done:
+    buffer_free(&work);
+    buffer_free(&spans);
+    buffer_free(&entries);
+    buffer_free(&tokens);
+    buffer_free(&indptr);
+    buffer_free(&cols);
+    buffer_free(&counts);
+    row_free(&row);
+    return result;
+}
+
+static PyObject *wc_accepts(WordCounter *self, PyObject *args) {
+    PyObject *text;
+    int check_clean;
+    if (!PyArg_ParseTuple(args, "Up", &text, &check_clean)) return NULL;
+    return PyBool_FromLong(PyUnicode_IS_ASCII(text) &&
+                           !(check_clean && needs_cleaning(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text))));
+}
+
+static PyObject *wc_tokens_of(WordCounter *self, PyObject *text) {
+    /* token ids of one ASCII text (for tests) */
+    if (!PyUnicode_Check(text) || !PyUnicode_IS_ASCII(text)) {
+        PyErr_SetString(PyExc_TypeError, "token_ids: text must be an ASCII str");
+        return NULL;
+    }
+    Buffer work = {0}, spans = {0}, entries = {0}, tokens = {0};
+    PyObject *result = NULL;
+    if (wc_tokens(self, text, &work, &spans, &entries, &tokens) == 0) {
+        Py_ssize_t n = tokens.size / 8;
+        result = PyList_New(n);
+        for (Py_ssize_t j = 0; result && j < n; j++)
+            PyList_SET_ITEM(result, j, PyLong_FromLongLong(((int64_t *)tokens.data)[j]));
+    }
+    buffer_free(&work);
+    buffer_free(&spans);
+    buffer_free(&entries);
+    buffer_free(&tokens);
+    return result;
+}
+
+static PyObject *wc_n_words(WordCounter *self, PyObject *unused) {
+    return PyLong_FromSsize_t(strmap_count(&self->words));
+}
+
+static PyMethodDef wc_methods[] = {
+    {"counts", (PyCFunction)wc_counts, METH_VARARGS,
+     "counts(texts, pairs, check_clean, fallback) -> (indptr, columns, counts) bytes of one CSR "
+     "block; texts that are not ASCII, or (with check_clean) need cleaning, are counted by "
+     "fallback(text) -> dict of column -> count."},
+    {"accepts", (PyCFunction)wc_accepts, METH_VARARGS,
+     "accepts(text, check_clean) -> True when counts() takes the text itself."},
+    {"token_ids", (PyCFunction)wc_tokens_of, METH_O, "token_ids(text) -> the token ids of one ASCII text."},
+    {"n_words", (PyCFunction)wc_n_words, METH_NOARGS, "Distinct words resolved so far."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject WordCounterType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ecomtopics._native.WordCounter",
+    .tp_basicsize = sizeof(WordCounter),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "WordCounter(resolve, phrases, pairs, n_columns, max_words=1000000): word, concept and "
+              "word-pair counts of ASCII English texts.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)wc_init,
+    .tp_dealloc = (destructor)wc_dealloc,
+    .tp_methods = wc_methods,
+};
+
+/* ---------------------------------------------------------------- module */
+
+static PyMethodDef module_methods[] = {
+    {"scan_text", scan_text, METH_O,
+     "scan_text(text) -> (mapped, needs_cleaning, has_han, has_latin_letter): the tokenizer's "
+     "first look at a text, in one pass."},
+    {"tfidf_scores", tfidf_scores, METH_VARARGS,
+     "tfidf_scores(indptr, columns, counts, idf, coef_t, sublinear, scale, row_mask, out, totals): "
+     "adds each row's L2-normalised TF-IDF vector times coef_t (times scale) to out, and its "
+     "counts to totals."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native",
+                                    "Compiled hot loops of feature counting.", -1, module_methods};
+
+PyMODINIT_FUNC PyInit__native(void) {
+    if (PyType_Ready(&WordCounterType) < 0 || PyType_Ready(&CharCounterType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&WordCounterType);
+    Py_INCREF(&CharCounterType);
+    if (PyModule_AddObject(m, "WordCounter", (PyObject *)&WordCounterType) < 0 ||
+        PyModule_AddObject(m, "CharCounter", (PyObject *)&CharCounterType) < 0 ||
+        PyModule_AddStringConstant(m, "SOURCE_SHA256", SOURCE_SHA256) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

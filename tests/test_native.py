@@ -1,0 +1,407 @@
+"""The compiled featurizer (``_native.c``) gives what the Python paths give, and refuses bad input.
+
+CI compiles it (``pip install -e .`` runs the build hook), so these tests
+require it; ``ECOMTOPICS_NO_NATIVE=1`` turns it off and skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ecomtopics as et
+from conftest import ROOT
+from ecomtopics import _compiled
+from ecomtopics.classify import _chars, _scorer, _words
+from ecomtopics.classify._chars import CharNgrams
+from ecomtopics.data import read_labelled
+from test_fast_paths import ENGLISH, PHRASE_WORDS, TEXT
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("ECOMTOPICS_NO_NATIVE")), reason="compiled featurizer turned off"
+)
+
+# English-looking text with what the compiled path must get right: case, possessives, dots,
+# separating punctuation, every kind of ASCII white space, texts it must hand back to Python
+ASCII_PIECES = st.sampled_from(
+    [" ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x00", "\x7f", "'s", "'S", "’s",
+     ",", ".", "...", "!", "(", ")", '"', "/", "\\", "*", "+", "=", "#", "@", "$", "%", "^", "~",
+     "`", "-", "_", "&", "&amp;", "<b>", "<", ">", "span", "Spanaction", "expansion", "é", "—",
+     "12", "3.5", "1,000", "A", "z"]
+)  # fmt: skip
+MIXED = st.lists(PHRASE_WORDS | ASCII_PIECES | st.text(max_size=6), max_size=30).map("".join)
+SPACED = ENGLISH | MIXED | TEXT
+
+
+def real_rows():
+    return read_labelled([ROOT / "data" / d for d in ("authored", "grounded", "gold")])
+
+
+@pytest.fixture(scope="module")
+def clf():
+    model = et.load_model("theme-classifier")
+    model._ensure_ready()
+    return model
+
+
+@pytest.fixture(scope="module")
+def python_clf():
+    """The shipped classifier with every compiled path turned off (the reference)."""
+    patch = pytest.MonkeyPatch()
+    for module in (_scorer, _words, _chars):
+        patch.setattr(module, "native", lambda: None)
+    model = et.load_model("theme-classifier")
+    model._ensure_ready()
+    assert model._native is None and model._native_words is None
+    assert model._chars._lookup_table().compiled() is None
+    patch.undo()
+    return model
+
+
+@pytest.fixture(scope="module")
+def real_texts():
+    return [r.text for r in real_rows()]
+
+
+def as_dict(indptr, columns, counts, row):
+    out: Counter = Counter()
+    for c, v in zip(columns[indptr[row] : indptr[row + 1]], counts[indptr[row] : indptr[row + 1]]):
+        out[int(c)] += float(v)
+    return dict(out)
+
+
+@pytest.mark.parametrize("name", ["_native", "_zhseg"])
+def test_the_modules_are_built_and_current(name):
+    module = _compiled.compiled(name)
+    assert module is not None, f"the build hook did not compile {name}.c (is a C compiler there?)"
+    assert len(module.SOURCE_SHA256) == 64
+
+
+def test_a_stale_module_is_ignored_with_a_warning(monkeypatch):
+    module = _compiled.native()
+    monkeypatch.setattr(module, "SOURCE_SHA256", "0" * 64)
+    with pytest.warns(RuntimeWarning, match="changed since it was compiled"):
+        assert _compiled.compiled.__wrapped__("_native") is None
+
+
+def test_the_environment_variable_turns_it_off(monkeypatch):
+    monkeypatch.setenv("ECOMTOPICS_NO_NATIVE", "1")
+    assert _compiled.compiled.__wrapped__("_native") is None
+    assert _compiled.compiled.__wrapped__("_zhseg") is None
+
+
+def test_the_shipped_model_takes_the_compiled_paths(clf):
+    assert clf._native_words is not None
+    assert clf._chars._lookup_table().compiled() is not None
+
+
+# -- words -------------------------------------------------------------------------------
+
+
+def check_words(clf, texts):
+    indptr, columns, counts = clf._native_words.counts(texts, clf._counts, clf._pairs)
+    assert len(indptr) == len(texts) + 1
+    for i, text in enumerate(texts):
+        want = {k: float(v) for k, v in clf._counts(text).items()}
+        assert as_dict(indptr, columns, counts, i) == want, text
+
+
+@given(st.lists(SPACED, max_size=6))
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_word_counts_equal_the_python_path_on_random_text(clf, texts):
+    check_words(clf, texts)
+
+
+def test_word_counts_equal_the_python_path_on_real_text(clf, real_texts):
+    check_words(clf, real_texts)
+
+
+@given(ENGLISH | MIXED)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_tokens_of_accepted_texts_are_the_tokenizers(clf, text):
+    words = clf._native_words
+    if words.accepts(text):
+        ids = words.token_ids(text)  # registers new words first
+        names = words.token_of_id()
+        assert [names[i] for i in ids] == clf._tokenizer_(text)
+
+
+def test_accepts_what_needs_no_cleaning(clf):
+    words = clf._native_words
+    assert words.accepts("Tmall's flagship stores, 2024.")
+    for text in ("天猫", "café", "a &amp; b", "<b>x</b>", "spanaction", "a\x00b", "a\rb", "a\x7f"):
+        assert not words.accepts(text), text
+    assert words.accepts("tab\tand\nnewline")
+
+
+def test_a_counter_forgets_words_past_its_bound(clf):
+    module = _compiled.native()
+    words = clf._native_words
+    small = module.WordCounter(words._resolve, {}, {}, len(clf._index), max_words=3)
+    texts = ["alpha beta gamma delta epsilon", "alpha beta", "zeta eta theta"]
+    first = small.counts(texts, False, True, clf._counts)
+    assert small.n_words() <= 3 + 5
+    assert small.counts(texts, False, True, clf._counts) == first
+
+
+def test_word_counter_refuses_bad_input(clf):
+    counter = clf._native_words._counter
+    with pytest.raises(TypeError, match="item 1 is int"):
+        counter.counts(["a", 3], True, True, clf._counts)
+    with pytest.raises(TypeError, match="fallback must return a dict"):
+        counter.counts(["天猫"], True, True, lambda text: 3)
+    with pytest.raises(ValueError, match="outside the view"):
+        counter.counts(["天猫"], True, True, lambda text: {10**9: 1})
+    module = _compiled.native()
+    with pytest.raises(ValueError, match="token columns"):
+        module.WordCounter(lambda w: (0, ((0, (5,), False),)), {}, {}, 3).counts(["x"], 0, 1, None)
+    with pytest.raises(TypeError, match="callable"):
+        module.WordCounter(3, {}, {}, 3)
+    with pytest.raises(ValueError, match="pairs"):
+        module.WordCounter(len, {}, {(0, 1): 7}, 3)
+
+
+def test_an_error_in_resolve_propagates_and_leaves_the_counter_usable(clf):
+    module = _compiled.native()
+
+    def resolve(word):
+        if word == "boom":
+            raise RuntimeError("resolve failed")
+        return clf._native_words._resolve(word)
+
+    counter = module.WordCounter(resolve, {}, {}, len(clf._index))
+    plain = module.WordCounter(clf._native_words._resolve, {}, {}, len(clf._index))
+    with pytest.raises(RuntimeError, match="resolve failed"):
+        counter.counts(["online stores boom"], True, True, clf._counts)
+    texts = ["online stores", "stores online online"]
+    assert counter.counts(texts, True, True, None) == plain.counts(texts, True, True, None)
+
+
+# -- characters --------------------------------------------------------------------------
+
+
+def check_chars(vectorizer, texts):
+    rows, cols, counts = vectorizer._counts_exact(texts)  # the definition
+    indptr, c_cols, c_counts = vectorizer.csr(texts)
+    for i in range(len(texts)):
+        want = {int(c): float(v) for c, v in zip(cols[rows == i], counts[rows == i])}
+        assert as_dict(indptr, c_cols, c_counts, i) == want
+
+
+def test_char_counts_equal_the_definition_on_real_text(clf, real_texts):
+    check_chars(clf._chars, real_texts[:3000])
+
+
+@given(st.lists(TEXT | SPACED, max_size=10))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_char_counts_equal_the_definition_on_random_text(clf, texts):
+    check_chars(clf._chars, texts)
+
+
+@given(
+    st.lists(TEXT | SPACED, min_size=1, max_size=8),
+    st.lists(TEXT | SPACED, max_size=6),
+    st.sampled_from([(1, 1), (1, 2), (2, 3), (3, 3), (1, 3)]),
+)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_fitted_vocabulary_counts_as_the_definition(train, texts, ngram_range):
+    vectorizer = CharNgrams(ngram_range, min_df=1).fit(train)
+    if len(vectorizer):
+        check_chars(vectorizer, texts)
+
+
+def test_a_vocabulary_of_many_ascii_characters_uses_the_hash_table():
+    # more than 63 distinct ASCII characters: the direct tables are off, the hash table serves
+    train = ["".join(chr(c) for c in range(33, 127)), "".join(chr(c) for c in range(126, 32, -1))]
+    vectorizer = CharNgrams((1, 3), min_df=1).fit(train)
+    check_chars(vectorizer, train + ["abc xyz", "~}|{ 0123"])
+
+
+def test_char_counter_refuses_an_inconsistent_table(clf):
+    module = _compiled.native()
+    table = clf._chars._lookup_table()
+    with pytest.raises(ValueError, match="inconsistent"):
+        module.CharCounter(table.table_keys[:-1], table.table_cols[:-1], 3, table.lut1, 14, 10)
+    with pytest.raises(ValueError, match="outside n_columns"):
+        module.CharCounter(table.table_keys, table.table_cols, int(table.shift), table.lut1, 14, 10)
+    with pytest.raises(TypeError, match="not str"):
+        table.compiled().counts([b"bytes"])
+
+
+# -- scores ------------------------------------------------------------------------------
+
+
+@given(st.integers(0, 12), st.integers(1, 6), st.booleans(), st.integers(0, 2**32 - 1))
+@settings(max_examples=100, deadline=None)
+def test_tfidf_scores_equal_numpy(n_rows, n_classes, sublinear, seed):
+    from scipy.sparse import random as sparse_random
+
+    rng = np.random.default_rng(seed)
+    n_features = 30
+    counts = sparse_random(n_rows, n_features, density=0.3, random_state=rng, format="csr")
+    counts.data = np.ceil(counts.data * 80)  # whole counts, some above the table of small ones
+    idf = rng.uniform(1, 5, n_features)
+    coef_t = rng.normal(size=(n_features, n_classes))
+    mask = rng.integers(0, 2, n_rows).astype(np.uint8)
+    out = np.zeros((n_rows, n_classes))
+    totals = np.zeros(n_rows)
+    _compiled.native().tfidf_scores(
+        counts.indptr.astype(np.int64), counts.indices.astype(np.int64), counts.data, idf,
+        coef_t, sublinear, 0.5, mask, out, totals,
+    )  # fmt: skip
+    tf = counts.copy()
+    if sublinear:
+        tf.data = np.log(tf.data) + 1
+    tf = tf.multiply(idf).tocsr().toarray()
+    norms = np.linalg.norm(tf, axis=1, keepdims=True)
+    want = np.where(norms > 0, 0.5 * tf / np.where(norms > 0, norms, 1), 0) @ coef_t
+    want[mask == 0] = 0
+    np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(totals, np.asarray(counts.sum(axis=1)).ravel())
+
+
+def test_tfidf_scores_refuses_bad_arrays():
+    f = _compiled.native().tfidf_scores
+    ip, cols, counts = np.array([0, 1], np.int64), np.array([5], np.int64), np.ones(1)
+    idf, coef, out, totals = np.ones(3), np.ones((3, 2)), np.zeros((1, 2)), np.zeros(1)
+    with pytest.raises(ValueError, match="column out of range"):
+        f(ip, cols, counts, idf, coef, True, 1.0, None, out, totals)
+    with pytest.raises(ValueError, match="rows x classes"):
+        f(ip, cols - 5, counts, idf, coef, True, 1.0, None, np.zeros((1, 3)), totals)
+    with pytest.raises(ValueError, match="inconsistent"):
+        f(ip, cols - 5, counts, idf, coef, True, 1.0, None, out, np.zeros(2))
+    with pytest.raises(ValueError, match="indptr"):
+        f(np.array([0, 2], np.int64), cols - 5, counts, idf, coef, True, 1.0, None, out, totals)
+    with pytest.raises(ValueError, match="inconsistent"):
+        f(ip, cols - 5, counts, idf, coef, True, 1.0, None, out.copy(), totals[:0])
+
+
+# -- the classifier end to end -----------------------------------------------------------
+
+
+def test_predictions_equal_the_python_paths_on_real_text(clf, python_clf, real_texts):
+    texts = real_texts[:4000]
+    np.testing.assert_allclose(
+        clf.predict_proba(texts), python_clf.predict_proba(texts), atol=1e-12
+    )
+    assert clf.predict(texts) == python_clf.predict(texts)
+    np.testing.assert_allclose(
+        clf.decision_function(texts), python_clf.decision_function(texts), atol=1e-11
+    )
+    assert clf.predict_labels(texts) == python_clf.predict_labels(texts)
+    proba, labels = clf.predict_proba_and_labels(texts[:300], in_context=True)
+    want_proba, want_labels = python_clf.predict_proba_and_labels(texts[:300], in_context=True)
+    np.testing.assert_allclose(proba, want_proba, atol=1e-12)
+    assert labels == want_labels
+    mine, theirs = clf.transform(texts[:200]), python_clf.transform(texts[:200])
+    assert mine.has_sorted_indices
+    np.testing.assert_allclose(mine.toarray(), theirs.toarray(), atol=1e-15)
+
+
+@given(st.lists(SPACED, min_size=5, max_size=12))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_predictions_equal_the_python_paths_on_random_text(clf, python_clf, texts):
+    np.testing.assert_allclose(
+        clf.predict_proba(texts), python_clf.predict_proba(texts), atol=1e-12
+    )
+    assert clf.predict_labels(texts) == python_clf.predict_labels(texts)
+
+
+def test_a_pickled_classifier_rebuilds_its_compiled_paths(clf, real_texts):
+    texts = real_texts[:300]
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(texts), clf.predict_proba(texts))
+    assert again._native_words is not None and again._native_words is not clf._native_words
+
+
+# -- the tokenizer's first look and the Chinese segmenter ---------------------------------
+
+CJK = st.text(
+    alphabet=st.sampled_from(
+        list("天猫淘宝线上线下双十一服务商人货场的了是在新零售门店品牌商家数字化运营渠道")
+        + list("㐀䶵\uf900\ufa2d\U00020000，。！？、（）《》 \u3000ＡＢｃ１２％．－")
+        + list("abcXYZ019+#&._%-' \t\n")
+    ),
+    max_size=40,
+)
+ANY_TEXT = SPACED | CJK | TEXT
+
+
+@given(ANY_TEXT)
+@settings(max_examples=500, deadline=None)
+def test_scan_text_agrees_with_the_regexes(text):
+    from ecomtopics.text._clean import _FULL_WIDTH, _NEEDS_CLEANING
+    from ecomtopics.tokenize._tokenizer import _HAS_HAN
+
+    mapped, needs, han, letter = _compiled.native().scan_text(text)
+    assert mapped == "".join(_FULL_WIDTH.get(ch, ch) for ch in text)
+    assert needs == (_NEEDS_CLEANING.search(text) is not None)
+    assert han == (_HAS_HAN.search(mapped) is not None)
+    assert letter == any("a" <= ch.lower() <= "z" and ch.isascii() for ch in mapped)
+
+
+@pytest.fixture(scope="module")
+def segmenters():
+    import rjieba
+
+    from ecomtopics.tokenize._chinese import ChineseSegmenter
+
+    ours = ChineseSegmenter()._seg()
+    assert type(ours).__module__ == "ecomtopics._zhseg"
+    reference = rjieba.Jieba()
+    for word, freq, tag in ChineseSegmenter().lexicons.zh_domain_words():
+        reference.add_word(word, freq, tag)
+    return ours, reference
+
+
+def test_the_segmenter_cuts_as_rjieba_on_real_text(segmenters, real_texts):
+    ours, reference = segmenters
+    for text in real_texts:
+        assert ours.cut(text, True) == reference.cut(text, True)
+        assert ours.cut(text, False) == reference.cut(text, False)
+
+
+@given(ANY_TEXT | st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=30))
+@settings(max_examples=500, deadline=None)
+def test_the_segmenter_cuts_as_rjieba_on_random_text(segmenters, text):
+    ours, reference = segmenters
+    assert ours.cut(text, True) == reference.cut(text, True)
+    assert ours.cut(text, False) == reference.cut(text, False)
+
+
+def test_cut_with_forms_maps_and_drops(segmenters):
+    ours, _ = segmenters
+    text = "天猫双十一的线上线下融合"
+    forms = {w: ("" if w == "的" else w.upper()) for w in ours.cut(text)}
+    assert ours.cut(text, True, forms=forms) == [f for f in map(forms.get, ours.cut(text)) if f]
+    with pytest.raises(KeyError):
+        ours.cut(text, True, forms={})
+    with pytest.raises(TypeError, match="forms must give str"):
+        ours.cut(text, True, forms={w: 1 for w in ours.cut(text)})
+
+
+@given(st.lists(ANY_TEXT, max_size=5))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_tokens_equal_the_python_scan(monkeypatch_module, texts):
+    from ecomtopics.tokenize import Tokenizer, _tokenizer
+
+    tokenizer = Tokenizer()
+    fast = [tokenizer(t) for t in texts]
+    monkeypatch_module.setattr(_tokenizer, "native", lambda: None)
+    try:
+        assert [tokenizer(t) for t in texts] == fast
+    finally:
+        monkeypatch_module.undo()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    patch = pytest.MonkeyPatch()
+    yield patch
+    patch.undo()
