@@ -58,7 +58,7 @@ def python_clf():
         patch.setattr(module, "native", lambda: None)
     model = et.load_model("theme-classifier")
     model._ensure_ready()
-    assert model._native is None and model._native_words is None
+    assert model._native is None and model._word_counter() is None
     assert model._chars._lookup_table().compiled() is None
     patch.undo()
     return model
@@ -97,7 +97,7 @@ def test_the_environment_variable_turns_it_off(monkeypatch):
 
 
 def test_the_shipped_model_takes_the_compiled_paths(clf):
-    assert clf._native_words is not None
+    assert clf._word_counter() is not None
     assert clf._chars._lookup_table().compiled() is not None
 
 
@@ -105,7 +105,7 @@ def test_the_shipped_model_takes_the_compiled_paths(clf):
 
 
 def check_words(clf, texts):
-    indptr, columns, counts = clf._native_words.counts(texts, clf._counts, clf._pairs)
+    indptr, columns, counts = clf._word_counter().counts(texts, clf._pairs)
     assert len(indptr) == len(texts) + 1
     for i, text in enumerate(texts):
         want = {k: float(v) for k, v in clf._counts(text).items()}
@@ -125,7 +125,7 @@ def test_word_counts_equal_the_python_path_on_real_text(clf, real_texts):
 @given(ENGLISH | MIXED)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_tokens_of_accepted_texts_are_the_tokenizers(clf, text):
-    words = clf._native_words
+    words = clf._word_counter()
     if words.accepts(text):
         ids = words.token_ids(text)  # registers new words first
         names = words.token_of_id()
@@ -133,7 +133,7 @@ def test_tokens_of_accepted_texts_are_the_tokenizers(clf, text):
 
 
 def test_accepts_what_needs_no_cleaning(clf):
-    words = clf._native_words
+    words = clf._word_counter()
     assert words.accepts("Tmall's flagship stores, 2024.")
     for text in ("天猫", "café", "a &amp; b", "<b>x</b>", "spanaction", "a\x00b", "a\rb", "a\x7f"):
         assert not words.accepts(text), text
@@ -142,8 +142,10 @@ def test_accepts_what_needs_no_cleaning(clf):
 
 def test_a_counter_forgets_words_past_its_bound(clf):
     module = _compiled.native()
-    words = clf._native_words
-    small = module.WordCounter(words._resolve, {}, {}, len(clf._index), max_words=3)
+    words = clf._word_counter()
+    small = module.WordCounter(
+        words._resolve, {}, {}, len(clf._index), words._ids, words._item, max_words=3
+    )
     texts = ["alpha beta gamma delta epsilon", "alpha beta", "zeta eta theta"]
     first = small.counts(texts, False, True, clf._counts)
     assert small.n_words() <= 3 + 5
@@ -151,20 +153,28 @@ def test_a_counter_forgets_words_past_its_bound(clf):
 
 
 def test_word_counter_refuses_bad_input(clf):
-    counter = clf._native_words._counter
+    counter = clf._word_counter()._counter
     with pytest.raises(TypeError, match="item 1 is int"):
         counter.counts(["a", 3], True, True, clf._counts)
-    with pytest.raises(TypeError, match="fallback must return a dict"):
+    with pytest.raises(TypeError, match="fallback must return ASCII text, a list of tokens or a"):
         counter.counts(["天猫"], True, True, lambda text: 3)
     with pytest.raises(ValueError, match="outside the view"):
         counter.counts(["天猫"], True, True, lambda text: {10**9: 1})
     module = _compiled.native()
     with pytest.raises(ValueError, match="token columns"):
-        module.WordCounter(lambda w: (0, ((0, (5,), False),)), {}, {}, 3).counts(["x"], 0, 1, None)
+        module.WordCounter(lambda w: (0, ((0, (5,), False),)), {}, {}, 3, {}, len).counts(
+            ["x"], 0, 1, None
+        )
     with pytest.raises(TypeError, match="callable"):
-        module.WordCounter(3, {}, {}, 3)
+        module.WordCounter(3, {}, {}, 3, {}, len)
+    with pytest.raises(TypeError, match="token_item must be callable"):
+        module.WordCounter(len, {}, {}, 3, {}, 3)
     with pytest.raises(ValueError, match="pairs"):
-        module.WordCounter(len, {}, {(0, 1): 7}, 3)
+        module.WordCounter(len, {}, {(0, 1): 7}, 3, {}, len)
+    with pytest.raises(ValueError, match="token columns"):  # a token of a Python-side list
+        module.WordCounter(len, {}, {}, 3, {}, lambda t: (0, (9,), False)).counts(
+            ["天猫"], 0, 1, lambda text: ["天猫"]
+        )
 
 
 def test_an_error_in_resolve_propagates_and_leaves_the_counter_usable(clf):
@@ -173,10 +183,11 @@ def test_an_error_in_resolve_propagates_and_leaves_the_counter_usable(clf):
     def resolve(word):
         if word == "boom":
             raise RuntimeError("resolve failed")
-        return clf._native_words._resolve(word)
+        return clf._word_counter()._resolve(word)
 
-    counter = module.WordCounter(resolve, {}, {}, len(clf._index))
-    plain = module.WordCounter(clf._native_words._resolve, {}, {}, len(clf._index))
+    words = clf._word_counter()
+    counter = module.WordCounter(resolve, {}, {}, len(clf._index), words._ids, words._item)
+    plain = module.WordCounter(words._resolve, {}, {}, len(clf._index), words._ids, words._item)
     with pytest.raises(RuntimeError, match="resolve failed"):
         counter.counts(["online stores boom"], True, True, clf._counts)
     texts = ["online stores", "stores online online"]
@@ -316,8 +327,9 @@ def test_predictions_equal_the_python_paths_on_random_text(clf, python_clf, text
 def test_a_pickled_classifier_rebuilds_its_compiled_paths(clf, real_texts):
     texts = real_texts[:300]
     again = pickle.loads(pickle.dumps(clf))
+    assert again.__dict__["_index"] is None  # prepared again on first use
     np.testing.assert_array_equal(again.predict_proba(texts), clf.predict_proba(texts))
-    assert again._native_words is not None and again._native_words is not clf._native_words
+    assert again._word_counter() is not None and again._word_counter() is not clf._word_counter()
 
 
 # -- the tokenizer's first look and the Chinese segmenter ---------------------------------

@@ -136,6 +136,23 @@ static inline int row_add(Row *r, int64_t col, double count) {
     return 0;
 }
 
+/* room for `extra` more columns in the row */
+static inline int row_reserve(Row *r, Py_ssize_t extra) {
+    while (r->n + extra > r->capacity)
+        if (row_grow(r) < 0) return -1;
+    return 0;
+}
+
+/* row_add for a column known to be in range, with room reserved (row_reserve) */
+static inline void row_add_checked(Row *r, int64_t col) {
+    int32_t p = r->pos[col];
+    int32_t at = p >= 0 ? p : (int32_t)r->n;
+    r->pos[col] = at;
+    r->cols[at] = col;
+    r->counts[at] += 1.0;
+    r->n += p < 0;
+}
+
 /* append the row to the CSR buffers and clear it */
 static int row_flush(Row *r, Buffer *cols, Buffer *counts, Buffer *indptr, int64_t *total) {
     if (buffer_reserve(cols, r->n * 8) < 0 || buffer_reserve(counts, r->n * 8) < 0) return -1;
@@ -270,25 +287,20 @@ static PyObject *scan_text(PyObject *self, PyObject *text) {
 #define TAG2 (1ull << 63)
 #define GOLDEN 0x9E3779B97F4A7C15ull
 
+/* one slot of the hash table: key and column side by side, so a lookup touches one cache line */
 typedef struct {
-    const uint64_t *keys;
-    const int64_t *cols;
+    uint64_t key;
+    int64_t col;
+} Slot;
+
+typedef struct {
+    const Slot *slots;
     uint64_t mask;
     unsigned shift;
-    const int64_t *lut1;
+    const int32_t *lut1; /* column of each 1-gram by code point; the last cell, -1, for the rest */
     Py_ssize_t lut1_size;
     int sizes; /* bit n set: n-grams of size n are counted */
 } CharTable;
-
-static inline int64_t char_lookup(const CharTable *t, uint64_t key) {
-    uint64_t s = ((key ^ (key >> 29)) * GOLDEN) >> t->shift;
-    for (;;) {
-        uint64_t found = t->keys[s];
-        if (found == key) return t->cols[s];
-        if (found == EMPTY_KEY) return -1;
-        s = (s + 1) & t->mask;
-    }
-}
 
 /* code points of the text as CharNgrams normalises it: ASCII text is normalised here
  * (lower case, runs of white space to one space, a space at each end); any other text must
@@ -339,6 +351,13 @@ typedef struct {
     int32_t *ascii3;         /* 64 * 64 * 64 */
     int32_t *pos;    /* per column, for Row */
     Py_ssize_t n_columns;
+    Slot *slots;     /* the hash table, keys and columns interleaved */
+    int32_t *lut1;
+    /* with the direct tables: a smaller hash table of just the n-grams with a character beyond
+     * ASCII (fewer cache misses for Chinese text) */
+    Slot *wide;
+    uint64_t wide_mask;
+    unsigned wide_shift;
 } CharCounter;
 
 static void cc_dealloc(CharCounter *self) {
@@ -348,7 +367,19 @@ static void cc_dealloc(CharCounter *self) {
     free(self->ascii2);
     free(self->ascii3);
     free(self->pos);
+    free(self->slots);
+    free(self->lut1);
+    free(self->wide);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* a 2-gram or 3-gram key whose characters are all ASCII */
+static inline int key_is_ascii(uint64_t key) {
+    const uint64_t m = (1ull << BITS) - 1;
+    int n = (key >> 62) == 2 ? 2 : 3;
+    for (int part = 0; part < n; part++)
+        if (((key >> (BITS * part)) & m) >= 128) return 0;
+    return 1;
 }
 
 static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
@@ -364,7 +395,7 @@ static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_ValueError, "CharCounter: n_columns must be in 0 .. 2**31 - 1");
         return -1;
     }
-    if (self->keys.held) {
+    if (self->slots) {
         PyErr_SetString(PyExc_RuntimeError, "CharCounter is initialised once");
         return -1;
     }
@@ -377,8 +408,27 @@ static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_ValueError, "CharCounter: inconsistent hash table");
         return -1;
     }
-    CharTable t = {self->keys.view.buf, self->cols.view.buf, (uint64_t)n_slots - 1, shift,
-                   self->lut.view.buf, self->lut.view.len / 8, sizes};
+    const uint64_t *keys = self->keys.view.buf;
+    const int64_t *cols = self->cols.view.buf, *lut1 = self->lut.view.buf;
+    Py_ssize_t lut1_size = self->lut.view.len / 8;
+    self->slots = malloc(sizeof(Slot) * n_slots);
+    self->lut1 = malloc(sizeof(int32_t) * lut1_size);
+    if (!self->slots || !self->lut1) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n_slots; i++) {
+        self->slots[i].key = keys[i];
+        self->slots[i].col = cols[i];
+    }
+    for (Py_ssize_t i = 0; i < lut1_size; i++) {
+        if (lut1[i] < -1 || lut1[i] >= n_columns) {
+            PyErr_SetString(PyExc_ValueError, "CharCounter: a column is outside n_columns");
+            return -1;
+        }
+        self->lut1[i] = (int32_t)lut1[i];
+    }
+    CharTable t = {self->slots, (uint64_t)n_slots - 1, shift, self->lut1, lut1_size, sizes};
     self->table = t;
     self->n_columns = n_columns;
     self->pos = malloc(sizeof(int32_t) * (n_columns ? n_columns : 1));
@@ -389,18 +439,13 @@ static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
         return -1;
     }
     memset(self->pos, 0xff, sizeof(int32_t) * (n_columns ? n_columns : 1));
-    for (Py_ssize_t i = 0; i < self->lut.view.len / 8; i++)
-        if (t.lut1[i] >= n_columns) {
-            PyErr_SetString(PyExc_ValueError, "CharCounter: a column is outside n_columns");
-            return -1;
-        }
     memset(self->ascii2, 0xff, sizeof(int32_t) * 64 * 64);
     memset(self->ascii3, 0xff, sizeof(int32_t) * 64 * 64 * 64);
     const uint64_t m = (1ull << BITS) - 1;
     int n_codes = 0;
     memset(self->code, 0, sizeof(self->code));
     for (Py_ssize_t i = 0; i < n_slots; i++) { /* the ASCII characters of the fitted 2- and 3-grams */
-        uint64_t key = t.keys[i];
+        uint64_t key = t.slots[i].key;
         if (key == EMPTY_KEY || (key >> 62) == 3) continue;
         for (int part = 0; part < 3; part++) {
             uint64_t ch = (key >> (BITS * part)) & m;
@@ -410,8 +455,8 @@ static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
     }
     self->direct = n_codes < 64;
     for (Py_ssize_t i = 0; i < n_slots; i++) {
-        uint64_t key = t.keys[i];
-        int64_t col = t.cols[i];
+        uint64_t key = t.slots[i].key;
+        int64_t col = t.slots[i].col;
         if (key == EMPTY_KEY) continue;
         if (col < 0 || col >= n_columns) {
             PyErr_SetString(PyExc_ValueError, "CharCounter: a column is outside n_columns");
@@ -427,42 +472,105 @@ static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
                 self->ascii3[(self->code[a] * 64 + self->code[b]) * 64 + self->code[c]] = (int32_t)col;
         }
     }
+    if (self->direct) { /* the wide table: load at most 1/4, as CharTable's */
+        Py_ssize_t n_wide = 0;
+        for (Py_ssize_t i = 0; i < n_slots; i++) {
+            uint64_t key = t.slots[i].key;
+            if (key != EMPTY_KEY && (key >> 62) != 3 && !key_is_ascii(key)) n_wide++;
+        }
+        Py_ssize_t size = 16;
+        unsigned bits = 4;
+        while (size < 4 * n_wide) {
+            size *= 2;
+            bits++;
+        }
+        self->wide = malloc(sizeof(Slot) * size);
+        if (!self->wide) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < size; i++) self->wide[i].key = EMPTY_KEY;
+        self->wide_mask = (uint64_t)size - 1;
+        self->wide_shift = 64 - bits;
+        for (Py_ssize_t i = 0; i < n_slots; i++) {
+            uint64_t key = t.slots[i].key;
+            if (key == EMPTY_KEY || (key >> 62) == 3 || key_is_ascii(key)) continue;
+            uint64_t at = ((key ^ (key >> 29)) * GOLDEN) >> self->wide_shift;
+            while (self->wide[at].key != EMPTY_KEY) at = (at + 1) & self->wide_mask;
+            self->wide[at] = t.slots[i];
+        }
+        self->table.slots = self->wide;
+        self->table.mask = self->wide_mask;
+        self->table.shift = self->wide_shift;
+    }
+    view_release(&self->keys); /* the counter keeps its own copies */
+    view_release(&self->cols);
+    view_release(&self->lut);
     return 0;
 }
 
-static int cc_row(const CharCounter *self, const uint32_t *c, Py_ssize_t n, Row *row) {
+/* the n-grams of one normalised text into the row: 1-grams by their table, ASCII 2- and
+ * 3-grams by the direct tables, the rest by the hash table in two passes (all slots computed
+ * and prefetched first, then read: the cache misses overlap instead of queueing) */
+static int cc_row(const CharCounter *self, const uint32_t *c, Py_ssize_t n, Row *row, Buffer *scratch) {
     const CharTable *t = &self->table;
+    if (row_reserve(row, 3 * n) < 0) return -1; /* every column was checked at init */
+    scratch->size = 0;
+    /* up to 2n hashed n-grams (2- and 3-grams), their slots after them */
+    if (buffer_reserve(scratch, 4 * (n + 1) * (Py_ssize_t)sizeof(uint64_t)) < 0) return -1;
+    uint64_t *keys = (uint64_t *)scratch->data, *slots = keys + 2 * (n + 1);
+    Py_ssize_t n_hashed = 0;
     if (t->sizes & 2)
         for (Py_ssize_t i = 0; i < n; i++) {
             if (c[i] == ' ') continue;
             Py_ssize_t j = c[i] < (uint64_t)(t->lut1_size - 1) ? c[i] : t->lut1_size - 1;
             int64_t col = t->lut1[j];
-            if (col >= 0 && row_add(row, col, 1.0) < 0) return -1;
+            if (col >= 0) row_add_checked(row, col);
         }
     if (t->sizes & 4)
         for (Py_ssize_t i = 0; i + 1 < n; i++) {
-            int64_t col = self->direct && (c[i] | c[i + 1]) < 128
-                              ? self->ascii2[self->code[c[i]] * 64 + self->code[c[i + 1]]]
-                              : char_lookup(t, (((uint64_t)c[i] << BITS) | c[i + 1]) | TAG2);
-            if (col >= 0 && row_add(row, col, 1.0) < 0) return -1;
+            if (self->direct && (c[i] | c[i + 1]) < 128) {
+                int64_t col = self->ascii2[self->code[c[i]] * 64 + self->code[c[i + 1]]];
+                if (col >= 0) row_add_checked(row, col);
+            } else {
+                keys[n_hashed++] = (((uint64_t)c[i] << BITS) | c[i + 1]) | TAG2;
+            }
         }
     if (t->sizes & 8)
         for (Py_ssize_t i = 0; i + 2 < n; i++) {
             if (c[i + 1] == ' ') continue;
-            int64_t col;
-            if (self->direct && (c[i] | c[i + 1] | c[i + 2]) < 128)
-                col = self->ascii3[(self->code[c[i]] * 64 + self->code[c[i + 1]]) * 64 + self->code[c[i + 2]]];
-            else
-                col = char_lookup(t, ((uint64_t)c[i] << (2 * BITS)) | ((uint64_t)c[i + 1] << BITS) | c[i + 2]);
-            if (col >= 0 && row_add(row, col, 1.0) < 0) return -1;
+            if (self->direct && (c[i] | c[i + 1] | c[i + 2]) < 128) {
+                int64_t col =
+                    self->ascii3[(self->code[c[i]] * 64 + self->code[c[i + 1]]) * 64 + self->code[c[i + 2]]];
+                if (col >= 0) row_add_checked(row, col);
+            } else {
+                keys[n_hashed++] = ((uint64_t)c[i] << (2 * BITS)) | ((uint64_t)c[i + 1] << BITS) | c[i + 2];
+            }
         }
+    for (Py_ssize_t h = 0; h < n_hashed; h++) {
+        uint64_t key = keys[h];
+        slots[h] = ((key ^ (key >> 29)) * GOLDEN) >> t->shift;
+        __builtin_prefetch(&t->slots[slots[h]]);
+    }
+    for (Py_ssize_t h = 0; h < n_hashed; h++) {
+        uint64_t s = slots[h], key = keys[h];
+        for (;;) {
+            uint64_t found = t->slots[s].key;
+            if (found == key) {
+                row_add_checked(row, t->slots[s].col);
+                break;
+            }
+            if (found == EMPTY_KEY) break;
+            s = (s + 1) & t->mask;
+        }
+    }
     return 0;
 }
 
 static PyObject *cc_counts(CharCounter *self, PyObject *args) {
     PyObject *texts;
     if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &texts)) return NULL;
-    Buffer codes = {0}, indptr = {0}, out_cols = {0}, out_counts = {0};
+    Buffer codes = {0}, scratch = {0}, indptr = {0}, out_cols = {0}, out_counts = {0};
     Row row = {0};
     PyObject *result = NULL;
     int64_t total = 0;
@@ -475,13 +583,14 @@ static PyObject *cc_counts(CharCounter *self, PyObject *args) {
             goto done;
         }
         if (char_codes(text, &codes) < 0 ||
-            cc_row(self, (const uint32_t *)codes.data, codes.size / 4, &row) < 0 ||
+            cc_row(self, (const uint32_t *)codes.data, codes.size / 4, &row, &scratch) < 0 ||
             row_flush(&row, &out_cols, &out_counts, &indptr, &total) < 0)
             goto done;
     }
     result = csr_result(&indptr, &out_cols, &out_counts);
 done:
     buffer_free(&codes);
+    buffer_free(&scratch);
     buffer_free(&indptr);
     buffer_free(&out_cols);
     buffer_free(&out_counts);
@@ -697,6 +806,8 @@ static void strmap_clear(StrMap *m) {
 typedef struct {
     PyObject_HEAD
     PyObject *resolve;  /* word (str) -> (mask, ((token id, columns, ignored), ...)) */
+    PyObject *ids;      /* token (str) -> token id: the Python side's registry */
+    PyObject *token_item; /* token (str) -> (token id, columns, ignored) */
     StrMap words;       /* lower-case word -> its tokens when it stands alone, and its mask */
     StrMap phrases;     /* "w1 w2 ... wn" (n >= 2) -> tokens */
     Buffer outputs;     /* int64 token ids, shared by both maps' entries (phrases' first) */
@@ -707,6 +818,7 @@ typedef struct {
     uint64_t *pair_keys; /* (a << 32 | b) -> pair_cols, open addressing */
     int64_t *pair_cols;
     uint64_t pair_mask;
+    unsigned pair_shift; /* the top bits of key * GOLDEN pick the slot (both token ids count) */
     Py_ssize_t max_words; /* the word map starts over past this many entries */
     int32_t *pos;         /* per column, for Row */
     Py_ssize_t n_columns;
@@ -775,6 +887,8 @@ static int wc_outputs(WordCounter *self, PyObject *items, Py_ssize_t *off, Py_ss
 
 static void wc_dealloc(WordCounter *self) {
     Py_XDECREF(self->resolve);
+    Py_XDECREF(self->ids);
+    Py_XDECREF(self->token_item);
     strmap_free(&self->words);
     strmap_free(&self->phrases);
     buffer_free(&self->outputs);
@@ -788,12 +902,17 @@ static void wc_dealloc(WordCounter *self) {
 }
 
 static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
-    static char *names[] = {"resolve", "phrases", "pairs", "n_columns", "max_words", NULL};
-    PyObject *resolve, *phrases, *pairs;
+    static char *names[] = {"resolve", "phrases", "pairs", "n_columns", "ids", "token_item", "max_words", NULL};
+    PyObject *resolve, *phrases, *pairs, *ids, *token_item;
     Py_ssize_t n_columns, max_words = 1000000;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!n|n", names, &resolve, &PyDict_Type, &phrases,
-                                     &PyDict_Type, &pairs, &n_columns, &max_words))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!nO!O|n", names, &resolve, &PyDict_Type, &phrases,
+                                     &PyDict_Type, &pairs, &n_columns, &PyDict_Type, &ids, &token_item,
+                                     &max_words))
         return -1;
+    if (!PyCallable_Check(token_item)) {
+        PyErr_SetString(PyExc_TypeError, "token_item must be callable");
+        return -1;
+    }
     if (n_columns < 0 || n_columns > INT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "WordCounter: n_columns must be in 0 .. 2**31 - 1");
         return -1;
@@ -815,6 +934,10 @@ static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
     self->n_columns = n_columns;
     Py_INCREF(resolve);
     self->resolve = resolve;
+    Py_INCREF(ids);
+    self->ids = ids;
+    Py_INCREF(token_item);
+    self->token_item = token_item;
     self->max_words = max_words;
     if (strmap_init(&self->words) < 0 || strmap_init(&self->phrases) < 0) return -1;
     /* phrases: str key -> token items */
@@ -848,6 +971,8 @@ static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
     }
     memset(self->pair_keys, 0xff, sizeof(uint64_t) * size);
     self->pair_mask = (uint64_t)size - 1;
+    self->pair_shift = 64;
+    for (Py_ssize_t bits = size; bits > 1; bits >>= 1) self->pair_shift--;
     pos = 0;
     while (PyDict_Next(pairs, &pos, &key, &value)) {
         long long a, b, col = PyLong_AsLongLong(value);
@@ -856,7 +981,7 @@ static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
             PyErr_SetString(PyExc_ValueError, "pairs: token ids and columns must be >= 0");
             return -1;
         }
-        uint64_t k = ((uint64_t)a << 32) | (uint64_t)b, s = (k * GOLDEN) >> 20 & self->pair_mask;
+        uint64_t k = ((uint64_t)a << 32) | (uint64_t)b, s = (k * GOLDEN) >> self->pair_shift;
         while (self->pair_keys[s] != EMPTY_KEY && self->pair_keys[s] != k) s = (s + 1) & self->pair_mask;
         self->pair_keys[s] = k;
         self->pair_cols[s] = col;
@@ -865,7 +990,7 @@ static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
 }
 
 static inline int64_t wc_pair(const WordCounter *self, int64_t a, int64_t b) {
-    uint64_t k = ((uint64_t)a << 32) | (uint64_t)b, s = (k * GOLDEN) >> 20 & self->pair_mask;
+    uint64_t k = ((uint64_t)a << 32) | (uint64_t)b, s = (k * GOLDEN) >> self->pair_shift;
     for (;;) {
         if (self->pair_keys[s] == k) return self->pair_cols[s];
         if (self->pair_keys[s] == EMPTY_KEY) return -1;
@@ -992,6 +1117,33 @@ static int wc_tokens(WordCounter *self, PyObject *text, Buffer *work, Buffer *sp
     return 0;
 }
 
+/* the token ids of a list of tokens (str), asking Python for tokens not seen before */
+static int wc_token_list(WordCounter *self, PyObject *list, Buffer *tokens) {
+    tokens->size = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *token = PyList_GET_ITEM(list, i);
+        PyObject *found = PyDict_GetItemWithError(self->ids, token);
+        long long id = -1;
+        if (found) {
+            id = PyLong_AsLongLong(found);
+            if (id == -1 && PyErr_Occurred()) return -1;
+        } else if (PyErr_Occurred()) {
+            return -1;
+        }
+        /* known to C: registered, with its columns (tokens of word pairs are registered first) */
+        if (id < 0 || id >= self->ignored.size || ((int64_t *)self->token_cols.data)[2 * id] < 0) {
+            PyObject *item = PyObject_CallOneArg(self->token_item, token);
+            if (!item) return -1;
+            id = wc_token(self, item);
+            Py_DECREF(item);
+            if (id < 0) return -1;
+        }
+        int64_t v = id;
+        if (buffer_push(tokens, &v, 8) < 0) return -1;
+    }
+    return 0;
+}
+
 /* count the columns of each token and of each pair of consecutive tokens that are not ignored */
 static int wc_add_tokens(WordCounter *self, const Buffer *tokens, int pairs, Row *row) {
     const int64_t *tok = (const int64_t *)tokens->data;
@@ -1001,12 +1153,13 @@ static int wc_add_tokens(WordCounter *self, const Buffer *tokens, int pairs, Row
     int64_t previous = -1;
     for (Py_ssize_t j = 0; j < n_tok; j++) {
         int64_t id = tok[j];
-        for (int64_t c = 0; c < tc[2 * id + 1]; c++)
-            if (row_add(row, all_cols[tc[2 * id] + c], 1.0) < 0) return -1;
+        /* columns of tokens and pairs were checked when they were registered */
+        if (row_reserve(row, tc[2 * id + 1] + 1) < 0) return -1;
+        for (int64_t c = 0; c < tc[2 * id + 1]; c++) row_add_checked(row, all_cols[tc[2 * id] + c]);
         if (!pairs || self->ignored.data[id]) continue;
         if (previous >= 0) {
             int64_t col = wc_pair(self, previous, id);
-            if (col >= 0 && row_add(row, col, 1.0) < 0) return -1;
+            if (col >= 0) row_add_checked(row, col);
         }
         previous = id;
     }
@@ -1048,6 +1201,13 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
              * counts it: column -> count */
             PyObject *found = PyObject_CallOneArg(fallback, text);
             if (!found) goto done;
+            if (PyList_Check(found)) { /* the text's tokens */
+                int failed = wc_token_list(self, found, &tokens) < 0 ||
+                             wc_add_tokens(self, &tokens, pairs, &row) < 0;
+                Py_DECREF(found);
+                if (failed || row_flush(&row, &cols, &counts, &indptr, &total) < 0) goto done;
+                continue;
+            }
             if (PyUnicode_Check(found) && PyUnicode_IS_ASCII(found)) {
                 int failed = wc_tokens(self, found, &work, &spans, &entries, &tokens) < 0 ||
                              wc_add_tokens(self, &tokens, pairs, &row) < 0;
@@ -1058,7 +1218,7 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
             }
             if (!PyDict_Check(found)) {
                 Py_DECREF(found);
-                PyErr_SetString(PyExc_TypeError, "WordCounter.counts: fallback must return a dict");
+                PyErr_SetString(PyExc_TypeError, "WordCounter.counts: fallback must return ASCII text, a list of tokens or a dict");
                 goto done;
             }
             PyObject *key, *value;
@@ -1127,8 +1287,9 @@ static PyObject *wc_n_words(WordCounter *self, PyObject *unused) {
 static PyMethodDef wc_methods[] = {
     {"counts", (PyCFunction)wc_counts, METH_VARARGS,
      "counts(texts, pairs, check_clean, fallback) -> (indptr, columns, counts) bytes of one CSR "
-     "block; texts that are not ASCII, or (with check_clean) need cleaning, are counted by "
-     "fallback(text) -> dict of column -> count."},
+     "block; for texts that are not ASCII, or (with check_clean) need cleaning, fallback(text) "
+     "gives the cleaned text if it is ASCII, or the text's tokens (list of str), or its counts "
+     "(dict of column -> count)."},
     {"accepts", (PyCFunction)wc_accepts, METH_VARARGS,
      "accepts(text, check_clean) -> True when counts() takes the text itself."},
     {"token_ids", (PyCFunction)wc_tokens_of, METH_O, "token_ids(text) -> the token ids of one ASCII text."},
@@ -1140,7 +1301,7 @@ static PyTypeObject WordCounterType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ecomtopics._native.WordCounter",
     .tp_basicsize = sizeof(WordCounter),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "WordCounter(resolve, phrases, pairs, n_columns, max_words=1000000): word, concept and "
+    .tp_doc = "WordCounter(resolve, phrases, pairs, n_columns, ids, token_item, max_words=1000000): word, concept and "
               "word-pair counts of ASCII English texts.",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)wc_init,

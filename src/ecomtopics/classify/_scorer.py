@@ -72,6 +72,8 @@ class LinearScorer:
         classes = self.classes_.tolist()
         self._other = classes.index(OTHER) if OTHER in classes else None
         self._coef_t = np.ascontiguousarray(self.coef_.T)
+        n_words = len(self.vocabulary_)  # the two views' rows, each contiguous
+        self._split_coef_t = (self._coef_t[:n_words], self._coef_t[n_words:])
         low, high = self.ngram_range
         # the fast path (a memo of each token's columns) covers tokens and word pairs
         self._columns = Memo(self._token_columns) if low == 1 and high <= 2 else None
@@ -88,15 +90,22 @@ class LinearScorer:
         )
         self._feature_names: list[str] | None = None
         self._both_coef_t: np.ndarray | None = None
-        # the compiled featurizer (None: Python only) counts plain English paragraphs' words
+        # the compiled featurizer (None: Python only); its word counter is built on first use
         self._native = native()
-        self._native_words = (
-            NativeWords.for_scorer(
-                self._tokenizer_, self._token_columns, self._index, self._ignored
+        self._native_words: NativeWords | None | bool = False
+
+    def _word_counter(self) -> NativeWords | None:
+        """The compiled word counter, built on first use (``None``: the Python path counts)."""
+        words = self._native_words
+        if words is False:
+            words = self._native_words = (
+                NativeWords.for_scorer(
+                    self._tokenizer_, self._token_columns, self._index, self._ignored
+                )
+                if self._columns is not None and self._native is not None
+                else None
             )
-            if self._columns is not None and self._native is not None
-            else None
-        )
+        return words  # type: ignore[return-value]
 
     #: What :meth:`_prepare` compiles from the fitted attributes (rebuilt after unpickling).
     _PREPARED = (
@@ -105,6 +114,7 @@ class LinearScorer:
         "_tokenizer_",
         "_other",
         "_coef_t",
+        "_split_coef_t",
         "_columns",
         "_pairs",
         "_ignored",
@@ -162,8 +172,12 @@ class LinearScorer:
         return Counter(j for j in map(index.get, self._analyzer_(text)) if j is not None)
 
     def _scores_one(self, text: str) -> tuple[np.ndarray, bool]:
-        """Uncalibrated scores of one text: both views' TF-IDF values in one small array, one
-        gather of coefficient rows and one product (a handful of numpy calls, no scipy)."""
+        """Uncalibrated scores of one text: by the compiled featurizer when it is built, else both
+        views' TF-IDF values in one small array, one gather of coefficient rows and one product
+        (a handful of numpy calls, no scipy)."""
+        if self._native is not None:
+            scores, n_tokens = self._batch_scores([text], self._coef_t)
+            return scores[0] + self.intercept_, bool(n_tokens[0] == 0)
         counts = self._counts(text)
         if not counts:
             return self.intercept_.copy(), True
@@ -206,8 +220,9 @@ class LinearScorer:
 
     def _word_csr(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(indptr, columns, counts) of the word and concept features of ``texts``."""
-        if self._native_words is not None:
-            return self._native_words.counts(texts, self._counts, self._pairs)
+        words = self._word_counter()
+        if words is not None:
+            return words.counts(texts, self._pairs)
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         columns: list[int] = []
         counts: list[int] = []
@@ -243,12 +258,15 @@ class LinearScorer:
         scores = np.zeros((len(texts), coef_t.shape[1]))
         n_tokens = np.zeros(len(texts))
         indptr, columns, counts = self._word_csr(texts)
+        split = self._split_coef_t if coef_t is self._coef_t else None
+        if split is None:
+            split = (np.ascontiguousarray(coef_t[:n_words]), np.ascontiguousarray(coef_t[n_words:]))
         module.tfidf_scores(
             indptr,
             columns,
             counts,
             self.idf_,
-            np.ascontiguousarray(coef_t[:n_words]),
+            split[0],
             self.sublinear_tf,
             1.0,
             None,
@@ -262,7 +280,7 @@ class LinearScorer:
                 columns,
                 counts,
                 self.char_idf_,
-                np.ascontiguousarray(coef_t[n_words:]),
+                split[1],
                 self.sublinear_tf,
                 float(self.char_weight),
                 (n_tokens > 0).view(np.uint8),

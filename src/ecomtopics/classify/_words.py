@@ -49,6 +49,9 @@ class NativeWords:
         self._index = index
         self._ignored = ignored
         self._lock = threading.Lock()
+        module = native()
+        assert module is not None
+        self._scan = module.scan_text
         self._start()
 
     @classmethod
@@ -88,7 +91,9 @@ class NativeWords:
             parts = feature.split(" ")
             if len(parts) == 2:
                 pairs[(self._id(parts[0]), self._id(parts[1]))] = column
-        self._counter = module.WordCounter(self._resolve, phrases, pairs, len(self._index))
+        self._counter = module.WordCounter(
+            self._resolve, phrases, pairs, len(self._index), self._ids, self._item
+        )
 
     def _id(self, token: str) -> int:
         found = self._ids.get(token)
@@ -117,17 +122,21 @@ class NativeWords:
         """True when the compiled path gives this text's tokens (plain ASCII, nothing to clean)."""
         return bool(self._counter.accepts(text, self._tokenizer.normalize))
 
-    def counts(
-        self, texts: list[str], python_counts: Callable[[str], dict[int, int]], pairs: bool
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(indptr, columns, counts) of the word view of ``texts``; texts the compiled path does not
-        take are counted by ``python_counts``. Columns within a row are not sorted."""
+    def counts(self, texts: list[str], pairs: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, columns, counts) of the word view of ``texts``. Columns within a row are in
+        the order they were first counted (not sorted)."""
         normalize = self._tokenizer.normalize
+        tokenizer = self._tokenizer
+        scan = self._scan
 
-        def fallback(text: str) -> str | dict[int, int]:
-            # the tokenizer cleans the text first: when that leaves plain ASCII, C takes it
+        def fallback(text: str) -> str | list[str]:
+            # the tokenizer cleans the text first: when that leaves plain ASCII, C tokenizes it;
+            # otherwise (Chinese, mixed, accented) the tokenizer does, and C counts the tokens.
+            # Chinese characters survive cleaning, so a text with any goes to the tokenizer
+            if scan(text)[2]:
+                return tokenizer(text)
             cleaned = clean_for_tokens(text) if normalize else text
-            return cleaned if cleaned.isascii() else python_counts(text)
+            return cleaned if cleaned.isascii() else tokenizer(text)
 
         with self._lock:
             if len(self._ids) > _MAX_TOKENS:
