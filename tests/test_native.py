@@ -417,3 +417,16 @@ def monkeypatch_module():
     patch = pytest.MonkeyPatch()
     yield patch
     patch.undo()
+
+
+def test_the_pickled_hmm_tables_equal_jiebas_modules():
+    import importlib.util
+    import os
+
+    from jieba.finalseg import prob_emit, prob_start, prob_trans
+
+    from ecomtopics.tokenize._chinese import _hmm_tables
+
+    folder = os.path.dirname(importlib.util.find_spec("jieba").origin)
+    start, trans, emit = _hmm_tables(folder)
+    assert (start, trans, emit) == (prob_start.P, prob_trans.P, prob_emit.P)

@@ -619,6 +619,8 @@ static PyTypeObject CharCounterType = {
 
 /* ---------------------------------------------------------------- TF-IDF scores */
 
+static double sublinear_tf[65]; /* 1 + ln(q) for q = 1 .. 64 */
+
 /* scores[i] += scale / |v_i| * (v_i @ coef_t) for the TF-IDF row v_i of each CSR row
  * (v = tf * idf, tf = 1 + log(count) when sublinear), rows with row_mask[i] == 0 skipped;
  * totals[i] += the row's raw counts. The classifier's lean scoring of one view. */
@@ -667,8 +669,8 @@ static PyObject *tfidf_scores(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "tfidf_scores: at most 64 classes");
         goto done;
     }
-    double acc[64], logs[65];
-    for (int q = 1; q <= 64; q++) logs[q] = log((double)q) + 1.0; /* the tf of small counts */
+    double acc[64];
+    const double *logs = sublinear_tf; /* 1 + ln(count) of small counts, made at import */
     for (Py_ssize_t i = 0; i < n_rows; i++) {
         Py_ssize_t a = ip[i], b = ip[i + 1];
         if (a > b || b > nnz) {
@@ -1326,6 +1328,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native",
                                     "Compiled hot loops of feature counting.", -1, module_methods};
 
 PyMODINIT_FUNC PyInit__native(void) {
+    for (int q = 1; q <= 64; q++) sublinear_tf[q] = log((double)q) + 1.0;
     if (PyType_Ready(&WordCounterType) < 0 || PyType_Ready(&CharCounterType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;

@@ -395,17 +395,22 @@ class CharNgrams:
     def csr(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(indptr, columns, counts) of ``texts`` by the compiled featurizer, columns of a row in
         order of first occurrence; ``None`` when it is not built (use :meth:`counts`)."""
+        raw = self.csr_raw(texts)
+        if raw is None:
+            return None
+        return (
+            np.frombuffer(raw[0], dtype=np.int64),
+            np.frombuffer(raw[1], dtype=np.int64),
+            np.frombuffer(raw[2], dtype=np.float64),
+        )
+
+    def csr_raw(self, texts: Sequence[str]) -> tuple[bytes, bytes, bytes] | None:
+        """:meth:`csr` as the bytes of the three arrays (int64, int64, float64)."""
         table = self._lookup_table() if self.keys_ else None
         counter = table.compiled() if table is not None else None
         if counter is None:
             return None
-        items = [t if t.isascii() else normalise_fast(t) for t in texts]
-        indptr, cols, counts = counter.counts(items)
-        return (
-            np.frombuffer(indptr, dtype=np.int64),
-            np.frombuffer(cols, dtype=np.int64),
-            np.frombuffer(counts, dtype=np.float64),
-        )
+        return counter.counts([t if t.isascii() else normalise_fast(t) for t in texts])
 
     def counts_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns ascending, counts) of the known n-grams of one text (one-paragraph calls)."""

@@ -257,14 +257,12 @@ class LinearScorer:
         n_words = len(self.vocabulary_)
         scores = np.zeros((len(texts), coef_t.shape[1]))
         n_tokens = np.zeros(len(texts))
-        indptr, columns, counts = self._word_csr(texts)
         split = self._split_coef_t if coef_t is self._coef_t else None
         if split is None:
             split = (np.ascontiguousarray(coef_t[:n_words]), np.ascontiguousarray(coef_t[n_words:]))
+        words = self._word_counter()  # both counters' bytes go to C as they are
         module.tfidf_scores(
-            indptr,
-            columns,
-            counts,
+            *(words.counts_raw(texts, self._pairs) if words is not None else self._word_csr(texts)),
             self.idf_,
             split[0],
             self.sublinear_tf,
@@ -274,11 +272,8 @@ class LinearScorer:
             n_tokens,
         )
         if self._chars is not None:  # a text without word features stays featureless (other)
-            indptr, columns, counts = self._char_csr(texts)
             module.tfidf_scores(
-                indptr,
-                columns,
-                counts,
+                *(self._chars.csr_raw(texts) or self._char_csr(texts)),
                 self.char_idf_,
                 split[1],
                 self.sublinear_tf,

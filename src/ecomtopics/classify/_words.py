@@ -125,28 +125,28 @@ class NativeWords:
     def counts(self, texts: list[str], pairs: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(indptr, columns, counts) of the word view of ``texts``. Columns within a row are in
         the order they were first counted (not sorted)."""
-        normalize = self._tokenizer.normalize
-        tokenizer = self._tokenizer
-        scan = self._scan
-
-        def fallback(text: str) -> str | list[str]:
-            # the tokenizer cleans the text first: when that leaves plain ASCII, C tokenizes it;
-            # otherwise (Chinese, mixed, accented) the tokenizer does, and C counts the tokens.
-            # Chinese characters survive cleaning, so a text with any goes to the tokenizer
-            if scan(text)[2]:
-                return tokenizer(text)
-            cleaned = clean_for_tokens(text) if normalize else text
-            return cleaned if cleaned.isascii() else tokenizer(text)
-
-        with self._lock:
-            if len(self._ids) > _MAX_TOKENS:
-                self._start()
-            indptr, columns, counts = self._counter.counts(texts, pairs, normalize, fallback)
+        indptr, columns, counts = self.counts_raw(texts, pairs)
         return (
             np.frombuffer(indptr, dtype=np.int64),
             np.frombuffer(columns, dtype=np.int64),
             np.frombuffer(counts, dtype=np.float64),
         )
+
+    def counts_raw(self, texts: list[str], pairs: bool) -> tuple[bytes, bytes, bytes]:
+        """:meth:`counts` as the bytes of the three arrays (int64, int64, float64)."""
+        with self._lock:
+            if len(self._ids) > _MAX_TOKENS:
+                self._start()
+            return self._counter.counts(texts, pairs, self._tokenizer.normalize, self._fallback)
+
+    def _fallback(self, text: str) -> str | list[str]:
+        """A text C does not tokenize itself: its cleaned form when that is plain ASCII (C takes
+        it), else the tokenizer's tokens (C counts them). Chinese characters survive cleaning,
+        so a text with any goes straight to the tokenizer."""
+        if self._scan(text)[2]:
+            return self._tokenizer(text)
+        cleaned = clean_for_tokens(text) if self._tokenizer.normalize else text
+        return cleaned if cleaned.isascii() else self._tokenizer(text)
 
     def token_ids(self, text: str) -> list[int]:
         """Token ids of one accepted text (for tests: compare with the tokenizer's tokens)."""
