@@ -430,3 +430,56 @@ def test_the_pickled_hmm_tables_equal_jiebas_modules():
     folder = os.path.dirname(importlib.util.find_spec("jieba").origin)
     start, trans, emit = _hmm_tables(folder)
     assert (start, trans, emit) == (prob_start.P, prob_trans.P, prob_emit.P)
+
+
+# -- misuse gets a Python exception, not a crash (found under AddressSanitizer) ------------
+
+
+def test_objects_that_were_never_initialised_refuse_work():
+    module, segmenter = _compiled.native(), _compiled.zhseg()
+    with pytest.raises(RuntimeError, match="not initialised"):
+        module.WordCounter.__new__(module.WordCounter).counts(["a"], True, True, None)
+    with pytest.raises(RuntimeError, match="not initialised"):
+        module.CharCounter.__new__(module.CharCounter).counts(["a"])
+    with pytest.raises(RuntimeError, match="not initialised"):
+        segmenter.Segmenter.__new__(segmenter.Segmenter).cut("天猫")
+
+
+def test_a_failed_initialisation_leaves_an_unusable_object(clf):
+    module = _compiled.native()
+    table = clf._chars._lookup_table()
+    counter = module.CharCounter.__new__(module.CharCounter)
+    with pytest.raises(ValueError, match="outside n_columns"):
+        counter.__init__(table.table_keys, table.table_cols, int(table.shift), table.lut1, 14, 10)
+    with pytest.raises(RuntimeError, match="not initialised"):
+        counter.counts(["abc"])
+
+
+def test_a_callback_cannot_call_the_counter_back(clf):
+    module = _compiled.native()
+    words = clf._word_counter()
+    counter = None
+
+    def resolve(word):
+        counter.counts(["again"], True, True, None)  # refused: the counter is counting
+        return words._resolve(word)
+
+    counter = module.WordCounter(resolve, {}, {}, len(clf._index), words._ids, words._item)
+    with pytest.raises(RuntimeError, match="counting already"):
+        counter.counts(["brand new words here"], True, True, None)
+    assert counter.counts([], True, True, None)[0] == np.zeros(1, np.int64).tobytes()
+
+
+def test_tfidf_scores_refuses_outputs_sharing_memory_with_inputs():
+    f = _compiled.native().tfidf_scores
+    buffer = np.zeros(8)
+    indptr, cols = np.array([0, 1], np.int64), np.array([0], np.int64)
+    with pytest.raises(ValueError, match="share memory"):
+        f(indptr, cols, buffer[:1], np.ones(2), np.ones((2, 2)), True, 1.0, None,
+          buffer[:2].reshape(1, 2), np.zeros(1))  # fmt: skip
+
+
+def test_an_empty_text_and_a_text_without_known_ngrams_count_nothing(clf):
+    cc = clf._chars._lookup_table().compiled()
+    indptr, cols, counts = cc.counts(["", "\x01\x02"])
+    assert np.frombuffer(indptr, np.int64).tolist() == [0, 0, 0] and cols == counts == b""

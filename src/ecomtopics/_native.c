@@ -49,6 +49,7 @@ static int buffer_reserve(Buffer *b, Py_ssize_t extra) {
 }
 
 static int buffer_push(Buffer *b, const void *item, Py_ssize_t n) {
+    if (n == 0) return 0; /* memcpy must not see the NULL of an empty buffer */
     if (buffer_reserve(b, n) < 0) return -1;
     memcpy(b->data + b->size, item, (size_t)n);
     b->size += n;
@@ -156,8 +157,10 @@ static inline void row_add_checked(Row *r, int64_t col) {
 /* append the row to the CSR buffers and clear it */
 static int row_flush(Row *r, Buffer *cols, Buffer *counts, Buffer *indptr, int64_t *total) {
     if (buffer_reserve(cols, r->n * 8) < 0 || buffer_reserve(counts, r->n * 8) < 0) return -1;
-    memcpy(cols->data + cols->size, r->cols, (size_t)r->n * 8);
-    memcpy(counts->data + counts->size, r->counts, (size_t)r->n * 8);
+    if (r->n) {
+        memcpy(cols->data + cols->size, r->cols, (size_t)r->n * 8);
+        memcpy(counts->data + counts->size, r->counts, (size_t)r->n * 8);
+    }
     for (Py_ssize_t i = 0; i < r->n; i++) r->pos[r->cols[i]] = -1;
     memset(r->counts, 0, sizeof(double) * (size_t)r->n); /* row_add counts up from 0 */
     cols->size += r->n * 8;
@@ -358,6 +361,7 @@ typedef struct {
     Slot *wide;
     uint64_t wide_mask;
     unsigned wide_shift;
+    int ready; /* __init__ succeeded */
 } CharCounter;
 
 static void cc_dealloc(CharCounter *self) {
@@ -417,9 +421,15 @@ static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
         PyErr_NoMemory();
         return -1;
     }
+    Py_ssize_t n_empty = 0;
     for (Py_ssize_t i = 0; i < n_slots; i++) {
         self->slots[i].key = keys[i];
         self->slots[i].col = cols[i];
+        n_empty += keys[i] == EMPTY_KEY;
+    }
+    if (n_empty == 0) { /* a lookup of a missing key would never stop */
+        PyErr_SetString(PyExc_ValueError, "CharCounter: the hash table has no empty slot");
+        return -1;
     }
     for (Py_ssize_t i = 0; i < lut1_size; i++) {
         if (lut1[i] < -1 || lut1[i] >= n_columns) {
@@ -506,6 +516,7 @@ static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
     view_release(&self->keys); /* the counter keeps its own copies */
     view_release(&self->cols);
     view_release(&self->lut);
+    self->ready = 1;
     return 0;
 }
 
@@ -570,6 +581,10 @@ static int cc_row(const CharCounter *self, const uint32_t *c, Py_ssize_t n, Row 
 static PyObject *cc_counts(CharCounter *self, PyObject *args) {
     PyObject *texts;
     if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &texts)) return NULL;
+    if (!self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "CharCounter is not initialised");
+        return NULL;
+    }
     Buffer codes = {0}, scratch = {0}, indptr = {0}, out_cols = {0}, out_counts = {0};
     Row row = {0};
     PyObject *result = NULL;
@@ -660,11 +675,23 @@ static PyObject *tfidf_scores(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "tfidf_scores: indptr does not match the columns");
         goto done;
     }
-    for (Py_ssize_t j = 0; j < nnz; j++)
-        if (cs[j] < 0 || cs[j] >= n_features) {
-            PyErr_SetString(PyExc_ValueError, "tfidf_scores: column out of range");
-            goto done;
+    /* the outputs are written while the inputs are read: they may not share memory */
+    const View *inputs[] = {&indptr, &cols, &tf, &idf, &coef, &mask};
+    const View *outputs[] = {&out, &totals};
+    for (int a = 0; a < 6; a++)
+        for (int b = 0; b < 2; b++) {
+            const View *x = inputs[a], *y = outputs[b];
+            if (x->held && x->view.len && y->view.len && (char *)x->view.buf < (char *)y->view.buf + y->view.len &&
+                (char *)y->view.buf < (char *)x->view.buf + x->view.len) {
+                PyErr_SetString(PyExc_ValueError, "tfidf_scores: out and totals may not share memory with the inputs");
+                goto done;
+            }
         }
+    if (out.view.buf < (void *)((char *)totals.view.buf + totals.view.len) &&
+        totals.view.buf < (void *)((char *)out.view.buf + out.view.len) && out.view.len && totals.view.len) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: out and totals may not share memory");
+        goto done;
+    }
     if (k > 64) {
         PyErr_SetString(PyExc_ValueError, "tfidf_scores: at most 64 classes");
         goto done;
@@ -673,13 +700,17 @@ static PyObject *tfidf_scores(PyObject *self, PyObject *args) {
     const double *logs = sublinear_tf; /* 1 + ln(count) of small counts, made at import */
     for (Py_ssize_t i = 0; i < n_rows; i++) {
         Py_ssize_t a = ip[i], b = ip[i + 1];
-        if (a > b || b > nnz) {
+        if (a < 0 || a > b || b > nnz) {
             PyErr_SetString(PyExc_ValueError, "tfidf_scores: indptr must not decrease");
             goto done;
         }
         double norm = 0.0, total = 0.0;
         for (Py_ssize_t q = 0; q < k; q++) acc[q] = 0.0;
         for (Py_ssize_t j = a; j < b; j++) {
+            if (cs[j] < 0 || cs[j] >= n_features) {
+                PyErr_SetString(PyExc_ValueError, "tfidf_scores: column out of range");
+                goto done;
+            }
             double count = t[j], x = count;
             if (sublinear) {
                 int small = count >= 1.0 && count <= 64.0 && count == (double)(int)count;
@@ -824,7 +855,11 @@ typedef struct {
     Py_ssize_t max_words; /* the word map starts over past this many entries */
     int32_t *pos;         /* per column, for Row */
     Py_ssize_t n_columns;
+    int ready; /* __init__ succeeded */
+    int busy;  /* a call is counting: callbacks may not call back in (they share `pos`) */
 } WordCounter;
+
+static int wc_store_token(WordCounter *self, long long id, const int64_t *columns, Py_ssize_t n, int ignored);
 
 static int wc_token(WordCounter *self, PyObject *item) {
     /* record (token id, columns, ignored) once; returns the token id, or -1 on error */
@@ -836,6 +871,30 @@ static int wc_token(WordCounter *self, PyObject *item) {
         PyErr_SetString(PyExc_ValueError, "token ids must be in 0 .. 2**31 - 1");
         return -1;
     }
+    /* the columns first: converting a Python int can run Python code, which must find the
+     * counter's buffers where they were */
+    Py_ssize_t n = PyTuple_GET_SIZE(cols);
+    int64_t *converted = malloc(sizeof(int64_t) * (n ? n : 1));
+    if (!converted) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long long c = PyLong_AsLongLong(PyTuple_GET_ITEM(cols, i));
+        if ((c == -1 && PyErr_Occurred()) || c < 0 || c >= self->n_columns) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "token columns must be in 0 .. n_columns - 1");
+            free(converted);
+            return -1;
+        }
+        converted[i] = c;
+    }
+    int result = wc_store_token(self, id, converted, n, ignored);
+    free(converted);
+    return result;
+}
+
+static int wc_store_token(WordCounter *self, long long id, const int64_t *columns, Py_ssize_t n, int ignored) {
     Py_ssize_t known = self->ignored.size;
     if (id >= known) {
         Py_ssize_t grow = id + 1 - known;
@@ -848,21 +907,10 @@ static int wc_token(WordCounter *self, PyObject *item) {
     }
     int64_t *tc = (int64_t *)self->token_cols.data + 2 * id;
     if (tc[0] < 0) {
-        Py_ssize_t n = PyTuple_GET_SIZE(cols);
-        if (buffer_reserve(&self->columns, n * 8) < 0) return -1;
-        int64_t *out = (int64_t *)(self->columns.data + self->columns.size);
-        for (Py_ssize_t i = 0; i < n; i++) {
-            long long c = PyLong_AsLongLong(PyTuple_GET_ITEM(cols, i));
-            if (c == -1 && PyErr_Occurred()) return -1;
-            if (c < 0 || c >= self->n_columns) {
-                PyErr_SetString(PyExc_ValueError, "token columns must be in 0 .. n_columns - 1");
-                return -1;
-            }
-            out[i] = c;
-        }
-        tc[0] = self->columns.size / 8;
+        Py_ssize_t at = self->columns.size / 8;
+        if (buffer_push(&self->columns, columns, n * 8) < 0) return -1;
+        tc[0] = at;
         tc[1] = n;
-        self->columns.size += n * 8;
         self->ignored.data[id] = (char)ignored;
     }
     return (int)id;
@@ -942,25 +990,35 @@ static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
     self->token_item = token_item;
     self->max_words = max_words;
     if (strmap_init(&self->words) < 0 || strmap_init(&self->phrases) < 0) return -1;
-    /* phrases: str key -> token items */
+    /* phrases: str key -> token items; a private copy is iterated, which Python code run by
+     * the items (a sequence's __iter__, an int's __index__) cannot change */
     PyObject *key, *value;
     Py_ssize_t pos = 0;
-    while (PyDict_Next(phrases, &pos, &key, &value)) {
+    PyObject *copy = PyDict_Copy(phrases);
+    if (!copy) return -1;
+    int failed = 0;
+    while (!failed && PyDict_Next(copy, &pos, &key, &value)) {
         Py_ssize_t n;
         const char *s = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &n) : NULL;
         if (!s) {
             if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "phrase keys must be str");
-            return -1;
+            failed = 1;
+            break;
         }
         uint64_t h = hash_bytes((const unsigned char *)s, n);
         if (strmap_find(&self->phrases, (const unsigned char *)s, n, h)) continue;
         Entry *e = strmap_add(&self->phrases, (const unsigned char *)s, n, h);
         Py_ssize_t off, len;
-        if (!e || wc_outputs(self, value, &off, &len) < 0) return -1;
+        if (!e || wc_outputs(self, value, &off, &len) < 0) {
+            failed = 1;
+            break;
+        }
         e = strmap_find(&self->phrases, (const unsigned char *)s, n, h);
         e->out_off = off;
         e->out_len = len;
     }
+    Py_DECREF(copy);
+    if (failed) return -1;
     self->phrase_outputs = self->outputs.size;
     /* pairs: (a, b) -> column */
     Py_ssize_t n_pairs = PyDict_GET_SIZE(pairs), size = 16;
@@ -976,11 +1034,17 @@ static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
     self->pair_shift = 64;
     for (Py_ssize_t bits = size; bits > 1; bits >>= 1) self->pair_shift--;
     pos = 0;
-    while (PyDict_Next(pairs, &pos, &key, &value)) {
+    copy = PyDict_Copy(pairs); /* private, as for phrases */
+    if (!copy) return -1;
+    while (PyDict_Next(copy, &pos, &key, &value)) {
         long long a, b, col = PyLong_AsLongLong(value);
-        if ((col == -1 && PyErr_Occurred()) || !PyArg_ParseTuple(key, "LL", &a, &b)) return -1;
+        if ((col == -1 && PyErr_Occurred()) || !PyArg_ParseTuple(key, "LL", &a, &b)) {
+            Py_DECREF(copy);
+            return -1;
+        }
         if (a < 0 || b < 0 || a > 0x7fffffff || b > 0x7fffffff || col < 0 || col >= n_columns) {
             PyErr_SetString(PyExc_ValueError, "pairs: token ids and columns must be >= 0");
+            Py_DECREF(copy);
             return -1;
         }
         uint64_t k = ((uint64_t)a << 32) | (uint64_t)b, s = (k * GOLDEN) >> self->pair_shift;
@@ -988,6 +1052,8 @@ static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
         self->pair_keys[s] = k;
         self->pair_cols[s] = col;
     }
+    Py_DECREF(copy);
+    self->ready = 1;
     return 0;
 }
 
@@ -1180,11 +1246,27 @@ static int needs_cleaning(const unsigned char *s, Py_ssize_t n) {
     return 0;
 }
 
+/* a counting call starts: the counter must be initialised and not counting already (a
+ * callback calling back in would share the row's cells) */
+static int wc_enter(WordCounter *self) {
+    if (!self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "WordCounter is not initialised");
+        return -1;
+    }
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "WordCounter is counting already (called from a callback)");
+        return -1;
+    }
+    self->busy = 1;
+    return 0;
+}
+
 static PyObject *wc_counts(WordCounter *self, PyObject *args) {
     PyObject *texts, *fallback;
     int pairs, check_clean;
     if (!PyArg_ParseTuple(args, "O!ppO", &PyList_Type, &texts, &pairs, &check_clean, &fallback))
         return NULL;
+    if (wc_enter(self) < 0) return NULL;
     Buffer work = {0}, spans = {0}, entries = {0}, tokens = {0}, indptr = {0}, cols = {0}, counts = {0};
     Row row = {0};
     PyObject *result = NULL;
@@ -1223,17 +1305,19 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
                 PyErr_SetString(PyExc_TypeError, "WordCounter.counts: fallback must return ASCII text, a list of tokens or a dict");
                 goto done;
             }
-            PyObject *key, *value;
+            PyObject *key, *value, *copy = PyDict_Copy(found); /* private while converting */
+            Py_DECREF(found);
+            if (!copy) goto done;
             Py_ssize_t pos = 0;
-            while (PyDict_Next(found, &pos, &key, &value)) {
+            while (PyDict_Next(copy, &pos, &key, &value)) {
                 long long col = PyLong_AsLongLong(key);
                 double count = PyFloat_AsDouble(value);
                 if (PyErr_Occurred() || row_add(&row, col, count) < 0) {
-                    Py_DECREF(found);
+                    Py_DECREF(copy);
                     goto done;
                 }
             }
-            Py_DECREF(found);
+            Py_DECREF(copy);
         } else if (wc_tokens(self, text, &work, &spans, &entries, &tokens) < 0 ||
                    wc_add_tokens(self, &tokens, pairs, &row) < 0) {
             goto done;
@@ -1250,6 +1334,7 @@ done:
     buffer_free(&cols);
     buffer_free(&counts);
     row_free(&row);
+    self->busy = 0;
     return result;
 }
 
@@ -1267,6 +1352,7 @@ static PyObject *wc_tokens_of(WordCounter *self, PyObject *text) {
         PyErr_SetString(PyExc_TypeError, "token_ids: text must be an ASCII str");
         return NULL;
     }
+    if (wc_enter(self) < 0) return NULL;
     Buffer work = {0}, spans = {0}, entries = {0}, tokens = {0};
     PyObject *result = NULL;
     if (wc_tokens(self, text, &work, &spans, &entries, &tokens) == 0) {
@@ -1279,6 +1365,7 @@ static PyObject *wc_tokens_of(WordCounter *self, PyObject *text) {
     buffer_free(&spans);
     buffer_free(&entries);
     buffer_free(&tokens);
+    self->busy = 0;
     return result;
 }
 

@@ -371,6 +371,7 @@ typedef struct {
     uint8_t *path;
     PyObject **toks;
     Py_ssize_t tokcap;
+    int ready; /* __init__ succeeded: tables complete */
 } Segmenter;
 
 #define NOT_A_WORD UINT64_MAX
@@ -802,6 +803,10 @@ static PyObject *Segmenter_cut(Segmenter *self, PyObject *const *args, Py_ssize_
 {
     PyObject *text = NULL, *hmm_obj = NULL, *forms = NULL;
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (!self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Segmenter is not initialised");
+        return NULL;
+    }
     if (nargs > 2) {
         PyErr_SetString(PyExc_TypeError, "cut(text, hmm=True) takes at most 2 arguments");
         return NULL;
@@ -1181,7 +1186,10 @@ static int Segmenter_init(Segmenter *self, PyObject *args, PyObject *kwds)
     }
     PyMem_Free(self->node_freq);
     self->node_freq = NULL;
-    return load_hmm(self, start, trans, emit);
+    if (load_hmm(self, start, trans, emit) < 0)
+        return -1;
+    self->ready = 1;
+    return 0;
 
 fail:
     PyMem_Free(buf);
@@ -1217,6 +1225,10 @@ static void Segmenter_dealloc(Segmenter *self)
 
 static PyObject *Segmenter_has_word(Segmenter *self, PyObject *word)
 {
+    if (!self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "Segmenter is not initialised");
+        return NULL;
+    }
     if (!PyUnicode_Check(word)) {
         PyErr_SetString(PyExc_TypeError, "has_word() needs a str");
         return NULL;
