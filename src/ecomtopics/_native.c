@@ -305,9 +305,9 @@ typedef struct {
     int sizes; /* bit n set: n-grams of size n are counted */
 } CharTable;
 
-/* code points of the text as CharNgrams normalises it: ASCII text is normalised here
- * (lower case, runs of white space to one space, a space at each end); any other text must
- * come normalised already (normalise_fast in Python) */
+/* code points of the text as CharNgrams normalises it: runs of white space to one space, a
+ * space at each end, and for ASCII text lower case; any other text must come in lower case
+ * and NFKC already (see CharNgrams.csr_raw) */
 static int char_codes(PyObject *text, Buffer *codes) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     codes->size = 0;
@@ -331,10 +331,24 @@ static int char_codes(PyObject *text, Buffer *codes) {
             out[k++] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
         }
         out[k++] = ' ';
-    } else {
+    } else { /* lower case and NFKC already: runs of white space (as str.split sees it) to one */
         int kind = PyUnicode_KIND(text);
         const void *data = PyUnicode_DATA(text);
-        for (Py_ssize_t i = 0; i < n; i++) out[k++] = PyUnicode_READ(kind, data, i);
+        out[k++] = ' ';
+        int pending_space = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (Py_UNICODE_ISSPACE(c)) {
+                pending_space = k > 1;
+                continue;
+            }
+            if (pending_space) {
+                out[k++] = ' ';
+                pending_space = 0;
+            }
+            out[k++] = c;
+        }
+        out[k++] = ' ';
     }
     codes->size = k * 4;
     return 0;
@@ -615,8 +629,9 @@ done:
 
 static PyMethodDef cc_methods[] = {
     {"counts", (PyCFunction)cc_counts, METH_VARARGS,
-     "counts(texts) -> (indptr, columns, counts) bytes of one CSR block; an ASCII text is "
-     "normalised here, any other text must come normalised (normalise_fast)."},
+     "counts(texts) -> (indptr, columns, counts) bytes of one CSR block; white space is "
+     "normalised here, and the case of ASCII text; any other text must come in lower case "
+     "and NFKC."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1218,20 +1233,38 @@ static int wc_add_tokens(WordCounter *self, const Buffer *tokens, int pairs, Row
     Py_ssize_t n_tok = tokens->size / 8;
     const int64_t *tc = (const int64_t *)self->token_cols.data;
     const int64_t *all_cols = (const int64_t *)self->columns.data;
+    /* the pairs' slots are computed and prefetched first, looked up after the tokens' columns
+     * are counted: the pair table is large, and its cache misses then overlap */
+    uint64_t stack_keys[256], *keys = stack_keys;
+    if (pairs && n_tok > 256 && !(keys = malloc(sizeof(uint64_t) * n_tok))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t n_pairs = 0;
     int64_t previous = -1;
     for (Py_ssize_t j = 0; j < n_tok; j++) {
         int64_t id = tok[j];
         /* columns of tokens and pairs were checked when they were registered */
-        if (row_reserve(row, tc[2 * id + 1] + 1) < 0) return -1;
+        if (row_reserve(row, tc[2 * id + 1] + 1) < 0) {
+            if (keys != stack_keys) free(keys);
+            return -1;
+        }
         for (int64_t c = 0; c < tc[2 * id + 1]; c++) row_add_checked(row, all_cols[tc[2 * id] + c]);
         if (!pairs || self->ignored.data[id]) continue;
         if (previous >= 0) {
-            int64_t col = wc_pair(self, previous, id);
-            if (col >= 0) row_add_checked(row, col);
+            uint64_t k = ((uint64_t)previous << 32) | (uint64_t)id;
+            keys[n_pairs++] = k;
+            __builtin_prefetch(&self->pair_keys[(k * GOLDEN) >> self->pair_shift]);
         }
         previous = id;
     }
-    return 0;
+    int failed = row_reserve(row, n_pairs) < 0;
+    for (Py_ssize_t h = 0; !failed && h < n_pairs; h++) {
+        int64_t col = wc_pair(self, (int64_t)(keys[h] >> 32), (int64_t)(keys[h] & 0xffffffffu));
+        if (col >= 0) row_add_checked(row, col);
+    }
+    if (keys != stack_keys) free(keys);
+    return failed ? -1 : 0;
 }
 
 /* an ASCII text the Python tokenizer would clean first (control characters other than tab and

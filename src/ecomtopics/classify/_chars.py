@@ -65,6 +65,17 @@ def normalise_fast(text: str) -> str:
     return " " + " ".join(text.lower().split()) + " "
 
 
+def _lower_nfkc(text: str, scan: Any) -> str:
+    """:func:`normalise_fast` without its white-space steps (the compiled counter does those),
+    with the full-width forms mapped by the compiled ``scan_text`` (``str.translate`` with a
+    dict takes a lookup per character)."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = scan(text)[0]
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+    return text.lower()
+
+
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Code points of the normalised texts, concatenated, and the text each belongs to."""
     joined = [normalise_fast(t) for t in texts]
@@ -410,7 +421,10 @@ class CharNgrams:
         counter = table.compiled() if table is not None else None
         if counter is None:
             return None
-        return counter.counts([t if t.isascii() else normalise_fast(t) for t in texts])
+        module = native()
+        assert module is not None
+        scan = module.scan_text
+        return counter.counts([t if t.isascii() else _lower_nfkc(t, scan) for t in texts])
 
     def counts_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns ascending, counts) of the known n-grams of one text (one-paragraph calls)."""

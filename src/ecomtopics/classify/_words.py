@@ -48,7 +48,8 @@ class NativeWords:
         self._token_columns = token_columns
         self._index = index
         self._ignored = ignored
-        self._lock = threading.RLock()  # a callback calling back in gets an error from C, not a deadlock
+        # reentrant: a callback calling back in gets an error from C, not a deadlock
+        self._lock = threading.RLock()
         module = native()
         assert module is not None
         self._scan = module.scan_text
