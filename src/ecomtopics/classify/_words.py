@@ -144,8 +144,9 @@ class NativeWords:
         """A text C does not tokenize itself: its cleaned form when that is plain ASCII (C takes
         it), else the tokenizer's tokens (C counts them). Chinese characters survive cleaning,
         so a text with any goes straight to the tokenizer."""
-        if self._scan(text)[2]:
-            return self._tokenizer(text)
+        scanned = self._scan(text)
+        if scanned[2]:  # scanned once, for both
+            return self._tokenizer._tokens(text, scanned if self._tokenizer.normalize else None)
         cleaned = clean_for_tokens(text) if self._tokenizer.normalize else text
         return cleaned if cleaned.isascii() else self._tokenizer(text)
 

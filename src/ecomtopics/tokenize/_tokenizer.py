@@ -161,13 +161,18 @@ class Tokenizer:
     def __call__(self, text: str) -> list[str]:
         """Tokens of one text. ``None`` or bytes raise ``TypeError``."""
         check_text(text)
+        scan = _scanner() if self.normalize else None
+        return self._tokens(text, scan(text) if scan is not None else None)
+
+    def _tokens(self, text: str, scanned: tuple[str, bool, bool, bool] | None) -> list[str]:
+        """Tokens of a checked text; ``scanned`` is the compiled ``scan_text(text)`` (with
+        ``normalize`` and the compiled module) or ``None``."""
         has_han = has_letter = None  # known from the compiled scan, else asked of regexes
         if self.normalize:
-            scan = _scanner()
-            if scan is None:
+            if scanned is None:
                 text = clean_for_tokens(text)
             else:  # clean_for_tokens, with what routing needs found in the same pass
-                mapped, needs_cleaning, han, letter = scan(text)
+                mapped, needs_cleaning, han, letter = scanned
                 if needs_cleaning:
                     text = clean_line(text)
                 elif unicodedata.is_normalized("NFKC", mapped):
