@@ -6,7 +6,7 @@ repository (and in the source distribution) for comparisons and audits.
 
 ``src/ecomtopics/_native.c`` (the hot loops of feature counting) and
 ``_zhseg.c`` (Chinese segmentation as rjieba does it) are compiled with the C
-compiler Python was built with, for wheels and editable installs alike.
+compiler Python was built with (or ``$CC``), for wheels and editable installs alike.
 Without a compiler the build goes on with a warning and the package uses its
 pure-Python paths and rjieba, which give the same results, slower.
 """
@@ -81,7 +81,7 @@ def compile_native(source: Path, target: Path) -> bool:
     """
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     partial = target.with_name(target.name + ".partial")
-    compiler = shlex.split(sysconfig.get_config_var("CC") or "cc")
+    compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
     command = [
         *compiler,
         "-O2",
