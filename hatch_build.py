@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -32,7 +33,10 @@ BUNDLED = "ecomtopics/_bundled_models"
 class BundledModels(BuildHookInterface):  # type: ignore[misc]
     PLUGIN_NAME = "custom"
 
+    _temporary: list[Path]
+
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        self._temporary = []
         if self.target_name != "wheel":
             return
         self._native(build_data, editable=version == "editable")
@@ -51,6 +55,10 @@ class BundledModels(BuildHookInterface):  # type: ignore[misc]
             build_data["force_include"][str(pointer)] = f"{target}/promoted.json"
             build_data["force_include"][str(model_dir / promoted)] = f"{target}/{promoted}"
 
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        for folder in getattr(self, "_temporary", []):
+            shutil.rmtree(folder, ignore_errors=True)
+
     def _native(self, build_data: dict[str, Any], editable: bool) -> None:
         """Compile each ``_*.c``: in place for an editable install, into the wheel otherwise."""
         if os.environ.get("ECOMTOPICS_NO_NATIVE"):
@@ -58,11 +66,12 @@ class BundledModels(BuildHookInterface):  # type: ignore[misc]
         built = False
         for source in sorted((Path(self.root) / "src" / "ecomtopics").glob("_*.c")):
             name = source.stem + sysconfig.get_config_var("EXT_SUFFIX")
-            target = (
-                source.with_name(name)
-                if editable
-                else Path(tempfile.mkdtemp(prefix="ecomtopics-")) / name
-            )
+            if editable:
+                target = source.with_name(name)
+            else:  # removed in finalize(), once the wheel holds the module
+                folder = Path(tempfile.mkdtemp(prefix="ecomtopics-"))
+                self._temporary.append(folder)
+                target = folder / name
             if not compile_native(source, target):
                 continue
             built = True

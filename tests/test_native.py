@@ -483,3 +483,71 @@ def test_an_empty_text_and_a_text_without_known_ngrams_count_nothing(clf):
     cc = clf._chars._lookup_table().compiled()
     indptr, cols, counts = cc.counts(["", "\x01\x02"])
     assert np.frombuffer(indptr, np.int64).tolist() == [0, 0, 0] and cols == counts == b""
+
+
+# -- settings beyond the shipped model's, bounds ------------------------------------------
+
+
+def python_copy(model):
+    """A copy of ``model`` whose compiled paths are off (prepared under a patch)."""
+    patch = pytest.MonkeyPatch()
+    for module in (_scorer, _words, _chars):
+        patch.setattr(module, "native", lambda: None)
+    copy = pickle.loads(pickle.dumps(model))
+    copy._ensure_ready()
+    if copy._chars is not None:
+        copy._chars._lookup_table().compiled()
+    patch.undo()
+    assert copy._native is None
+    return copy
+
+
+def test_more_score_columns_than_one_compiled_pass_takes(clf, python_clf, real_texts):
+    texts = real_texts[:200]
+    coef_t = np.random.default_rng(0).normal(size=(clf._coef_t.shape[0], 150))
+    mine, n_mine = clf._batch_scores(texts, coef_t)
+    theirs, n_theirs = python_clf._batch_scores(texts, coef_t)
+    np.testing.assert_allclose(mine, theirs, atol=1e-11)
+    np.testing.assert_array_equal(n_mine, n_theirs)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"ngram_range": (1, 1), "concepts": False, "char_ngrams": None},
+        {"ngram_range": (1, 2), "ignore_platform_names": False, "char_ngrams": (2, 3)},
+        {"tokenizer_params": {"lang": "en", "normalize": False, "plurals": False}},
+    ],
+)
+def test_other_classifier_settings_match_the_python_paths(settings, real_texts):
+    from ecomtopics.classify import ThemeClassifier
+
+    rows = real_rows()[::6]
+    model = ThemeClassifier(calibrate=False, context=False, **settings).fit(
+        [r.text for r in rows], [r.label for r in rows]
+    )
+    reference = python_copy(model)
+    texts = real_texts[1::7]
+    np.testing.assert_allclose(
+        model.predict_proba(texts), reference.predict_proba(texts), atol=1e-12
+    )
+    assert model.predict_labels(texts) == reference.predict_labels(texts)
+
+
+def test_the_word_memos_stay_bounded_and_right(clf, real_texts, monkeypatch):
+    words = clf._word_counter()
+    from ecomtopics.tokenize import _english
+
+    monkeypatch.setattr(_words, "_MAX_FORMS", 50)
+    monkeypatch.setattr(_english, "_MAX_FORMS", 50)  # the reference path's bound, the same
+    monkeypatch.setattr(_words, "_MAX_TOKENS", 300)
+    texts = [t for t in real_texts if t.isascii()][:400]
+    clf._tokenizer_._en._forms.clear()
+    for text in texts:  # the compiled path alone: the memo is cleared past its bound
+        words.counts([text], True)
+        assert len(clf._tokenizer_._en._forms) <= 50 + 200
+    check_words(clf, texts)
+    counter = words._counter
+    check_words(clf, texts)
+    assert words._counter is not counter  # started over past _MAX_TOKENS
+    assert len(words._ids) <= words._registered + 300 + 2000

@@ -539,7 +539,9 @@ static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
  * and prefetched first, then read: the cache misses overlap instead of queueing) */
 static int cc_row(const CharCounter *self, const uint32_t *c, Py_ssize_t n, Row *row, Buffer *scratch) {
     const CharTable *t = &self->table;
-    if (row_reserve(row, 3 * n) < 0) return -1; /* every column was checked at init */
+    /* every column was checked at init; a row holds each column once */
+    Py_ssize_t room = 3 * n < row->n_columns - row->n ? 3 * n : row->n_columns - row->n;
+    if (row_reserve(row, room) < 0) return -1;
     scratch->size = 0;
     /* up to 2n hashed n-grams (2- and 3-grams), their slots after them */
     if (buffer_reserve(scratch, 4 * (n + 1) * (Py_ssize_t)sizeof(uint64_t)) < 0) return -1;
@@ -1391,8 +1393,14 @@ static PyObject *wc_tokens_of(WordCounter *self, PyObject *text) {
     if (wc_tokens(self, text, &work, &spans, &entries, &tokens) == 0) {
         Py_ssize_t n = tokens.size / 8;
         result = PyList_New(n);
-        for (Py_ssize_t j = 0; result && j < n; j++)
-            PyList_SET_ITEM(result, j, PyLong_FromLongLong(((int64_t *)tokens.data)[j]));
+        for (Py_ssize_t j = 0; result && j < n; j++) {
+            PyObject *id = PyLong_FromLongLong(((int64_t *)tokens.data)[j]);
+            if (!id) {
+                Py_CLEAR(result);
+                break;
+            }
+            PyList_SET_ITEM(result, j, id);
+        }
     }
     buffer_free(&work);
     buffer_free(&spans);

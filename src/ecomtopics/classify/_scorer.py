@@ -255,34 +255,47 @@ class LinearScorer:
             matrix, n_tokens = self._features(texts)
             return np.asarray(matrix @ coef_t), n_tokens
         n_words = len(self.vocabulary_)
-        scores = np.zeros((len(texts), coef_t.shape[1]))
         n_tokens = np.zeros(len(texts))
         split = self._split_coef_t if coef_t is self._coef_t else None
         if split is None:
             split = (np.ascontiguousarray(coef_t[:n_words]), np.ascontiguousarray(coef_t[n_words:]))
         words = self._word_counter()  # both counters' bytes go to C as they are
-        module.tfidf_scores(
-            *(words.counts_raw(texts, self._pairs) if words is not None else self._word_csr(texts)),
-            self.idf_,
-            split[0],
-            self.sublinear_tf,
-            1.0,
-            None,
-            scores,
-            n_tokens,
+        word_counts: Any = (
+            words.counts_raw(texts, self._pairs) if words is not None else self._word_csr(texts)
         )
-        if self._chars is not None:  # a text without word features stays featureless (other)
+        char_counts: Any = None
+        if self._chars is not None:
+            char_counts = self._chars.csr_raw(texts) or self._char_csr(texts)
+        if coef_t.shape[1] <= _MAX_SCORED:
+            return self._scored(module, word_counts, char_counts, split, n_tokens), n_tokens
+        blocks = []  # the C loop scores at most _MAX_SCORED columns at a time
+        for start in range(0, coef_t.shape[1], _MAX_SCORED):
+            block = tuple(np.ascontiguousarray(c[:, start : start + _MAX_SCORED]) for c in split)
+            n_tokens[:] = 0.0
+            blocks.append(self._scored(module, word_counts, char_counts, block, n_tokens))
+        return np.hstack(blocks), n_tokens
+
+    def _scored(
+        self, module: Any, word_counts: Any, char_counts: Any, split: Any, n_tokens: np.ndarray
+    ) -> np.ndarray:
+        """Both views' TF-IDF rows times their coefficient rows (``split``), in C; fills
+        ``n_tokens`` with each text's count of word features."""
+        scores = np.zeros((len(n_tokens), split[0].shape[1]))
+        module.tfidf_scores(
+            *word_counts, self.idf_, split[0], self.sublinear_tf, 1.0, None, scores, n_tokens
+        )
+        if char_counts is not None:  # a text without word features stays featureless (other)
             module.tfidf_scores(
-                *(self._chars.csr_raw(texts) or self._char_csr(texts)),
+                *char_counts,
                 self.char_idf_,
                 split[1],
                 self.sublinear_tf,
                 float(self.char_weight),
                 (n_tokens > 0).view(np.uint8),
                 scores,
-                np.zeros(len(texts)),
+                np.zeros(len(n_tokens)),
             )
-        return scores, n_tokens
+        return scores
 
     def _features_and_counts(
         self, texts: list[str], with_counts: bool = True
@@ -445,6 +458,9 @@ class LinearScorer:
         model.n_features_in_ = self.coef_.shape[1]
         return Pipeline([("tfidf", features), ("model", model)])
 
+
+#: Columns of scores the compiled TF-IDF product computes in one pass (its fixed accumulator).
+_MAX_SCORED = 64
 
 #: Paragraphs scored together by :meth:`LinearScorer._rest_scores` (bounds its memory).
 _REST_BLOCK = 64

@@ -21,10 +21,11 @@ import numpy as np
 from .._compiled import native
 from ..text import clean_for_tokens
 from ..tokenize import Tokenizer
+from ..tokenize._english import _MAX_FORMS
 
 __all__ = ["NativeWords"]
 
-#: Tokens known to one counter before it starts over (bounds memory on endless streams).
+#: Tokens one counter learns from texts before it starts over (bounds memory on endless streams).
 _MAX_TOKENS = 2_000_000
 #: Longest phrase key the compiled matcher tries, in words.
 _MAX_PHRASE = 16
@@ -95,6 +96,7 @@ class NativeWords:
         self._counter = module.WordCounter(
             self._resolve, phrases, pairs, len(self._index), self._ids, self._item
         )
+        self._registered = len(self._ids)  # the tokens of phrases and pairs, always there
 
     def _id(self, token: str) -> int:
         found = self._ids.get(token)
@@ -109,6 +111,8 @@ class NativeWords:
         """What the tokenizer makes of ``word`` when it starts no phrase: its tokens, and the
         lengths (bit n) of the phrases of two or more words it may start."""
         en = self._tokenizer._en
+        if len(en._forms) > _MAX_FORMS:  # the tokenizer's own bound on its memo of word forms
+            en._forms.clear()
         lengths = self._first.get(word, ())
         surface: list[str] = [word]
         if 1 in lengths:
@@ -136,7 +140,7 @@ class NativeWords:
     def counts_raw(self, texts: list[str], pairs: bool) -> tuple[bytes, bytes, bytes]:
         """:meth:`counts` as the bytes of the three arrays (int64, int64, float64)."""
         with self._lock:
-            if len(self._ids) > _MAX_TOKENS:
+            if len(self._ids) > self._registered + _MAX_TOKENS:
                 self._start()
             return self._counter.counts(texts, pairs, self._tokenizer.normalize, self._fallback)
 
