@@ -342,6 +342,23 @@ static inline int trie_has_word(const Trie *t, const uint32_t *cps, Py_ssize_t n
 enum { ST_B = 0, ST_E = 1, ST_M = 2, ST_S = 3 };
 #define MIN_FLOAT (-3.14e100)
 
+/* Per-call working memory: the object's scratch, or a private copy when a
+ * call re-enters (a finaliser run by the garbage collector could do that). */
+typedef struct {
+    Py_ssize_t cap;
+    uint32_t *cps;
+    double *rprob;
+    int32_t *rend;
+    uint32_t *rnode;
+    unsigned char *vprev;
+    uint8_t *path;
+    PyObject **toks;
+    Py_ssize_t ntoks, tokcap;
+    PyObject *text;
+    int kind;
+    const void *data;
+} Work;
+
 typedef struct {
     PyObject_HEAD
     Trie trie;
@@ -362,36 +379,12 @@ typedef struct {
     Py_ssize_t nrows;
     /* scratch reused across calls (not while a call is running) */
     int busy;
-    Py_ssize_t cap;
-    uint32_t *cps;
-    double *rprob;
-    int32_t *rend;
-    uint32_t *rnode;
-    unsigned char *vprev;
-    uint8_t *path;
-    PyObject **toks;
-    Py_ssize_t tokcap;
+    Work scratch;
     int ready; /* __init__ succeeded: tables complete */
 } Segmenter;
 
 #define NOT_A_WORD UINT64_MAX
 
-/* Per-call working memory: the object's scratch, or a private copy when a
- * call re-enters (a finaliser run by the garbage collector could do that). */
-typedef struct {
-    Py_ssize_t cap;
-    uint32_t *cps;
-    double *rprob;
-    int32_t *rend;
-    uint32_t *rnode;
-    unsigned char *vprev;
-    uint8_t *path;
-    PyObject **toks;
-    Py_ssize_t ntoks, tokcap;
-    PyObject *text;
-    int kind;
-    const void *data;
-} Work;
 
 static void work_free_arrays(Work *w)
 {
@@ -850,15 +843,7 @@ static PyObject *Segmenter_cut(Segmenter *self, PyObject *const *args, Py_ssize_
     Work w;
     int own = !self->busy; /* use the object's scratch unless re-entered */
     if (own) {
-        w.cap = self->cap;
-        w.cps = self->cps;
-        w.rprob = self->rprob;
-        w.rend = self->rend;
-        w.rnode = self->rnode;
-        w.vprev = self->vprev;
-        w.path = self->path;
-        w.toks = self->toks;
-        w.tokcap = self->tokcap;
+        w = self->scratch;
         self->busy = 1;
     } else {
         memset(&w, 0, sizeof w);
@@ -922,15 +907,7 @@ done:
     for (Py_ssize_t i = 0; i < w.ntoks; i++)
         Py_DECREF(w.toks[i]);
     if (own) {
-        self->cap = w.cap;
-        self->cps = w.cps;
-        self->rprob = w.rprob;
-        self->rend = w.rend;
-        self->rnode = w.rnode;
-        self->vprev = w.vprev;
-        self->path = w.path;
-        self->toks = w.toks;
-        self->tokcap = w.tokcap;
+        self->scratch = w;
         self->busy = 0;
     } else {
         work_free_arrays(&w);
@@ -1213,13 +1190,8 @@ static void Segmenter_dealloc(Segmenter *self)
     PyMem_Free(self->node_freq);
     PyMem_Free(self->emit_index);
     PyMem_Free(self->emit_rows);
-    PyMem_Free(self->cps);
-    PyMem_Free(self->rprob);
-    PyMem_Free(self->rend);
-    PyMem_Free(self->rnode);
-    PyMem_Free(self->vprev);
-    PyMem_Free(self->path);
-    PyMem_Free(self->toks);
+    work_free_arrays(&self->scratch);
+    PyMem_Free(self->scratch.toks);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 

@@ -58,19 +58,16 @@ def normalise_fast(text: str) -> str:
     >>> normalise_fast("  Ｔｍａｌｌ   天猫 ") == normalise_for_chars("  Ｔｍａｌｌ   天猫 ")
     True
     """
-    if not unicodedata.is_normalized("NFKC", text):
-        text = text.translate(_FULL_WIDTH)
-        if not unicodedata.is_normalized("NFKC", text):
-            text = unicodedata.normalize("NFKC", text)
-    return " " + " ".join(text.lower().split()) + " "
+    return " " + " ".join(_nfkc_lower(text).split()) + " "
 
 
-def _lower_nfkc(text: str, scan: Any) -> str:
-    """:func:`normalise_fast` without its white-space steps (the compiled counter does those),
-    with the full-width forms mapped by the compiled ``scan_text`` (``str.translate`` with a
-    dict takes a lookup per character)."""
+def _nfkc_lower(text: str) -> str:
+    """NFKC, lower case: :func:`normalise_fast` without its white-space steps (which the
+    compiled counter does itself). The full-width forms are mapped first, by the compiled
+    ``scan_text`` when it is built (``str.translate`` with a dict looks up every character)."""
     if not unicodedata.is_normalized("NFKC", text):
-        text = scan(text)[0]
+        module = native()
+        text = module.scan_text(text)[0] if module is not None else text.translate(_FULL_WIDTH)
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)
     return text.lower()
@@ -421,10 +418,7 @@ class CharNgrams:
         counter = table.compiled() if table is not None else None
         if counter is None:
             return None
-        module = native()
-        assert module is not None
-        scan = module.scan_text
-        return counter.counts([t if t.isascii() else _lower_nfkc(t, scan) for t in texts])
+        return counter.counts([t if t.isascii() else _nfkc_lower(t) for t in texts])
 
     def counts_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns ascending, counts) of the known n-grams of one text (one-paragraph calls)."""

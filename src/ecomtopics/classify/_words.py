@@ -6,7 +6,8 @@ tokens. For ASCII text that needs no cleaning, ``_native.WordCounter`` does
 the English tokenizer's steps on bytes and counts in C: every distinct word is
 resolved once by :meth:`NativeWords._resolve`, which asks the tokenizer itself
 (its phrase table, its memo of word forms), so the tokens are the tokenizer's.
-Any other paragraph is counted by the Python path and handed over as counts.
+Any other paragraph is cleaned and tokenized by the tokenizer, and C counts its
+tokens.
 The tests compare both paths on real and random text.
 """
 
@@ -19,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from .._compiled import native
-from ..text import clean_for_tokens
 from ..tokenize import Tokenizer
 from ..tokenize._english import _MAX_FORMS
 
@@ -51,9 +51,6 @@ class NativeWords:
         self._ignored = ignored
         # reentrant: a callback calling back in gets an error from C, not a deadlock
         self._lock = threading.RLock()
-        module = native()
-        assert module is not None
-        self._scan = module.scan_text
         self._start()
 
     @classmethod
@@ -146,13 +143,9 @@ class NativeWords:
 
     def _fallback(self, text: str) -> str | list[str]:
         """A text C does not tokenize itself: its cleaned form when that is plain ASCII (C takes
-        it), else the tokenizer's tokens (C counts them). Chinese characters survive cleaning,
-        so a text with any goes straight to the tokenizer."""
-        scanned = self._scan(text)
-        if scanned[2]:  # scanned once, for both
-            return self._tokenizer._tokens(text, scanned if self._tokenizer.normalize else None)
-        cleaned = clean_for_tokens(text) if self._tokenizer.normalize else text
-        return cleaned if cleaned.isascii() else self._tokenizer(text)
+        it), else the tokenizer's tokens of it (C counts them)."""
+        cleaned = self._tokenizer._cleaned(text)
+        return cleaned[0] if cleaned[0].isascii() else self._tokenizer._tokens(*cleaned)
 
     def token_ids(self, text: str) -> list[int]:
         """Token ids of one accepted text (for tests: compare with the tokenizer's tokens)."""

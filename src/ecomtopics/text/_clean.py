@@ -6,6 +6,7 @@ import html
 import re
 import unicodedata
 
+from .._compiled import native
 from .._validation import LazyPattern, check_text
 
 __all__ = ["clean_for_tokens", "clean_line", "clean_text", "repair_artefacts"]
@@ -84,6 +85,30 @@ def clean_for_tokens(text: str) -> str:
     >>> clean_for_tokens("Ｏ２Ｏ")
     'O2O'
     """
+    return clean_and_scan(check_text(text))[0]
+
+
+def clean_and_scan(text: str) -> tuple[str, bool | None, bool | None]:
+    """:func:`clean_for_tokens`, and whether the result has Chinese characters and Latin
+    letters: ``True``/``False`` when the compiled ``scan_text`` found out in the same pass
+    (it also maps the full-width forms), ``None`` when that is not known.
+
+    >>> clean_and_scan("Ｏ２Ｏ门店")[0]
+    'O2O门店'
+    """
+    module = native()
+    if module is None:
+        return _clean_for_tokens(text), None, None
+    mapped, needs_cleaning, has_han, has_letter = module.scan_text(text)
+    if needs_cleaning:
+        return clean_line(text), None, None
+    if unicodedata.is_normalized("NFKC", mapped):
+        return mapped, has_han, has_letter
+    return unicodedata.normalize("NFKC", mapped), None, None
+
+
+def _clean_for_tokens(text: str) -> str:
+    """:func:`clean_for_tokens` without the compiled module."""
     if text.isascii():
         return clean_line(text) if _NEEDS_CLEANING.search(text) else text
     if _NEEDS_CLEANING.search(text):

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
-from .._compiled import native
 from .._errors import InputError
 from .._validation import LazyPattern, Memo, check_text
-from ..text import clean_for_tokens, clean_line
+from ..text._clean import clean_and_scan
 from ._chinese import ENGINES, ChineseSegmenter, Engine
 from ._english import EnglishTokenizer
 from ._lexicons import Lexicons, package_lexicons
@@ -161,24 +159,15 @@ class Tokenizer:
     def __call__(self, text: str) -> list[str]:
         """Tokens of one text. ``None`` or bytes raise ``TypeError``."""
         check_text(text)
-        scan = _scanner() if self.normalize else None
-        return self._tokens(text, scan(text) if scan is not None else None)
+        return self._tokens(*self._cleaned(text))
 
-    def _tokens(self, text: str, scanned: tuple[str, bool, bool, bool] | None) -> list[str]:
-        """Tokens of a checked text; ``scanned`` is the compiled ``scan_text(text)`` (with
-        ``normalize`` and the compiled module) or ``None``."""
-        has_han = has_letter = None  # known from the compiled scan, else asked of regexes
-        if self.normalize:
-            if scanned is None:
-                text = clean_for_tokens(text)
-            else:  # clean_for_tokens, with what routing needs found in the same pass
-                mapped, needs_cleaning, han, letter = scanned
-                if needs_cleaning:
-                    text = clean_line(text)
-                elif unicodedata.is_normalized("NFKC", mapped):
-                    text, has_han, has_letter = mapped, han, letter
-                else:
-                    text = unicodedata.normalize("NFKC", mapped)
+    def _cleaned(self, text: str) -> tuple[str, bool | None, bool | None]:
+        """The text the tokenizers read, and whether it has Chinese characters and Latin
+        letters (``None``: not known; see :func:`~ecomtopics.text._clean.clean_and_scan`)."""
+        return clean_and_scan(text) if self.normalize else (text, None, None)
+
+    def _tokens(self, text: str, has_han: bool | None, has_letter: bool | None) -> list[str]:
+        """Tokens of a cleaned text (:meth:`_cleaned`), routed by script."""
         if self.lang == "en" or (
             self.lang == "auto"
             and (
@@ -231,12 +220,6 @@ class Tokenizer:
         if self.lowercase and token.isascii():
             token = token.lower()
         return token if token.isprintable() and " " not in token else "".join(token.split())
-
-
-def _scanner() -> Any:
-    """The compiled ``scan_text`` (see :meth:`Tokenizer.__call__`), or ``None``."""
-    module = native()
-    return module.scan_text if module is not None else None
 
 
 def _rebuild(params: dict[str, Any], lexicons: Lexicons | None = None) -> Tokenizer:
