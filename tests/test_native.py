@@ -293,6 +293,53 @@ def test_tfidf_scores_refuses_bad_arrays():
         f(ip, cols - 5, counts, idf, coef, True, 1.0, None, out.copy(), totals[:0])
 
 
+def _spec(idf, coef_t, n_rows, mask=None, scale=1.0):
+    return (idf, coef_t, True, scale, mask, np.zeros((n_rows, coef_t.shape[1])), np.zeros(n_rows))
+
+
+def test_counting_and_scoring_in_one_pass_equals_scoring_the_counts(clf, real_texts):
+    """Each counter's ``scoring`` argument scores a row as it is counted: the same sums in the
+    same order as tfidf_scores over the counter's CSR block, so equal to the last bit."""
+    texts = real_texts[:3000] + ["", "   ", "<b>Tmall</b> &amp;", "天猫 flagship\nstores"]
+    module, n = _compiled.native(), len(texts)
+    words, chars = clf._word_counter(), clf._chars
+    word_coef, char_coef = clf._split_coef_t
+    fused, counted = _spec(clf.idf_, word_coef, n), _spec(clf.idf_, word_coef, n)
+    words.score(texts, clf._pairs, fused)
+    module.tfidf_scores(*words.counts_raw(texts, clf._pairs), *counted)
+    np.testing.assert_array_equal(fused[5], counted[5])
+    np.testing.assert_array_equal(fused[6], counted[6])
+    assert fused[5].any() and (fused[6] > 0).sum() > n // 2
+    mask = (fused[6] > 0).view(np.uint8)
+    fused, counted = (_spec(clf.char_idf_, char_coef, n, mask, 0.7) for _ in range(2))
+    assert chars.score(texts, fused)
+    module.tfidf_scores(*chars.csr_raw(texts), *counted)
+    np.testing.assert_array_equal(fused[5], counted[5])
+    np.testing.assert_array_equal(fused[6], counted[6])
+    assert not fused[5][mask == 0].any() and fused[5][mask == 1].any()
+
+
+def test_counting_with_a_bad_scoring_spec_is_refused(clf):
+    words, chars = clf._word_counter(), clf._chars
+    idf, coef = clf.char_idf_, clf._split_coef_t[1]
+    for bad, error, match in [
+        ((idf, coef), TypeError, "scoring must be|takes exactly"),
+        (_spec(idf, coef, 3), ValueError, "inconsistent"),  # rows for 3 texts, 2 given
+        (_spec(idf[:10], coef, 2), ValueError, "inconsistent"),
+        (_spec(idf, coef, 2, mask=np.ones(5, np.uint8)), ValueError, "inconsistent"),
+    ]:
+        with pytest.raises(error, match=match):
+            chars.score(["tmall store", "o2o"], bad)
+    own_idf = idf.copy()
+    shared = (own_idf, coef, True, 1.0, None, np.zeros((2, coef.shape[1])), own_idf[:2])
+    with pytest.raises(ValueError, match="share memory"):  # totals inside idf
+        chars.score(["tmall store", "o2o"], shared)
+    spec = _spec(idf, coef, 2)
+    with pytest.raises(ValueError, match="column out of range"):  # a word view spec too narrow
+        words.score(["tmall store"], clf._pairs, _spec(np.ones(1), np.ones((1, 5)), 1))
+    assert chars.score(["tmall store", "o2o"], spec) and spec[5].any()  # still usable
+
+
 # -- the classifier end to end -----------------------------------------------------------
 
 

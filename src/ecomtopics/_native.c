@@ -283,6 +283,186 @@ static PyObject *scan_text(PyObject *self, PyObject *text) {
     return Py_BuildValue("(Niii)", mapped, needs, han, letter);
 }
 
+/* ---------------------------------------------------------------- TF-IDF scores */
+
+static double sublinear_tf[65]; /* 1 + ln(q) for q = 1 .. 64 */
+
+/* What scoring a view needs: scores[i] += scale / |v_i| * (v_i @ coef_t) for the TF-IDF row
+ * v_i of each row i (v = tf * idf, tf = 1 + log(count) when sublinear), rows with
+ * row_mask[i] == 0 skipped; totals[i] += the row's raw counts. */
+typedef struct {
+    View idf, coef, mask, out, totals;
+    const double *w, *c;
+    const unsigned char *m;
+    double *o, *tot;
+    Py_ssize_t n_rows, n_features, k;
+    int sublinear;
+    double scale;
+} Scoring;
+
+static void scoring_release(Scoring *s) {
+    view_release(&s->idf);
+    view_release(&s->coef);
+    view_release(&s->mask);
+    view_release(&s->out);
+    view_release(&s->totals);
+}
+
+static int views_overlap(const View *x, const View *y) {
+    return x->held && y->held && x->view.len && y->view.len &&
+           (char *)x->view.buf < (char *)y->view.buf + y->view.len &&
+           (char *)y->view.buf < (char *)x->view.buf + x->view.len;
+}
+
+/* (idf, coef_t, sublinear, scale, row_mask or None, out, totals) for n_rows rows */
+static int scoring_get(Scoring *s, PyObject *spec, Py_ssize_t n_rows) {
+    PyObject *idf_obj, *coef_obj, *mask_obj, *out_obj, *totals_obj;
+    if (!PyTuple_Check(spec) ||
+        !PyArg_ParseTuple(spec, "OOpdOOO", &idf_obj, &coef_obj, &s->sublinear, &s->scale, &mask_obj, &out_obj,
+                          &totals_obj)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "scoring must be (idf, coef_t, sublinear, scale, row_mask, out, totals)");
+        return -1;
+    }
+    if (view_get(&s->idf, idf_obj, 8, "idf") < 0 || view_get(&s->coef, coef_obj, 8, "coef_t") < 0 ||
+        view_get(&s->out, out_obj, 8, "out") < 0 || view_get(&s->totals, totals_obj, 8, "totals") < 0)
+        return -1;
+    if (mask_obj != Py_None && view_get(&s->mask, mask_obj, 1, "row_mask") < 0) return -1;
+    s->n_rows = n_rows;
+    s->n_features = s->idf.view.len / 8;
+    if (s->out.view.readonly || s->totals.view.readonly || s->totals.view.len != n_rows * 8 || s->n_features == 0 ||
+        s->coef.view.len % (s->n_features * 8) != 0 || (s->mask.held && s->mask.view.len != n_rows)) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: arrays of inconsistent sizes");
+        return -1;
+    }
+    s->k = s->coef.view.len / (s->n_features * 8);
+    if (s->out.view.len != n_rows * s->k * 8) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: out must be rows x classes");
+        return -1;
+    }
+    if (s->k > 64) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: at most 64 classes");
+        return -1;
+    }
+    /* the outputs are written while the inputs are read: they may not share memory */
+    const View *inputs[] = {&s->idf, &s->coef, &s->mask};
+    for (int a = 0; a < 3; a++)
+        if (views_overlap(inputs[a], &s->out) || views_overlap(inputs[a], &s->totals)) {
+            PyErr_SetString(PyExc_ValueError, "tfidf_scores: out and totals may not share memory with the inputs");
+            return -1;
+        }
+    if (views_overlap(&s->out, &s->totals)) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: out and totals may not share memory");
+        return -1;
+    }
+    s->w = s->idf.view.buf;
+    s->c = s->coef.view.buf;
+    s->m = s->mask.held ? s->mask.view.buf : NULL;
+    s->o = s->out.view.buf;
+    s->tot = s->totals.view.buf;
+    return 0;
+}
+
+/* adds row i's score (its n entries: columns, counts), checked columns */
+static int score_row(const Scoring *s, Py_ssize_t i, const int64_t *cs, const double *t, Py_ssize_t n) {
+    double acc[64];
+    const Py_ssize_t k = s->k;
+    double norm = 0.0, total = 0.0;
+    for (Py_ssize_t q = 0; q < k; q++) acc[q] = 0.0;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        if (cs[j] < 0 || cs[j] >= s->n_features) {
+            PyErr_SetString(PyExc_ValueError, "tfidf_scores: column out of range");
+            return -1;
+        }
+        double count = t[j], x = count;
+        if (s->sublinear) { /* 1 + ln(count) of small counts, made at import */
+            int small = count >= 1.0 && count <= 64.0 && count == (double)(int)count;
+            x = small ? sublinear_tf[(int)count] : log(count) + 1.0;
+        }
+        x *= s->w[cs[j]];
+        norm += x * x;
+        total += count;
+        const double *row = s->c + cs[j] * k;
+        for (Py_ssize_t q = 0; q < k; q++) acc[q] += x * row[q];
+    }
+    s->tot[i] += total;
+    if ((s->m && !s->m[i]) || norm <= 0.0) return 0;
+    double f = s->scale / sqrt(norm);
+    for (Py_ssize_t q = 0; q < k; q++) s->o[i * k + q] += f * acc[q];
+    return 0;
+}
+
+/* scores the row as row i and clears it (row_flush without the CSR buffers) */
+static int row_score(Row *r, const Scoring *s, Py_ssize_t i) {
+    int failed = score_row(s, i, r->cols, r->counts, r->n);
+    for (Py_ssize_t j = 0; j < r->n; j++) r->pos[r->cols[j]] = -1;
+    memset(r->counts, 0, sizeof(double) * (size_t)r->n);
+    r->n = 0;
+    return failed;
+}
+
+/* the end of row i: scored (with scoring) or appended to the CSR buffers */
+static int row_end(Row *r, const Scoring *scoring, Py_ssize_t i, Buffer *cols, Buffer *counts, Buffer *indptr,
+                   int64_t *total) {
+    return scoring ? row_score(r, scoring, i) : row_flush(r, cols, counts, indptr, total);
+}
+
+/* the lean scoring of one view given as a CSR block (see Scoring) */
+static PyObject *tfidf_scores(PyObject *self, PyObject *args) {
+    PyObject *indptr_obj, *cols_obj, *tf_obj, *spec;
+    if (PyTuple_GET_SIZE(args) != 10) {
+        PyErr_SetString(PyExc_TypeError,
+                        "tfidf_scores(indptr, columns, counts, idf, coef_t, sublinear, scale, row_mask, out, totals)");
+        return NULL;
+    }
+    indptr_obj = PyTuple_GET_ITEM(args, 0);
+    cols_obj = PyTuple_GET_ITEM(args, 1);
+    tf_obj = PyTuple_GET_ITEM(args, 2);
+    View indptr = {0}, cols = {0}, tf = {0};
+    Scoring s = {0};
+    PyObject *result = NULL;
+    if (!(spec = PyTuple_GetSlice(args, 3, 10))) return NULL;
+    if (view_get(&indptr, indptr_obj, 8, "indptr") < 0 || view_get(&cols, cols_obj, 8, "columns") < 0 ||
+        view_get(&tf, tf_obj, 8, "counts") < 0)
+        goto done;
+    Py_ssize_t n_rows = indptr.view.len / 8 - 1;
+    if (n_rows < 0 || cols.view.len != tf.view.len) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: arrays of inconsistent sizes");
+        goto done;
+    }
+    const View *csr[] = {&indptr, &cols, &tf};
+    if (scoring_get(&s, spec, n_rows) < 0) goto done;
+    for (int a = 0; a < 3; a++)
+        if (views_overlap(csr[a], &s.out) || views_overlap(csr[a], &s.totals)) {
+            PyErr_SetString(PyExc_ValueError, "tfidf_scores: out and totals may not share memory with the inputs");
+            goto done;
+        }
+    const int64_t *ip = indptr.view.buf, *cs = cols.view.buf;
+    const double *t = tf.view.buf;
+    Py_ssize_t nnz = cols.view.len / 8;
+    if (n_rows > 0 && (ip[0] != 0 || ip[n_rows] != nnz)) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_scores: indptr does not match the columns");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n_rows; i++) {
+        Py_ssize_t a = ip[i], b = ip[i + 1];
+        if (a < 0 || a > b || b > nnz) {
+            PyErr_SetString(PyExc_ValueError, "tfidf_scores: indptr must not decrease");
+            goto done;
+        }
+        if (score_row(&s, i, cs + a, t + a, b - a) < 0) goto done;
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    Py_DECREF(spec);
+    view_release(&indptr);
+    view_release(&cols);
+    view_release(&tf);
+    scoring_release(&s);
+    return result;
+}
+
 /* ---------------------------------------------------------------- character n-grams */
 
 #define BITS 21
@@ -595,16 +775,19 @@ static int cc_row(const CharCounter *self, const uint32_t *c, Py_ssize_t n, Row 
 }
 
 static PyObject *cc_counts(CharCounter *self, PyObject *args) {
-    PyObject *texts;
-    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &texts)) return NULL;
+    PyObject *texts, *spec = Py_None;
+    if (!PyArg_ParseTuple(args, "O!|O", &PyList_Type, &texts, &spec)) return NULL;
     if (!self->ready) {
         PyErr_SetString(PyExc_RuntimeError, "CharCounter is not initialised");
         return NULL;
     }
     Buffer codes = {0}, scratch = {0}, indptr = {0}, out_cols = {0}, out_counts = {0};
     Row row = {0};
+    Scoring scoring = {0};
+    int scored = spec != Py_None;
     PyObject *result = NULL;
     int64_t total = 0;
+    if (scored && scoring_get(&scoring, spec, PyList_GET_SIZE(texts)) < 0) goto done;
     if (row_init(&row, self->pos, self->n_columns) < 0 || buffer_push(&indptr, &total, 8) < 0) goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
         PyObject *text = PyList_GET_ITEM(texts, i);
@@ -615,10 +798,15 @@ static PyObject *cc_counts(CharCounter *self, PyObject *args) {
         }
         if (char_codes(text, &codes) < 0 ||
             cc_row(self, (const uint32_t *)codes.data, codes.size / 4, &row, &scratch) < 0 ||
-            row_flush(&row, &out_cols, &out_counts, &indptr, &total) < 0)
+            row_end(&row, scored ? &scoring : NULL, i, &out_cols, &out_counts, &indptr, &total) < 0)
             goto done;
     }
-    result = csr_result(&indptr, &out_cols, &out_counts);
+    if (scored) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    } else {
+        result = csr_result(&indptr, &out_cols, &out_counts);
+    }
 done:
     buffer_free(&codes);
     buffer_free(&scratch);
@@ -626,14 +814,16 @@ done:
     buffer_free(&out_cols);
     buffer_free(&out_counts);
     row_free(&row);
+    scoring_release(&scoring);
     return result;
 }
 
 static PyMethodDef cc_methods[] = {
     {"counts", (PyCFunction)cc_counts, METH_VARARGS,
-     "counts(texts) -> (indptr, columns, counts) bytes of one CSR block; white space is "
-     "normalised here, and the case of ASCII text; any other text must come in lower case "
-     "and NFKC."},
+     "counts(texts, scoring=None) -> (indptr, columns, counts) bytes of one CSR block; white "
+     "space is normalised here, and the case of ASCII text; any other text must come in lower "
+     "case and NFKC. With scoring, a tuple (idf, coef_t, sublinear, scale, row_mask, out, "
+     "totals) as tfidf_scores takes, each row is scored into out instead (returns None)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -648,115 +838,6 @@ static PyTypeObject CharCounterType = {
     .tp_dealloc = (destructor)cc_dealloc,
     .tp_methods = cc_methods,
 };
-
-/* ---------------------------------------------------------------- TF-IDF scores */
-
-static double sublinear_tf[65]; /* 1 + ln(q) for q = 1 .. 64 */
-
-/* scores[i] += scale / |v_i| * (v_i @ coef_t) for the TF-IDF row v_i of each CSR row
- * (v = tf * idf, tf = 1 + log(count) when sublinear), rows with row_mask[i] == 0 skipped;
- * totals[i] += the row's raw counts. The classifier's lean scoring of one view. */
-static PyObject *tfidf_scores(PyObject *self, PyObject *args) {
-    PyObject *indptr_obj, *cols_obj, *tf_obj, *idf_obj, *coef_obj, *mask_obj, *out_obj, *totals_obj;
-    int sublinear;
-    double scale;
-    if (!PyArg_ParseTuple(args, "OOOOOpdOOO", &indptr_obj, &cols_obj, &tf_obj, &idf_obj, &coef_obj,
-                          &sublinear, &scale, &mask_obj, &out_obj, &totals_obj))
-        return NULL;
-    View indptr = {0}, cols = {0}, tf = {0}, idf = {0}, coef = {0}, mask = {0}, out = {0}, totals = {0};
-    PyObject *result = NULL;
-    if (view_get(&indptr, indptr_obj, 8, "indptr") < 0 || view_get(&cols, cols_obj, 8, "columns") < 0 ||
-        view_get(&tf, tf_obj, 8, "counts") < 0 || view_get(&idf, idf_obj, 8, "idf") < 0 ||
-        view_get(&coef, coef_obj, 8, "coef_t") < 0 || view_get(&out, out_obj, 8, "out") < 0 ||
-        view_get(&totals, totals_obj, 8, "totals") < 0)
-        goto done;
-    if (mask_obj != Py_None && view_get(&mask, mask_obj, 1, "row_mask") < 0) goto done;
-    Py_ssize_t n_rows = indptr.view.len / 8 - 1, n_features = idf.view.len / 8;
-    if (n_rows < 0 || out.view.readonly || totals.view.readonly || totals.view.len != n_rows * 8 ||
-        n_features == 0 || coef.view.len % (n_features * 8) != 0 || cols.view.len != tf.view.len ||
-        (mask.held && mask.view.len != n_rows)) {
-        PyErr_SetString(PyExc_ValueError, "tfidf_scores: arrays of inconsistent sizes");
-        goto done;
-    }
-    Py_ssize_t k = coef.view.len / (n_features * 8);
-    if (out.view.len != n_rows * k * 8) {
-        PyErr_SetString(PyExc_ValueError, "tfidf_scores: out must be rows x classes");
-        goto done;
-    }
-    const int64_t *ip = indptr.view.buf, *cs = cols.view.buf;
-    const double *t = tf.view.buf, *w = idf.view.buf, *c = coef.view.buf;
-    const unsigned char *m = mask.held ? mask.view.buf : NULL;
-    double *o = out.view.buf, *tot = totals.view.buf;
-    Py_ssize_t nnz = cols.view.len / 8;
-    if (n_rows > 0 && (ip[0] != 0 || ip[n_rows] != nnz)) {
-        PyErr_SetString(PyExc_ValueError, "tfidf_scores: indptr does not match the columns");
-        goto done;
-    }
-    /* the outputs are written while the inputs are read: they may not share memory */
-    const View *inputs[] = {&indptr, &cols, &tf, &idf, &coef, &mask};
-    const View *outputs[] = {&out, &totals};
-    for (int a = 0; a < 6; a++)
-        for (int b = 0; b < 2; b++) {
-            const View *x = inputs[a], *y = outputs[b];
-            if (x->held && x->view.len && y->view.len && (char *)x->view.buf < (char *)y->view.buf + y->view.len &&
-                (char *)y->view.buf < (char *)x->view.buf + x->view.len) {
-                PyErr_SetString(PyExc_ValueError, "tfidf_scores: out and totals may not share memory with the inputs");
-                goto done;
-            }
-        }
-    if (out.view.buf < (void *)((char *)totals.view.buf + totals.view.len) &&
-        totals.view.buf < (void *)((char *)out.view.buf + out.view.len) && out.view.len && totals.view.len) {
-        PyErr_SetString(PyExc_ValueError, "tfidf_scores: out and totals may not share memory");
-        goto done;
-    }
-    if (k > 64) {
-        PyErr_SetString(PyExc_ValueError, "tfidf_scores: at most 64 classes");
-        goto done;
-    }
-    double acc[64];
-    const double *logs = sublinear_tf; /* 1 + ln(count) of small counts, made at import */
-    for (Py_ssize_t i = 0; i < n_rows; i++) {
-        Py_ssize_t a = ip[i], b = ip[i + 1];
-        if (a < 0 || a > b || b > nnz) {
-            PyErr_SetString(PyExc_ValueError, "tfidf_scores: indptr must not decrease");
-            goto done;
-        }
-        double norm = 0.0, total = 0.0;
-        for (Py_ssize_t q = 0; q < k; q++) acc[q] = 0.0;
-        for (Py_ssize_t j = a; j < b; j++) {
-            if (cs[j] < 0 || cs[j] >= n_features) {
-                PyErr_SetString(PyExc_ValueError, "tfidf_scores: column out of range");
-                goto done;
-            }
-            double count = t[j], x = count;
-            if (sublinear) {
-                int small = count >= 1.0 && count <= 64.0 && count == (double)(int)count;
-                x = small ? logs[(int)count] : log(count) + 1.0;
-            }
-            x *= w[cs[j]];
-            norm += x * x;
-            total += count;
-            const double *row = c + cs[j] * k;
-            for (Py_ssize_t q = 0; q < k; q++) acc[q] += x * row[q];
-        }
-        tot[i] += total;
-        if ((m && !m[i]) || norm <= 0.0) continue;
-        double f = scale / sqrt(norm);
-        for (Py_ssize_t q = 0; q < k; q++) o[i * k + q] += f * acc[q];
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
-done:
-    view_release(&indptr);
-    view_release(&cols);
-    view_release(&tf);
-    view_release(&idf);
-    view_release(&coef);
-    view_release(&mask);
-    view_release(&out);
-    view_release(&totals);
-    return result;
-}
 
 /* ---------------------------------------------------------------- byte-string hash map */
 
@@ -1297,15 +1378,18 @@ static int wc_enter(WordCounter *self) {
 }
 
 static PyObject *wc_counts(WordCounter *self, PyObject *args) {
-    PyObject *texts, *fallback;
+    PyObject *texts, *fallback, *spec = Py_None;
     int pairs, check_clean;
-    if (!PyArg_ParseTuple(args, "O!ppO", &PyList_Type, &texts, &pairs, &check_clean, &fallback))
+    if (!PyArg_ParseTuple(args, "O!ppO|O", &PyList_Type, &texts, &pairs, &check_clean, &fallback, &spec))
         return NULL;
     if (wc_enter(self) < 0) return NULL;
     Buffer work = {0}, spans = {0}, entries = {0}, tokens = {0}, indptr = {0}, cols = {0}, counts = {0};
     Row row = {0};
+    Scoring scoring = {0};
+    int scored = spec != Py_None;
     PyObject *result = NULL;
     int64_t total = 0;
+    if (scored && scoring_get(&scoring, spec, PyList_GET_SIZE(texts)) < 0) goto done;
     if (row_init(&row, self->pos, self->n_columns) < 0 || buffer_push(&indptr, &total, 8) < 0) goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
         PyObject *text = PyList_GET_ITEM(texts, i);
@@ -1324,7 +1408,7 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
                 int failed = wc_token_list(self, found, &tokens) < 0 ||
                              wc_add_tokens(self, &tokens, pairs, &row) < 0;
                 Py_DECREF(found);
-                if (failed || row_flush(&row, &cols, &counts, &indptr, &total) < 0) goto done;
+                if (failed || row_end(&row, scored ? &scoring : NULL, i, &cols, &counts, &indptr, &total) < 0) goto done;
                 continue;
             }
             if (PyUnicode_Check(found) && PyUnicode_IS_ASCII(found)) {
@@ -1332,7 +1416,7 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
                              wc_add_tokens(self, &tokens, pairs, &row) < 0;
                 Py_DECREF(found);
                 if (failed) goto done;
-                if (row_flush(&row, &cols, &counts, &indptr, &total) < 0) goto done;
+                if (row_end(&row, scored ? &scoring : NULL, i, &cols, &counts, &indptr, &total) < 0) goto done;
                 continue;
             }
             if (!PyDict_Check(found)) {
@@ -1357,9 +1441,14 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
                    wc_add_tokens(self, &tokens, pairs, &row) < 0) {
             goto done;
         }
-        if (row_flush(&row, &cols, &counts, &indptr, &total) < 0) goto done;
+        if (row_end(&row, scored ? &scoring : NULL, i, &cols, &counts, &indptr, &total) < 0) goto done;
     }
-    result = csr_result(&indptr, &cols, &counts);
+    if (scored) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    } else {
+        result = csr_result(&indptr, &cols, &counts);
+    }
 done:
     buffer_free(&work);
     buffer_free(&spans);
@@ -1369,6 +1458,7 @@ done:
     buffer_free(&cols);
     buffer_free(&counts);
     row_free(&row);
+    scoring_release(&scoring);
     self->busy = 0;
     return result;
 }
@@ -1416,10 +1506,12 @@ static PyObject *wc_n_words(WordCounter *self, PyObject *unused) {
 
 static PyMethodDef wc_methods[] = {
     {"counts", (PyCFunction)wc_counts, METH_VARARGS,
-     "counts(texts, pairs, check_clean, fallback) -> (indptr, columns, counts) bytes of one CSR "
-     "block; for texts that are not ASCII, or (with check_clean) need cleaning, fallback(text) "
-     "gives the cleaned text if it is ASCII, or the text's tokens (list of str), or its counts "
-     "(dict of column -> count)."},
+     "counts(texts, pairs, check_clean, fallback, scoring=None) -> (indptr, columns, counts) "
+     "bytes of one CSR block; for texts that are not ASCII, or (with check_clean) need "
+     "cleaning, fallback(text) gives the cleaned text if it is ASCII, or the text's tokens "
+     "(list of str), or its counts (dict of column -> count). With scoring, a tuple (idf, "
+     "coef_t, sublinear, scale, row_mask, out, totals) as tfidf_scores takes, each row is "
+     "scored into out instead (returns None)."},
     {"accepts", (PyCFunction)wc_accepts, METH_VARARGS,
      "accepts(text, check_clean) -> True when counts() takes the text itself."},
     {"token_ids", (PyCFunction)wc_tokens_of, METH_O, "token_ids(text) -> the token ids of one ASCII text."},

@@ -414,11 +414,32 @@ class CharNgrams:
 
     def csr_raw(self, texts: Sequence[str]) -> tuple[bytes, bytes, bytes] | None:
         """:meth:`csr` as the bytes of the three arrays (int64, int64, float64)."""
-        table = self._lookup_table() if self.keys_ else None
-        counter = table.compiled() if table is not None else None
+        counter = self._compiled_counter()
         if counter is None:
             return None
-        return counter.counts([t if t.isascii() else _nfkc_lower(t) for t in texts])
+        result: tuple[bytes, bytes, bytes] = counter.counts(self._prepared(texts))
+        return result
+
+    def score(self, texts: Sequence[str], scoring: tuple[Any, ...]) -> bool:
+        """Score each text's n-grams as they are counted, by the compiled featurizer:
+        ``scoring`` is ``(idf, coef_t, sublinear, scale, row_mask, out, totals)``, the last
+        arguments of ``_native.tfidf_scores``, which fill ``out`` and ``totals`` the same way.
+        ``False`` (nothing done) when it is not built."""
+        counter = self._compiled_counter()
+        if counter is None:
+            return False
+        counter.counts(self._prepared(texts), scoring)
+        return True
+
+    def _compiled_counter(self) -> Any:
+        table = self._lookup_table() if self.keys_ else None
+        return table.compiled() if table is not None else None
+
+    @staticmethod
+    def _prepared(texts: Sequence[str]) -> list[str]:
+        """What the compiled counter takes: ASCII text as it is (it folds the case itself),
+        any other text in NFKC and lower case."""
+        return [t if t.isascii() else _nfkc_lower(t) for t in texts]
 
     def counts_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns ascending, counts) of the known n-grams of one text (one-paragraph calls)."""

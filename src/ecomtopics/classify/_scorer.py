@@ -247,18 +247,22 @@ class LinearScorer:
     def _batch_scores(self, texts: list[str], coef_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(TF-IDF rows of ``texts`` @ ``coef_t``, each text's count of word features).
 
-        With the compiled featurizer, the TF-IDF rows are never built: each view's counts are
-        weighted, normalised and multiplied by their coefficient rows in one C loop.
+        With the compiled featurizer, the TF-IDF rows are never built: each text's counts of a
+        view are weighted, normalised and multiplied by their coefficient rows as soon as they
+        are counted, in one C loop (nothing the size of the batch is kept but the scores).
         """
         module = self._native
         if module is None:
             matrix, n_tokens = self._features(texts)
             return np.asarray(matrix @ coef_t), n_tokens
         n_words = len(self.vocabulary_)
-        n_tokens = np.zeros(len(texts))
         split = self._split_coef_t if coef_t is self._coef_t else None
         if split is None:
             split = (np.ascontiguousarray(coef_t[:n_words]), np.ascontiguousarray(coef_t[n_words:]))
+        n_tokens = np.zeros(len(texts))
+        if coef_t.shape[1] <= _MAX_SCORED:
+            return self._scored(module, texts, None, split, n_tokens), n_tokens
+        # the C loop scores at most _MAX_SCORED columns at a time: count once, score in blocks
         words = self._word_counter()  # both counters' bytes go to C as they are
         word_counts: Any = (
             words.counts_raw(texts, self._pairs) if words is not None else self._word_csr(texts)
@@ -266,35 +270,50 @@ class LinearScorer:
         char_counts: Any = None
         if self._chars is not None:
             char_counts = self._chars.csr_raw(texts) or self._char_csr(texts)
-        if coef_t.shape[1] <= _MAX_SCORED:
-            return self._scored(module, word_counts, char_counts, split, n_tokens), n_tokens
-        blocks = []  # the C loop scores at most _MAX_SCORED columns at a time
+        blocks = []
         for start in range(0, coef_t.shape[1], _MAX_SCORED):
             block = tuple(np.ascontiguousarray(c[:, start : start + _MAX_SCORED]) for c in split)
             n_tokens[:] = 0.0
-            blocks.append(self._scored(module, word_counts, char_counts, block, n_tokens))
+            blocks.append(self._scored(module, texts, (word_counts, char_counts), block, n_tokens))
         return np.hstack(blocks), n_tokens
 
     def _scored(
-        self, module: Any, word_counts: Any, char_counts: Any, split: Any, n_tokens: np.ndarray
+        self,
+        module: Any,
+        texts: list[str],
+        counted: tuple[Any, Any] | None,
+        split: Any,
+        n_tokens: np.ndarray,
     ) -> np.ndarray:
         """Both views' TF-IDF rows times their coefficient rows (``split``), in C; fills
-        ``n_tokens`` with each text's count of word features."""
+        ``n_tokens`` with each text's count of word features. ``counted``: both views' CSR
+        blocks of ``texts`` when they are counted already, else ``None`` (each view's counter
+        scores the texts as it counts them)."""
         scores = np.zeros((len(n_tokens), split[0].shape[1]))
-        module.tfidf_scores(
-            *word_counts, self.idf_, split[0], self.sublinear_tf, 1.0, None, scores, n_tokens
+        word_spec = (self.idf_, split[0], self.sublinear_tf, 1.0, None, scores, n_tokens)
+        words = self._word_counter()
+        if counted is not None:
+            module.tfidf_scores(*counted[0], *word_spec)
+        elif words is not None:
+            words.score(texts, self._pairs, word_spec)
+        else:
+            module.tfidf_scores(*self._word_csr(texts), *word_spec)
+        if self._chars is None:
+            return scores
+        # a text without word features stays featureless (other)
+        char_spec = (
+            self.char_idf_,
+            split[1],
+            self.sublinear_tf,
+            float(self.char_weight),
+            (n_tokens > 0).view(np.uint8),
+            scores,
+            np.zeros(len(n_tokens)),
         )
-        if char_counts is not None:  # a text without word features stays featureless (other)
-            module.tfidf_scores(
-                *char_counts,
-                self.char_idf_,
-                split[1],
-                self.sublinear_tf,
-                float(self.char_weight),
-                (n_tokens > 0).view(np.uint8),
-                scores,
-                np.zeros(len(n_tokens)),
-            )
+        if counted is not None:
+            module.tfidf_scores(*counted[1], *char_spec)
+        elif not self._chars.score(texts, char_spec):
+            module.tfidf_scores(*self._char_csr(texts), *char_spec)
         return scores
 
     def _features_and_counts(

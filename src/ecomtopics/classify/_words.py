@@ -136,10 +136,22 @@ class NativeWords:
 
     def counts_raw(self, texts: list[str], pairs: bool) -> tuple[bytes, bytes, bytes]:
         """:meth:`counts` as the bytes of the three arrays (int64, int64, float64)."""
+        result: tuple[bytes, bytes, bytes] = self._count(texts, pairs, None)
+        return result
+
+    def score(self, texts: list[str], pairs: bool, scoring: tuple[Any, ...]) -> None:
+        """Score each text's word view as it is counted: ``scoring`` is ``(idf, coef_t,
+        sublinear, scale, row_mask, out, totals)``, the last arguments of
+        ``_native.tfidf_scores``, which fill ``out`` and ``totals`` the same way."""
+        self._count(texts, pairs, scoring)
+
+    def _count(self, texts: list[str], pairs: bool, scoring: tuple[Any, ...] | None) -> Any:
         with self._lock:
             if len(self._ids) > self._registered + _MAX_TOKENS:
                 self._start()
-            return self._counter.counts(texts, pairs, self._tokenizer.normalize, self._fallback)
+            return self._counter.counts(
+                texts, pairs, self._tokenizer.normalize, self._fallback, scoring
+            )
 
     def _fallback(self, text: str) -> str | list[str]:
         """A text C does not tokenize itself: its cleaned form when that is plain ASCII (C takes
