@@ -160,6 +160,10 @@ def test_word_counter_refuses_bad_input(clf):
         counter.counts(["天猫"], True, True, lambda text: 3)
     with pytest.raises(ValueError, match="outside the view"):
         counter.counts(["天猫"], True, True, lambda text: {10**9: 1})
+    with pytest.raises(ValueError, match="is not a count"):
+        counter.counts(["天猫"], True, True, lambda text: {0: -1})
+    with pytest.raises(TypeError):  # counts are whole numbers
+        counter.counts(["天猫"], True, True, lambda text: {0: 1.5})
     module = _compiled.native()
     with pytest.raises(ValueError, match="token columns"):
         module.WordCounter(lambda w: (0, ((0, (5,), False),)), {}, {}, 3, {}, len).counts(

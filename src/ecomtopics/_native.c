@@ -64,26 +64,32 @@ static void buffer_free(Buffer *b) {
 
 /* ---------------------------------------------------------------- one row's counts */
 
-/* column -> count for the row being counted. `pos` (one cell per column of the view, owned by
- * the counter and -1 between rows) holds each counted column's place in the row's list, so a
- * count is one array access, with no hashing; the row's columns stay in order of first
- * occurrence, and flushing the row resets their cells. */
+/* column -> count for the row being counted. `cnt` (one cell per column of the view, owned by
+ * the counter and 0 between rows) holds each column's count, and `seen` lists the columns as
+ * they are counted, repeats included: counting is one increment and one append, with no
+ * branch and no chain from one count to the next (a list of distinct columns would make each
+ * count wait for the last one's "seen before?"). row_collect turns the list into the row's
+ * distinct columns in order of first occurrence, with their counts, and resets their cells. */
+/* longest text counted: no count of a column can then reach 2**31 */
+#define MAX_TEXT ((Py_ssize_t)1 << 28)
+
 typedef struct {
-    int32_t *pos;
+    int32_t *cnt;
     Py_ssize_t n_columns;
-    int64_t *cols;
-    double *counts;
+    int32_t *seen;
     Py_ssize_t n, capacity;
+    int64_t *cols; /* made by row_collect: distinct columns, first occurrence first */
+    double *counts;
+    Py_ssize_t n_distinct, distinct_capacity;
 } Row;
 
-static int row_init(Row *r, int32_t *pos, Py_ssize_t n_columns) {
-    r->pos = pos;
+static int row_init(Row *r, int32_t *cnt, Py_ssize_t n_columns) {
+    memset(r, 0, sizeof(*r));
+    r->cnt = cnt;
     r->n_columns = n_columns;
-    r->n = 0;
-    r->capacity = 1024;
-    r->cols = malloc(sizeof(int64_t) * r->capacity);
-    r->counts = calloc((size_t)r->capacity, sizeof(double));
-    if (!r->cols || !r->counts) {
+    r->capacity = 4096;
+    r->seen = malloc(sizeof(int32_t) * r->capacity);
+    if (!r->seen) {
         PyErr_NoMemory();
         return -1;
     }
@@ -91,82 +97,111 @@ static int row_init(Row *r, int32_t *pos, Py_ssize_t n_columns) {
 }
 
 static void row_free(Row *r) {
-    if (r->pos && r->cols) /* a row left unfinished by an error: leave the cells clean */
-        for (Py_ssize_t i = 0; i < r->n; i++) r->pos[r->cols[i]] = -1;
+    if (r->cnt && r->seen) /* a row left unfinished by an error: leave the cells clean */
+        for (Py_ssize_t i = 0; i < r->n; i++) r->cnt[r->seen[i]] = 0;
+    free(r->seen);
     free(r->cols);
     free(r->counts);
+    r->seen = NULL;
     r->cols = NULL;
     r->counts = NULL;
     r->n = 0;
 }
 
-static int row_grow(Row *r) {
-    Py_ssize_t capacity = r->capacity * 2;
-    int64_t *cols = realloc(r->cols, sizeof(int64_t) * capacity);
-    if (!cols) {
+/* the list down to the distinct columns, in order of first occurrence (counts kept) */
+static void row_compact(Row *r) {
+    Py_ssize_t m = 0;
+    for (Py_ssize_t j = 0; j < r->n; j++) {
+        int32_t col = r->seen[j];
+        if (r->cnt[col] > 0) { /* first time here: marked by its sign until the list is done */
+            r->seen[m++] = col;
+            r->cnt[col] = -r->cnt[col];
+        }
+    }
+    for (Py_ssize_t j = 0; j < m; j++) r->cnt[r->seen[j]] = -r->cnt[r->seen[j]];
+    r->n = m;
+}
+
+/* room for `extra` more counts in the row: a long list is compacted first, so a row never
+ * holds more than its distinct columns plus what one reservation asks */
+static int row_reserve(Row *r, Py_ssize_t extra) {
+    if (r->n + extra <= r->capacity) return 0;
+    if (r->n > r->n_columns) row_compact(r);
+    Py_ssize_t capacity = r->capacity;
+    while (r->n + extra > capacity) capacity *= 2;
+    if (capacity == r->capacity) return 0;
+    int32_t *seen = realloc(r->seen, sizeof(int32_t) * capacity);
+    if (!seen) {
         PyErr_NoMemory();
         return -1;
     }
-    r->cols = cols;
-    double *counts = realloc(r->counts, sizeof(double) * capacity);
-    if (!counts) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    memset(counts + r->capacity, 0, sizeof(double) * (size_t)(capacity - r->capacity));
-    r->counts = counts;
+    r->seen = seen;
     r->capacity = capacity;
     return 0;
 }
 
-static inline int row_add(Row *r, int64_t col, double count) {
+/* count one more of a column known to be in range, with room reserved (row_reserve) */
+static inline void row_add_checked(Row *r, int32_t col) {
+    r->seen[r->n++] = col;
+    r->cnt[col]++;
+}
+
+/* count `count` more of a column (checked) */
+static int row_add(Row *r, long long col, long long count) {
     if (col < 0 || col >= r->n_columns) {
-        PyErr_Format(PyExc_ValueError, "column %lld outside the view's %zd columns", (long long)col,
-                     r->n_columns);
+        PyErr_Format(PyExc_ValueError, "column %lld outside the view's %zd columns", col, r->n_columns);
         return -1;
     }
-    if (r->n == r->capacity && row_grow(r) < 0) return -1;
-    /* without a branch on "seen before?", which no predictor gets right: a new column takes
-     * place n (its count there is 0, see row_flush), a seen one its own place */
-    int32_t p = r->pos[col];
-    int32_t at = p >= 0 ? p : (int32_t)r->n;
-    r->pos[col] = at;
-    r->cols[at] = col;
-    r->counts[at] += count;
-    r->n += p < 0;
+    if (count < 0 || count > INT32_MAX - r->cnt[col]) {
+        PyErr_Format(PyExc_ValueError, "count %lld of column %lld is not a count (0 .. 2**31 - 1 in all)", count, col);
+        return -1;
+    }
+    if (count == 0) return 0;
+    if (row_reserve(r, 1) < 0) return -1;
+    r->seen[r->n++] = (int32_t)col;
+    r->cnt[col] += (int32_t)count;
     return 0;
 }
 
-/* room for `extra` more columns in the row */
-static inline int row_reserve(Row *r, Py_ssize_t extra) {
-    while (r->n + extra > r->capacity)
-        if (row_grow(r) < 0) return -1;
+/* the row's distinct columns and counts into cols / counts (n_distinct), cells reset */
+static int row_collect(Row *r) {
+    if (r->n > r->distinct_capacity) {
+        Py_ssize_t capacity = r->n < 1024 ? 1024 : r->n;
+        int64_t *cols = realloc(r->cols, sizeof(int64_t) * capacity);
+        if (cols) r->cols = cols;
+        double *counts = cols ? realloc(r->counts, sizeof(double) * capacity) : NULL;
+        if (!cols || !counts) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        r->counts = counts;
+        r->distinct_capacity = capacity;
+    }
+    Py_ssize_t m = 0;
+    for (Py_ssize_t j = 0; j < r->n; j++) { /* a repeat finds its cell reset: not listed again */
+        int32_t col = r->seen[j], c = r->cnt[col];
+        r->cols[m] = col;
+        r->counts[m] = (double)c;
+        m += c != 0;
+        r->cnt[col] = 0;
+    }
+    r->n_distinct = m;
+    r->n = 0;
     return 0;
-}
-
-/* row_add for a column known to be in range, with room reserved (row_reserve) */
-static inline void row_add_checked(Row *r, int64_t col) {
-    int32_t p = r->pos[col];
-    int32_t at = p >= 0 ? p : (int32_t)r->n;
-    r->pos[col] = at;
-    r->cols[at] = col;
-    r->counts[at] += 1.0;
-    r->n += p < 0;
 }
 
 /* append the row to the CSR buffers and clear it */
 static int row_flush(Row *r, Buffer *cols, Buffer *counts, Buffer *indptr, int64_t *total) {
-    if (buffer_reserve(cols, r->n * 8) < 0 || buffer_reserve(counts, r->n * 8) < 0) return -1;
-    if (r->n) {
-        memcpy(cols->data + cols->size, r->cols, (size_t)r->n * 8);
-        memcpy(counts->data + counts->size, r->counts, (size_t)r->n * 8);
+    if (row_collect(r) < 0) return -1;
+    Py_ssize_t m = r->n_distinct;
+    if (buffer_reserve(cols, m * 8) < 0 || buffer_reserve(counts, m * 8) < 0) return -1;
+    if (m) {
+        memcpy(cols->data + cols->size, r->cols, (size_t)m * 8);
+        memcpy(counts->data + counts->size, r->counts, (size_t)m * 8);
     }
-    for (Py_ssize_t i = 0; i < r->n; i++) r->pos[r->cols[i]] = -1;
-    memset(r->counts, 0, sizeof(double) * (size_t)r->n); /* row_add counts up from 0 */
-    cols->size += r->n * 8;
-    counts->size += r->n * 8;
-    *total += r->n;
-    r->n = 0;
+    cols->size += m * 8;
+    counts->size += m * 8;
+    *total += m;
     return buffer_push(indptr, total, 8);
 }
 
@@ -363,13 +398,17 @@ static int scoring_get(Scoring *s, PyObject *spec, Py_ssize_t n_rows) {
     return 0;
 }
 
-/* adds row i's score (its n entries: columns, counts), checked columns */
-static int score_row(const Scoring *s, Py_ssize_t i, const int64_t *cs, const double *t, Py_ssize_t n) {
-    double acc[64];
-    const Py_ssize_t k = s->k;
+/* the entries' sums for score_row: inlined with k a constant for the usual class counts, so
+ * the k sums stay in registers instead of waiting on their stores (same sums, same order) */
+static inline __attribute__((always_inline)) int score_entries(const Scoring *s, const int64_t *cs, const double *t,
+                                                               Py_ssize_t n, const Py_ssize_t k, double *acc,
+                                                               double *norm_out, double *total_out) {
     double norm = 0.0, total = 0.0;
-    for (Py_ssize_t q = 0; q < k; q++) acc[q] = 0.0;
     for (Py_ssize_t j = 0; j < n; j++) {
+        if (j + 8 < n && cs[j + 8] >= 0 && cs[j + 8] < s->n_features) { /* its rows are far apart */
+            __builtin_prefetch(s->w + cs[j + 8]);
+            __builtin_prefetch(s->c + cs[j + 8] * k);
+        }
         if (cs[j] < 0 || cs[j] >= s->n_features) {
             PyErr_SetString(PyExc_ValueError, "tfidf_scores: column out of range");
             return -1;
@@ -383,8 +422,40 @@ static int score_row(const Scoring *s, Py_ssize_t i, const int64_t *cs, const do
         norm += x * x;
         total += count;
         const double *row = s->c + cs[j] * k;
+#pragma GCC unroll 8
         for (Py_ssize_t q = 0; q < k; q++) acc[q] += x * row[q];
     }
+    *norm_out = norm;
+    *total_out = total;
+    return 0;
+}
+
+/* adds row i's score (its n entries: columns, counts), checked columns */
+static int score_row(const Scoring *s, Py_ssize_t i, const int64_t *cs, const double *t, Py_ssize_t n) {
+    double acc[64] = {0.0};
+    const Py_ssize_t k = s->k;
+    double norm = 0.0, total = 0.0;
+    int failed;
+    switch (k) {
+#define SCORE_CASE(K)                                                        \
+    case K: {                                                                \
+        double a[K] = {0.0};                                                 \
+        failed = score_entries(s, cs, t, n, K, a, &norm, &total);            \
+        for (int q = 0; q < K; q++) acc[q] = a[q];                           \
+        break;                                                               \
+    }
+        SCORE_CASE(2)
+        SCORE_CASE(3)
+        SCORE_CASE(4)
+        SCORE_CASE(5)
+        SCORE_CASE(6)
+        SCORE_CASE(7)
+        SCORE_CASE(8)
+#undef SCORE_CASE
+    default:
+        failed = score_entries(s, cs, t, n, k, acc, &norm, &total);
+    }
+    if (failed) return -1;
     s->tot[i] += total;
     if ((s->m && !s->m[i]) || norm <= 0.0) return 0;
     double f = s->scale / sqrt(norm);
@@ -394,11 +465,8 @@ static int score_row(const Scoring *s, Py_ssize_t i, const int64_t *cs, const do
 
 /* scores the row as row i and clears it (row_flush without the CSR buffers) */
 static int row_score(Row *r, const Scoring *s, Py_ssize_t i) {
-    int failed = score_row(s, i, r->cols, r->counts, r->n);
-    for (Py_ssize_t j = 0; j < r->n; j++) r->pos[r->cols[j]] = -1;
-    memset(r->counts, 0, sizeof(double) * (size_t)r->n);
-    r->n = 0;
-    return failed;
+    if (row_collect(r) < 0) return -1;
+    return score_row(s, i, r->cols, r->counts, r->n_distinct);
 }
 
 /* the end of row i: scored (with scoring) or appended to the CSR buffers */
@@ -546,7 +614,7 @@ typedef struct {
     int direct;              /* the direct tables are in use (at most 63 such characters) */
     int32_t *ascii2;         /* 64 * 64 */
     int32_t *ascii3;         /* 64 * 64 * 64 */
-    int32_t *pos;    /* per column, for Row */
+    int32_t *cnt;    /* per column, for Row */
     Py_ssize_t n_columns;
     Slot *slots;     /* the hash table, keys and columns interleaved */
     int32_t *lut1;
@@ -564,7 +632,7 @@ static void cc_dealloc(CharCounter *self) {
     view_release(&self->lut);
     free(self->ascii2);
     free(self->ascii3);
-    free(self->pos);
+    free(self->cnt);
     free(self->slots);
     free(self->lut1);
     free(self->wide);
@@ -635,14 +703,13 @@ static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
     CharTable t = {self->slots, (uint64_t)n_slots - 1, shift, self->lut1, lut1_size, sizes};
     self->table = t;
     self->n_columns = n_columns;
-    self->pos = malloc(sizeof(int32_t) * (n_columns ? n_columns : 1));
+    self->cnt = calloc((size_t)(n_columns ? n_columns : 1), sizeof(int32_t));
     self->ascii2 = malloc(sizeof(int32_t) * 64 * 64);
     self->ascii3 = malloc(sizeof(int32_t) * 64 * 64 * 64);
-    if (!self->pos || !self->ascii2 || !self->ascii3) {
+    if (!self->cnt || !self->ascii2 || !self->ascii3) {
         PyErr_NoMemory();
         return -1;
     }
-    memset(self->pos, 0xff, sizeof(int32_t) * (n_columns ? n_columns : 1));
     memset(self->ascii2, 0xff, sizeof(int32_t) * 64 * 64);
     memset(self->ascii3, 0xff, sizeof(int32_t) * 64 * 64 * 64);
     const uint64_t m = (1ull << BITS) - 1;
@@ -719,14 +786,13 @@ static int cc_init(CharCounter *self, PyObject *args, PyObject *kwds) {
  * and prefetched first, then read: the cache misses overlap instead of queueing) */
 static int cc_row(const CharCounter *self, const uint32_t *c, Py_ssize_t n, Row *row, Buffer *scratch) {
     const CharTable *t = &self->table;
-    /* every column was checked at init; a row holds each column once */
-    Py_ssize_t room = 3 * n < row->n_columns - row->n ? 3 * n : row->n_columns - row->n;
-    if (row_reserve(row, room) < 0) return -1;
+    /* every column was checked at init; each loop counts at most n */
     scratch->size = 0;
     /* up to 2n hashed n-grams (2- and 3-grams), their slots after them */
     if (buffer_reserve(scratch, 4 * (n + 1) * (Py_ssize_t)sizeof(uint64_t)) < 0) return -1;
     uint64_t *keys = (uint64_t *)scratch->data, *slots = keys + 2 * (n + 1);
     Py_ssize_t n_hashed = 0;
+    if (row_reserve(row, n) < 0) return -1;
     if (t->sizes & 2)
         for (Py_ssize_t i = 0; i < n; i++) {
             if (c[i] == ' ') continue;
@@ -734,6 +800,7 @@ static int cc_row(const CharCounter *self, const uint32_t *c, Py_ssize_t n, Row 
             int64_t col = t->lut1[j];
             if (col >= 0) row_add_checked(row, col);
         }
+    if (row_reserve(row, n) < 0) return -1;
     if (t->sizes & 4)
         for (Py_ssize_t i = 0; i + 1 < n; i++) {
             if (self->direct && (c[i] | c[i + 1]) < 128) {
@@ -743,6 +810,7 @@ static int cc_row(const CharCounter *self, const uint32_t *c, Py_ssize_t n, Row 
                 keys[n_hashed++] = (((uint64_t)c[i] << BITS) | c[i + 1]) | TAG2;
             }
         }
+    if (row_reserve(row, n) < 0) return -1;
     if (t->sizes & 8)
         for (Py_ssize_t i = 0; i + 2 < n; i++) {
             if (c[i + 1] == ' ') continue;
@@ -754,6 +822,7 @@ static int cc_row(const CharCounter *self, const uint32_t *c, Py_ssize_t n, Row 
                 keys[n_hashed++] = ((uint64_t)c[i] << (2 * BITS)) | ((uint64_t)c[i + 1] << BITS) | c[i + 2];
             }
         }
+    if (row_reserve(row, n_hashed) < 0) return -1;
     for (Py_ssize_t h = 0; h < n_hashed; h++) {
         uint64_t key = keys[h];
         slots[h] = ((key ^ (key >> 29)) * GOLDEN) >> t->shift;
@@ -788,12 +857,17 @@ static PyObject *cc_counts(CharCounter *self, PyObject *args) {
     PyObject *result = NULL;
     int64_t total = 0;
     if (scored && scoring_get(&scoring, spec, PyList_GET_SIZE(texts)) < 0) goto done;
-    if (row_init(&row, self->pos, self->n_columns) < 0 || buffer_push(&indptr, &total, 8) < 0) goto done;
+    if (row_init(&row, self->cnt, self->n_columns) < 0 || buffer_push(&indptr, &total, 8) < 0) goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
         PyObject *text = PyList_GET_ITEM(texts, i);
         if (!PyUnicode_Check(text)) {
             PyErr_Format(PyExc_TypeError, "CharCounter.counts: item %zd is %.100s, not str", i,
                          Py_TYPE(text)->tp_name);
+            goto done;
+        }
+        if (PyUnicode_GET_LENGTH(text) >= MAX_TEXT) {
+            PyErr_Format(PyExc_ValueError, "CharCounter.counts: item %zd is too long to count (%zd characters)", i,
+                         PyUnicode_GET_LENGTH(text));
             goto done;
         }
         if (char_codes(text, &codes) < 0 ||
@@ -951,10 +1025,10 @@ typedef struct {
     uint64_t pair_mask;
     unsigned pair_shift; /* the top bits of key * GOLDEN pick the slot (both token ids count) */
     Py_ssize_t max_words; /* the word map starts over past this many entries */
-    int32_t *pos;         /* per column, for Row */
+    int32_t *cnt;         /* per column, for Row */
     Py_ssize_t n_columns;
     int ready; /* __init__ succeeded */
-    int busy;  /* a call is counting: callbacks may not call back in (they share `pos`) */
+    int busy;  /* a call is counting: callbacks may not call back in (they share `cnt`) */
 } WordCounter;
 
 static int wc_store_token(WordCounter *self, long long id, const int64_t *columns, Py_ssize_t n, int ignored);
@@ -1045,7 +1119,7 @@ static void wc_dealloc(WordCounter *self) {
     buffer_free(&self->ignored);
     free(self->pair_keys);
     free(self->pair_cols);
-    free(self->pos);
+    free(self->cnt);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1073,12 +1147,11 @@ static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_RuntimeError, "WordCounter is initialised once");
         return -1;
     }
-    self->pos = malloc(sizeof(int32_t) * (n_columns ? n_columns : 1));
-    if (!self->pos) {
+    self->cnt = calloc((size_t)(n_columns ? n_columns : 1), sizeof(int32_t));
+    if (!self->cnt) {
         PyErr_NoMemory();
         return -1;
     }
-    memset(self->pos, 0xff, sizeof(int32_t) * (n_columns ? n_columns : 1));
     self->n_columns = n_columns;
     Py_INCREF(resolve);
     self->resolve = resolve;
@@ -1286,6 +1359,10 @@ static int wc_tokens(WordCounter *self, PyObject *text, Buffer *work, Buffer *sp
 /* the token ids of a list of tokens (str), asking Python for tokens not seen before */
 static int wc_token_list(WordCounter *self, PyObject *list, Buffer *tokens) {
     tokens->size = 0;
+    if (PyList_GET_SIZE(list) >= MAX_TEXT) {
+        PyErr_SetString(PyExc_ValueError, "WordCounter.counts: too many tokens to count");
+        return -1;
+    }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
         PyObject *token = PyList_GET_ITEM(list, i);
         PyObject *found = PyDict_GetItemWithError(self->ids, token);
@@ -1390,12 +1467,17 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
     PyObject *result = NULL;
     int64_t total = 0;
     if (scored && scoring_get(&scoring, spec, PyList_GET_SIZE(texts)) < 0) goto done;
-    if (row_init(&row, self->pos, self->n_columns) < 0 || buffer_push(&indptr, &total, 8) < 0) goto done;
+    if (row_init(&row, self->cnt, self->n_columns) < 0 || buffer_push(&indptr, &total, 8) < 0) goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
         PyObject *text = PyList_GET_ITEM(texts, i);
         if (!PyUnicode_Check(text)) {
             PyErr_Format(PyExc_TypeError, "WordCounter.counts: item %zd is %.100s, not str", i,
                          Py_TYPE(text)->tp_name);
+            goto done;
+        }
+        if (PyUnicode_GET_LENGTH(text) >= MAX_TEXT) {
+            PyErr_Format(PyExc_ValueError, "WordCounter.counts: item %zd is too long to count (%zd characters)", i,
+                         PyUnicode_GET_LENGTH(text));
             goto done;
         }
         if (!PyUnicode_IS_ASCII(text) ||
@@ -1421,7 +1503,7 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
             }
             if (!PyDict_Check(found)) {
                 Py_DECREF(found);
-                PyErr_SetString(PyExc_TypeError, "WordCounter.counts: fallback must return ASCII text, a list of tokens or a dict");
+                PyErr_SetString(PyExc_TypeError, "WordCounter.counts: fallback must return ASCII text, a list of tokens or a dict of column -> count (int)");
                 goto done;
             }
             PyObject *key, *value, *copy = PyDict_Copy(found); /* private while converting */
@@ -1430,7 +1512,7 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
             Py_ssize_t pos = 0;
             while (PyDict_Next(copy, &pos, &key, &value)) {
                 long long col = PyLong_AsLongLong(key);
-                double count = PyFloat_AsDouble(value);
+                long long count = col == -1 && PyErr_Occurred() ? 0 : PyLong_AsLongLong(value);
                 if (PyErr_Occurred() || row_add(&row, col, count) < 0) {
                     Py_DECREF(copy);
                     goto done;
