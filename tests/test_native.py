@@ -33,7 +33,8 @@ ASCII_PIECES = st.sampled_from(
     [" ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x00", "\x7f", "'s", "'S", "’s",
      ",", ".", "...", "!", "(", ")", '"', "/", "\\", "*", "+", "=", "#", "@", "$", "%", "^", "~",
      "`", "-", "_", "&", "&amp;", "<b>", "<", ">", "span", "Spanaction", "expansion", "é", "—",
-     "12", "3.5", "1,000", "A", "z"]
+     "12", "3.5", "1,000", "A", "z", "spanactions", "spanition", "Spanformation", "spanit", " .",
+     ". ", " . ", "\x01", "\x1b", "\x0e", "spanaction's"]
 )  # fmt: skip
 MIXED = st.lists(PHRASE_WORDS | ASCII_PIECES | st.text(max_size=6), max_size=30).map("".join)
 SPACED = ENGLISH | MIXED | TEXT
@@ -132,12 +133,34 @@ def test_tokens_of_accepted_texts_are_the_tokenizers(clf, text):
         assert [names[i] for i in ids] == clf._tokenizer_(text)
 
 
-def test_accepts_what_needs_no_cleaning(clf):
+def test_accepts_ascii_text_without_html_marks(clf):
     words = clf._word_counter()
     assert words.accepts("Tmall's flagship stores, 2024.")
-    for text in ("天猫", "café", "a &amp; b", "<b>x</b>", "spanaction", "a\x00b", "a\rb", "a\x7f"):
+    for text in ("天猫", "café", "a &amp; b", "<b>x</b>", "Q&A"):
         assert not words.accepts(text), text
-    assert words.accepts("tab\tand\nnewline")
+    for text in ("tab\tand\nnewline", "spanaction", "a\x00b", "a\rb", "a\x7f", "stores ."):
+        assert words.accepts(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "physical spanactions and Spanformation, span it",
+        "a spanaction.spanition _spanfer 3spanport spanporter Spanish SPANACTION",
+        "flagship stores . next . . end .",
+        "stores\x00. x\x7f.\x01 y\x0b.",
+        "Tmall flagship\x1cstores . spanactions .",
+        "  . leading dot, trailing ..",
+    ],
+)
+def test_ascii_text_is_cleaned_in_c_as_the_tokenizer_cleans_it(clf, text):
+    """Control characters, span artefacts and white space before a final dot: C cleans them as
+    text.clean_line does, so the tokens are the tokenizer's."""
+    words = clf._word_counter()
+    ids = words.token_ids(text)
+    names = words.token_of_id()
+    assert [names[i] for i in ids] == clf._tokenizer_(text)
+    check_words(clf, [text])
 
 
 def test_a_counter_forgets_words_past_its_bound(clf):

@@ -288,3 +288,43 @@ def test_clean_for_tokens_is_nfkc_when_nothing_else_needs_cleaning(text):
 
     if not _NEEDS_CLEANING.search(text):
         assert clean_for_tokens(text) == unicodedata.normalize("NFKC", text)
+
+
+# clean_line by its definition: every step applied, with the plain patterns (the library skips
+# steps that cannot change the text and uses faster patterns with the same matches)
+_DEF_SPAN = re.compile(
+    r"\b([Ss])pan(action|actions|ition|itions|itional|formation|formations|form|formed|forming"
+    r"|fer|ferred|fers|port|portation|lation|late|lated|mission|parent|parency|it)\b"
+)
+
+
+def _clean_line_by_definition(text: str) -> str:
+    import html
+    import unicodedata
+
+    from ecomtopics.text import _clean as c
+
+    text = re.sub("[\ud800-\udfff]", "", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = c._TAG.sub("", c._BREAK_TAGS.sub(" ", text))
+    text = re.sub("[\ud800-\udfff]", "", html.unescape(text))
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(f"[{c._INVISIBLE_CHARS}]", "", text).replace("\u2028", " ").replace("\u2029", " ")
+    text = re.sub(f"[{c._CONTROL_CHARS}]", " ", text)
+    text = _DEF_SPAN.sub(lambda m: ("T" if m.group(1) == "S" else "t") + "rans" + m.group(2), text)
+    return re.sub(r"[ \t]+(?=[,.;:!?)\]](?:\s|$))", "", " ".join(text.split()))
+
+
+CLEANING_PIECES = st.sampled_from(
+    [" ", "  ", "\t", "\n", "\r\n", "\x00", "\x0b", "\x1f", "\x7f", "\x85", "\u00ad", "\u200b",
+     "\u2028", "&amp;", "&lt;b&gt;", "&", "Q&A", "<b>", "<br/>", "</p>", "<", ">", "spanaction",
+     "Spanitions", "spanit", "xspanfer", "_spanport", "span", " .", ". ", ",", " ,", " ]", "?",
+     "Ｔｍａｌｌ", "天猫", "a", "Z", "9", "é", "—"]
+)  # fmt: skip
+
+
+@given(st.lists(CLEANING_PIECES | st.text(max_size=5), max_size=25).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_clean_line_equals_its_definition(text):
+    from ecomtopics.text._clean import clean_line
+
+    assert clean_line(text) == _clean_line_by_definition(text)

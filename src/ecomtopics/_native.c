@@ -1267,10 +1267,8 @@ typedef struct {
 } Span;
 
 /* the tokens of one ASCII text, as the English tokenizer gives them, appended to `tokens` */
-static int wc_tokens(WordCounter *self, PyObject *text, Buffer *work, Buffer *spans, Buffer *entries,
-                     Buffer *tokens) {
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const unsigned char *s = PyUnicode_1BYTE_DATA(text);
+static int wc_tokens(WordCounter *self, const unsigned char *s, Py_ssize_t n, Buffer *work, Buffer *spans,
+                     Buffer *entries, Buffer *tokens) {
     work->size = spans->size = entries->size = tokens->size = 0;
     if (buffer_reserve(work, n + 1) < 0) return -1;
     unsigned char *t = (unsigned char *)work->data;
@@ -1427,16 +1425,93 @@ static int wc_add_tokens(WordCounter *self, const Buffer *tokens, int pairs, Row
     return failed ? -1 : 0;
 }
 
-/* an ASCII text the Python tokenizer would clean first (control characters other than tab and
- * line feed, '<', '&', "span" or "Span"): such texts go to the Python path */
-static int needs_cleaning(const unsigned char *s, Py_ssize_t n) {
+/* ---------------------------------------------------------------- cleaning ASCII text */
+
+/* the control characters clean_line turns into spaces (C0 but tab and line feed, and DEL) */
+static inline int is_control(unsigned char c) { return c <= 0x08 || (c >= 0x0b && c <= 0x1f) || c == 0x7f; }
+
+/* the words after "span" that text._clean.repair_artefacts restores to "trans..." */
+static const char *const span_suffixes[] = {
+    "action", "actions", "ition", "itions", "itional", "formation", "formations", "form", "formed", "forming",
+    "fer", "ferred", "fers", "port", "portation", "lation", "late", "lated", "mission", "parent", "parency", "it"};
+
+/* 0: the text is clean as it is; 1: clean_ascii must clean it first; 2: only the Python cleaning
+ * will do ('<' or '&': tags and HTML entities) */
+static int ascii_cleaning(const unsigned char *s, Py_ssize_t n) {
+    int found = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         unsigned char c = s[i];
-        if (c < 0x20 ? (c != '\t' && c != '\n') : (c == 0x7f || c == '<' || c == '&')) return 1;
-        if ((c == 'S' || c == 's') && i + 3 < n && s[i + 1] == 'p' && s[i + 2] == 'a' && s[i + 3] == 'n')
-            return 1;
+        if (c == '<' || c == '&') return 2;
+        if (is_control(c) || ((c == 'S' || c == 's') && i + 3 < n && s[i + 1] == 'p' && s[i + 2] == 'a' && s[i + 3] == 'n'))
+            found = 1;
     }
+    return found;
+}
+
+/* the length of the span-artefact word at s[i] ("[Ss]pan" + a suffix, a whole word), else 0 */
+static Py_ssize_t span_artefact(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, Py_ssize_t *suffix_len) {
+    if (!((s[i] == 'S' || s[i] == 's') && i + 3 < n && s[i + 1] == 'p' && s[i + 2] == 'a' && s[i + 3] == 'n'))
+        return 0;
+    if (i > 0 && is_word(s[i - 1])) return 0;
+    Py_ssize_t end = i + 4;
+    while (end < n && is_word(s[end])) end++;
+    Py_ssize_t len = end - (i + 4);
+    for (size_t k = 0; k < sizeof(span_suffixes) / sizeof(*span_suffixes); k++)
+        if ((Py_ssize_t)strlen(span_suffixes[k]) == len && memcmp(s + i + 4, span_suffixes[k], (size_t)len) == 0) {
+            *suffix_len = len;
+            return end - i;
+        }
     return 0;
+}
+
+/* What text.clean_line does to an ASCII text without '<' and '&', as far as tokens can tell:
+ * control characters become spaces, span artefacts are repaired ("spanaction" ->
+ * "transaction"), and white space before a '.' that ends a word ("stores ." -> "stores.") is
+ * dropped (the other marks it drops space before separate words anyway; folding white space
+ * changes no token). Into `out`; its length. */
+static Py_ssize_t clean_ascii(const unsigned char *s, Py_ssize_t n, Buffer *out) {
+    out->size = 0;
+    if (buffer_reserve(out, 2 * n + 1) < 0) return -1; /* a repair adds one byte to four */
+    unsigned char *t = (unsigned char *)out->data;
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (is_space(c) || is_control(c)) { /* a run of white space (controls count) */
+            Py_ssize_t j = i;
+            while (j < n && (is_space(s[j]) || is_control(s[j]))) j++;
+            int dot_next = j < n && s[j] == '.' && (j + 1 == n || is_space(s[j + 1]) || is_control(s[j + 1]));
+            if (!dot_next)
+                for (Py_ssize_t q = i; q < j; q++) t[k++] = is_control(s[q]) ? ' ' : s[q];
+            i = j;
+            continue;
+        }
+        Py_ssize_t suffix_len = 0, len = span_artefact(s, n, i, &suffix_len);
+        if (len) {
+            memcpy(t + k, c == 'S' ? "Trans" : "trans", 5);
+            memcpy(t + k + 5, s + i + 4, (size_t)suffix_len);
+            k += 5 + suffix_len;
+            i += len;
+            continue;
+        }
+        t[k++] = c;
+        i++;
+    }
+    out->size = k;
+    return k;
+}
+
+/* the tokens of an ASCII text the tokenizer gets as it is or cleaned by clean_ascii; 1: done,
+ * 0: the text needs the Python cleaning */
+static int wc_ascii_tokens(WordCounter *self, const unsigned char *s, Py_ssize_t n, int check_clean, Buffer *clean,
+                           Buffer *work, Buffer *spans, Buffer *entries, Buffer *tokens) {
+    int cleaning = check_clean ? ascii_cleaning(s, n) : 0;
+    if (cleaning == 2) return 0;
+    if (cleaning == 1) {
+        n = clean_ascii(s, n, clean);
+        if (n < 0) return -1;
+        s = (const unsigned char *)clean->data;
+    }
+    return wc_tokens(self, s, n, work, spans, entries, tokens) < 0 ? -1 : 1;
 }
 
 /* a counting call starts: the counter must be initialised and not counting already (a
@@ -1460,7 +1535,7 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!ppO|O", &PyList_Type, &texts, &pairs, &check_clean, &fallback, &spec))
         return NULL;
     if (wc_enter(self) < 0) return NULL;
-    Buffer work = {0}, spans = {0}, entries = {0}, tokens = {0}, indptr = {0}, cols = {0}, counts = {0};
+    Buffer clean = {0}, work = {0}, spans = {0}, entries = {0}, tokens = {0}, indptr = {0}, cols = {0}, counts = {0};
     Row row = {0};
     Scoring scoring = {0};
     int scored = spec != Py_None;
@@ -1480,49 +1555,52 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
                          PyUnicode_GET_LENGTH(text));
             goto done;
         }
-        if (!PyUnicode_IS_ASCII(text) ||
-            (check_clean && needs_cleaning(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text)))) {
-            /* the Python side either cleans it to ASCII text, counted here as it stands, or
-             * counts it: column -> count */
+        int handled = 0; /* ASCII text C cleans (if need be) and tokenizes itself */
+        if (PyUnicode_IS_ASCII(text) &&
+            (handled = wc_ascii_tokens(self, PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text), check_clean,
+                                       &clean, &work, &spans, &entries, &tokens)) < 0)
+            goto done;
+        if (!handled) {
+            /* the Python side cleans it: to ASCII text, tokenized here as it stands, or to its
+             * tokens, or (for tests) counts it: column -> count */
             PyObject *found = PyObject_CallOneArg(fallback, text);
             if (!found) goto done;
+            int failed = 0;
             if (PyList_Check(found)) { /* the text's tokens */
-                int failed = wc_token_list(self, found, &tokens) < 0 ||
-                             wc_add_tokens(self, &tokens, pairs, &row) < 0;
+                failed = wc_token_list(self, found, &tokens) < 0;
+            } else if (PyUnicode_Check(found) && PyUnicode_IS_ASCII(found)) {
+                if (PyUnicode_GET_LENGTH(found) >= MAX_TEXT) {
+                    PyErr_SetString(PyExc_ValueError, "WordCounter.counts: a cleaned text is too long to count");
+                    failed = 1;
+                } else {
+                    failed = wc_tokens(self, PyUnicode_1BYTE_DATA(found), PyUnicode_GET_LENGTH(found), &work, &spans,
+                                       &entries, &tokens) < 0;
+                }
+            } else if (PyDict_Check(found)) {
+                PyObject *key, *value, *copy = PyDict_Copy(found); /* private while converting */
                 Py_DECREF(found);
-                if (failed || row_end(&row, scored ? &scoring : NULL, i, &cols, &counts, &indptr, &total) < 0) goto done;
-                continue;
-            }
-            if (PyUnicode_Check(found) && PyUnicode_IS_ASCII(found)) {
-                int failed = wc_tokens(self, found, &work, &spans, &entries, &tokens) < 0 ||
-                             wc_add_tokens(self, &tokens, pairs, &row) < 0;
-                Py_DECREF(found);
-                if (failed) goto done;
+                if (!copy) goto done;
+                Py_ssize_t pos = 0;
+                while (PyDict_Next(copy, &pos, &key, &value)) {
+                    long long col = PyLong_AsLongLong(key);
+                    long long count = col == -1 && PyErr_Occurred() ? 0 : PyLong_AsLongLong(value);
+                    if (PyErr_Occurred() || row_add(&row, col, count) < 0) {
+                        Py_DECREF(copy);
+                        goto done;
+                    }
+                }
+                Py_DECREF(copy);
                 if (row_end(&row, scored ? &scoring : NULL, i, &cols, &counts, &indptr, &total) < 0) goto done;
                 continue;
+            } else {
+                PyErr_SetString(PyExc_TypeError, "WordCounter.counts: fallback must return ASCII text, a list of tokens "
+                                                 "or a dict of column -> count (int)");
+                failed = 1;
             }
-            if (!PyDict_Check(found)) {
-                Py_DECREF(found);
-                PyErr_SetString(PyExc_TypeError, "WordCounter.counts: fallback must return ASCII text, a list of tokens or a dict of column -> count (int)");
-                goto done;
-            }
-            PyObject *key, *value, *copy = PyDict_Copy(found); /* private while converting */
             Py_DECREF(found);
-            if (!copy) goto done;
-            Py_ssize_t pos = 0;
-            while (PyDict_Next(copy, &pos, &key, &value)) {
-                long long col = PyLong_AsLongLong(key);
-                long long count = col == -1 && PyErr_Occurred() ? 0 : PyLong_AsLongLong(value);
-                if (PyErr_Occurred() || row_add(&row, col, count) < 0) {
-                    Py_DECREF(copy);
-                    goto done;
-                }
-            }
-            Py_DECREF(copy);
-        } else if (wc_tokens(self, text, &work, &spans, &entries, &tokens) < 0 ||
-                   wc_add_tokens(self, &tokens, pairs, &row) < 0) {
-            goto done;
+            if (failed) goto done;
         }
+        if (wc_add_tokens(self, &tokens, pairs, &row) < 0) goto done;
         if (row_end(&row, scored ? &scoring : NULL, i, &cols, &counts, &indptr, &total) < 0) goto done;
     }
     if (scored) {
@@ -1532,6 +1610,7 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
         result = csr_result(&indptr, &cols, &counts);
     }
 done:
+    buffer_free(&clean);
     buffer_free(&work);
     buffer_free(&spans);
     buffer_free(&entries);
@@ -1550,19 +1629,27 @@ static PyObject *wc_accepts(WordCounter *self, PyObject *args) {
     int check_clean;
     if (!PyArg_ParseTuple(args, "Up", &text, &check_clean)) return NULL;
     return PyBool_FromLong(PyUnicode_IS_ASCII(text) &&
-                           !(check_clean && needs_cleaning(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text))));
+                           !(check_clean && ascii_cleaning(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text)) == 2));
 }
 
-static PyObject *wc_tokens_of(WordCounter *self, PyObject *text) {
-    /* token ids of one ASCII text (for tests) */
-    if (!PyUnicode_Check(text) || !PyUnicode_IS_ASCII(text)) {
+static PyObject *wc_tokens_of(WordCounter *self, PyObject *args) {
+    /* token ids of one ASCII text (for tests), None when it needs the Python cleaning */
+    PyObject *text;
+    int check_clean;
+    if (!PyArg_ParseTuple(args, "Up", &text, &check_clean)) return NULL;
+    if (!PyUnicode_IS_ASCII(text)) {
         PyErr_SetString(PyExc_TypeError, "token_ids: text must be an ASCII str");
         return NULL;
     }
     if (wc_enter(self) < 0) return NULL;
-    Buffer work = {0}, spans = {0}, entries = {0}, tokens = {0};
+    Buffer clean = {0}, work = {0}, spans = {0}, entries = {0}, tokens = {0};
     PyObject *result = NULL;
-    if (wc_tokens(self, text, &work, &spans, &entries, &tokens) == 0) {
+    int handled = wc_ascii_tokens(self, PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text), check_clean, &clean,
+                                  &work, &spans, &entries, &tokens);
+    if (handled == 0) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    } else if (handled > 0) {
         Py_ssize_t n = tokens.size / 8;
         result = PyList_New(n);
         for (Py_ssize_t j = 0; result && j < n; j++) {
@@ -1574,6 +1661,7 @@ static PyObject *wc_tokens_of(WordCounter *self, PyObject *text) {
             PyList_SET_ITEM(result, j, id);
         }
     }
+    buffer_free(&clean);
     buffer_free(&work);
     buffer_free(&spans);
     buffer_free(&entries);
@@ -1589,14 +1677,17 @@ static PyObject *wc_n_words(WordCounter *self, PyObject *unused) {
 static PyMethodDef wc_methods[] = {
     {"counts", (PyCFunction)wc_counts, METH_VARARGS,
      "counts(texts, pairs, check_clean, fallback, scoring=None) -> (indptr, columns, counts) "
-     "bytes of one CSR block; for texts that are not ASCII, or (with check_clean) need "
-     "cleaning, fallback(text) gives the cleaned text if it is ASCII, or the text's tokens "
+     "bytes of one CSR block; ASCII texts are cleaned here first with check_clean (control "
+     "characters, span artefacts, space before a final dot); for other texts, and ASCII texts "
+     "with '<' or '&' (with check_clean), fallback(text) gives the cleaned text if it is ASCII, or the text's tokens "
      "(list of str), or its counts (dict of column -> count). With scoring, a tuple (idf, "
      "coef_t, sublinear, scale, row_mask, out, totals) as tfidf_scores takes, each row is "
      "scored into out instead (returns None)."},
     {"accepts", (PyCFunction)wc_accepts, METH_VARARGS,
      "accepts(text, check_clean) -> True when counts() takes the text itself."},
-    {"token_ids", (PyCFunction)wc_tokens_of, METH_O, "token_ids(text) -> the token ids of one ASCII text."},
+    {"token_ids", (PyCFunction)wc_tokens_of, METH_VARARGS,
+     "token_ids(text, check_clean) -> the token ids of one ASCII text (cleaned first with check_clean), "
+     "None when it needs the Python cleaning."},
     {"n_words", (PyCFunction)wc_n_words, METH_NOARGS, "Distinct words resolved so far."},
     {NULL, NULL, 0, NULL},
 };

@@ -2,12 +2,14 @@
 
 The classifier's word view counts, for each token of a paragraph, the token's
 columns (itself and its concepts) and the column of each pair of consecutive
-tokens. For ASCII text that needs no cleaning, ``_native.WordCounter`` does
-the English tokenizer's steps on bytes and counts in C: every distinct word is
-resolved once by :meth:`NativeWords._resolve`, which asks the tokenizer itself
-(its phrase table, its memo of word forms), so the tokens are the tokenizer's.
-Any other paragraph is cleaned and tokenized by the tokenizer, and C counts its
-tokens.
+tokens. For ASCII text, ``_native.WordCounter`` does the English tokenizer's
+steps on bytes and counts in C: the cleaning that can change tokens (control
+characters, the corpus's ``spanaction`` artefacts, white space before a final
+dot), then every distinct word is resolved once by :meth:`NativeWords._resolve`,
+which asks the tokenizer itself (its phrase table, its memo of word forms), so
+the tokens are the tokenizer's. Any other paragraph (not ASCII, or with the HTML
+marks ``<`` and ``&``) is cleaned and tokenized by the tokenizer, and C counts
+its tokens.
 The tests compare both paths on real and random text.
 """
 
@@ -121,7 +123,8 @@ class NativeWords:
         return mask, tuple(self._item(t) for t in tokens)
 
     def accepts(self, text: str) -> bool:
-        """True when the compiled path gives this text's tokens (plain ASCII, nothing to clean)."""
+        """True when the compiled path gives this text's tokens: ASCII text, without the HTML
+        marks (``<``, ``&``) only the Python cleaning handles."""
         return bool(self._counter.accepts(text, self._tokenizer.normalize))
 
     def counts(self, texts: list[str], pairs: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -162,7 +165,7 @@ class NativeWords:
     def token_ids(self, text: str) -> list[int]:
         """Token ids of one accepted text (for tests: compare with the tokenizer's tokens)."""
         with self._lock:
-            return list(self._counter.token_ids(text))
+            return list(self._counter.token_ids(text, self._tokenizer.normalize))
 
     def token_of_id(self) -> dict[int, str]:
         return {i: t for t, i in self._ids.items()}
