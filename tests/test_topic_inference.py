@@ -15,6 +15,8 @@ from scipy.special import psi
 
 import ecomtopics as et
 from conftest import ROOT
+from ecomtopics._compiled import native
+from ecomtopics.topics import _inference
 from ecomtopics.topics._corpus import _text_of
 from ecomtopics.topics._inference import batch_inference, bows_to_csr, lda_gamma, lda_inference
 
@@ -317,3 +319,69 @@ def test_new_parameters_rebuild_the_token_memo(real):
     model.set_params(ignore_platform_names=False)  # tokens map differently, same dictionary
     assert getattr(model, "_term_id_memo", None) is None
     assert same_matrix(model._term_counts(texts[:300]), reference_matrix(model, texts[:300]))
+
+
+# -- the compiled E-step (``_native.lda_estep``) against the numpy one ------------------------
+needs_native = pytest.mark.skipif(native() is None, reason="compiled module not built")
+
+
+@needs_native
+@settings(max_examples=40, deadline=None)
+@given(
+    k=st.integers(1, 12),
+    v=st.integers(1, 300),
+    seed=st.integers(0, 2**32 - 1),
+    iterations=st.sampled_from([1, 2, 5, 50]),
+    data=st.data(),
+)
+def test_the_compiled_e_step_equals_the_numpy_one(k, v, seed, iterations, data):
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(0.3, 1.0, (k, v)) + 1e-3
+    exp_elog_beta = np.exp(psi(lam) - psi(lam.sum(axis=1))[:, None])
+    alpha = rng.uniform(0.02, 1.0, k)
+    bows = data.draw(bags(v))
+    gamma0 = rng.gamma(100.0, 0.01, (len(bows), k))
+    args = (exp_elog_beta, alpha, bows_to_csr(bows, v), gamma0, iterations, 1e-3)
+    compiled = batch_inference(*args)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_inference, "native", lambda: None)
+        plain = batch_inference(*args)
+    np.testing.assert_allclose(compiled, plain, rtol=1e-9, atol=1e-12)
+    assert not np.shares_memory(compiled, gamma0)  # the caller's start is left as it was
+
+
+@needs_native
+@given(st.floats(1e-300, 1e15) | st.floats(1e-3, 30))
+def test_the_compiled_digamma_equals_scipys(x):
+    got, want = native().digamma(x), float(psi(x))
+    assert abs(got - want) <= 4e-15 * max(1.0, abs(want))  # a few ulps of its terms
+
+
+@needs_native
+def test_the_compiled_e_step_refuses_bad_input():
+    estep = native().lda_estep
+    indptr, ids, cts = np.array([0, 2], np.int64), np.array([0, 1], np.int64), np.ones(2)
+    beta_t, alpha = np.full((2, 3), 0.5), np.full(3, 0.1)
+
+    def run(**change):
+        a = dict(indptr=indptr, ids=ids, cts=cts, beta_t=beta_t, alpha=alpha, gamma=np.ones((1, 3)))
+        a.update(change)
+        estep(a["indptr"], a["ids"], a["cts"], a["beta_t"], a["alpha"], a["gamma"], 10, 1e-3, 1e-16)
+        return a["gamma"]
+
+    assert np.all(run() > 0.1)
+    for change, match in [
+        ({"ids": np.array([0, 2], np.int64)}, "outside beta_t"),
+        ({"indptr": np.array([0, 3], np.int64)}, "does not match"),
+        ({"gamma": np.ones((2, 3))}, "inconsistent"),
+        ({"alpha": np.array([0.1, -1.0, 0.1])}, "alpha must be positive"),
+        ({"gamma": np.zeros((1, 3))}, "gamma must start positive"),
+        ({"cts": np.ones(3)}, "inconsistent"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            run(**change)
+    shared = np.ones(3)
+    with pytest.raises(ValueError, match="share memory"):
+        estep(indptr, ids, shared[1:], beta_t, alpha, shared.reshape(1, 3), 10, 1e-3, 1e-16)
+    with pytest.raises(ValueError, match="iterations"):
+        estep(indptr, ids, cts, beta_t, alpha, np.ones((1, 3)), 0, 1e-3, 1e-16)

@@ -1704,12 +1704,175 @@ static PyTypeObject WordCounterType = {
     .tp_methods = wc_methods,
 };
 
+/* ---------------------------------------------------------------- LDA inference */
+
+/* digamma of x > 0: the recurrence up to 10 (its sum of 1/x as one fraction: one division),
+ * then the asymptotic series (Cephes' psi), within a few ulps of scipy.special.psi */
+static inline double digamma_pos(double x) {
+    double p = 0.0, q = 1.0;
+    while (x < 10.0) {
+        p = p * x + q;
+        q *= x;
+        x += 1.0;
+    }
+    double z = 1.0 / (x * x);
+    double y = z * (8.33333333333333333333E-2 +
+                    z * (-8.33333333333333333333E-3 +
+                         z * (3.96825396825396825397E-3 +
+                              z * (-4.16666666666666666667E-3 +
+                                   z * (7.57575757575757575758E-3 +
+                                        z * (-2.10927960927960927961E-2 + z * 8.33333333333333333333E-2))))));
+    return log(x) - 0.5 / x - y - p / q;
+}
+
+static PyObject *digamma(PyObject *self, PyObject *arg) {
+    double x = PyFloat_AsDouble(arg);
+    if (x == -1.0 && PyErr_Occurred()) return NULL;
+    if (!(x > 0.0) || isinf(x)) {
+        PyErr_SetString(PyExc_ValueError, "digamma: x must be a positive finite number");
+        return NULL;
+    }
+    return PyFloat_FromDouble(digamma_pos(x));
+}
+
+/* exp(E[log theta]) for theta ~ Dirichlet(g), K topics */
+static inline void exp_dirichlet(const double *g, Py_ssize_t k, double *out) {
+    double total = 0.0;
+    for (Py_ssize_t q = 0; q < k; q++) total += g[q];
+    double minus = digamma_pos(total);
+    for (Py_ssize_t q = 0; q < k; q++) out[q] = exp(digamma_pos(g[q]) - minus);
+}
+
+/* lda_estep(indptr, indices, cts, beta_t, alpha, gamma, iterations, threshold, eps): gensim's
+ * LdaModel.inference loop for each document of a CSR document-term matrix, in float64; gamma
+ * (documents x K) holds each document's start and gets its result. See topics._inference. */
+static PyObject *lda_estep(PyObject *self, PyObject *args) {
+    PyObject *indptr_obj, *indices_obj, *cts_obj, *beta_obj, *alpha_obj, *gamma_obj;
+    int iterations;
+    double threshold, eps;
+    if (!PyArg_ParseTuple(args, "OOOOOOidd", &indptr_obj, &indices_obj, &cts_obj, &beta_obj, &alpha_obj, &gamma_obj,
+                          &iterations, &threshold, &eps))
+        return NULL;
+    View indptr = {0}, indices = {0}, cts = {0}, beta = {0}, alpha = {0}, gamma = {0};
+    PyObject *result = NULL;
+    double *scratch = NULL;
+    if (view_get(&indptr, indptr_obj, 8, "indptr") < 0 || view_get(&indices, indices_obj, 8, "indices") < 0 ||
+        view_get(&cts, cts_obj, 8, "cts") < 0 || view_get(&beta, beta_obj, 8, "beta_t") < 0 ||
+        view_get(&alpha, alpha_obj, 8, "alpha") < 0 || view_get(&gamma, gamma_obj, 8, "gamma") < 0)
+        goto done;
+    Py_ssize_t n_docs = indptr.view.len / 8 - 1, k = alpha.view.len / 8, nnz = indices.view.len / 8;
+    if (n_docs < 0 || k == 0 || cts.view.len != indices.view.len || beta.view.len % (k * 8) != 0 ||
+        gamma.view.len != n_docs * k * 8 || gamma.view.readonly) {
+        PyErr_SetString(PyExc_ValueError, "lda_estep: arrays of inconsistent sizes (or a read-only gamma)");
+        goto done;
+    }
+    const View *inputs[] = {&indptr, &indices, &cts, &beta, &alpha};
+    for (int a = 0; a < 5; a++)
+        if (views_overlap(inputs[a], &gamma)) {
+            PyErr_SetString(PyExc_ValueError, "lda_estep: gamma may not share memory with the inputs");
+            goto done;
+        }
+    if (iterations < 1) {
+        PyErr_SetString(PyExc_ValueError, "lda_estep: iterations must be at least 1");
+        goto done;
+    }
+    const int64_t *ip = indptr.view.buf, *ids = indices.view.buf;
+    const double *c = cts.view.buf, *bt = beta.view.buf, *al = alpha.view.buf;
+    double *g = gamma.view.buf;
+    Py_ssize_t n_terms = beta.view.len / (k * 8), longest = 0;
+    if (n_docs > 0 && (ip[0] != 0 || ip[n_docs] != nnz)) {
+        PyErr_SetString(PyExc_ValueError, "lda_estep: indptr does not match the indices");
+        goto done;
+    }
+    for (Py_ssize_t d = 0; d < n_docs; d++) {
+        if (ip[d + 1] < ip[d]) {
+            PyErr_SetString(PyExc_ValueError, "lda_estep: indptr must not decrease");
+            goto done;
+        }
+        if (ip[d + 1] - ip[d] > longest) longest = ip[d + 1] - ip[d];
+    }
+    for (Py_ssize_t j = 0; j < nnz; j++)
+        if (ids[j] < 0 || ids[j] >= n_terms) {
+            PyErr_SetString(PyExc_ValueError, "lda_estep: a term id is outside beta_t");
+            goto done;
+        }
+    for (Py_ssize_t q = 0; q < k; q++)
+        if (!(al[q] > 0.0) || isinf(al[q])) {
+            PyErr_SetString(PyExc_ValueError, "lda_estep: alpha must be positive and finite");
+            goto done;
+        }
+    scratch = malloc(sizeof(double) * (size_t)(3 * k + longest + 1));
+    if (!scratch) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    double *theta = scratch, *acc = scratch + k, *fresh = scratch + 2 * k, *phinorm = scratch + 3 * k;
+    for (Py_ssize_t d = 0; d < n_docs; d++) {
+        double *gd = g + d * k;
+        Py_ssize_t a = ip[d], n = ip[d + 1] - ip[d];
+        if (n == 0) { /* no terms: every update gives alpha */
+            memcpy(gd, al, sizeof(double) * (size_t)k);
+            continue;
+        }
+        for (Py_ssize_t q = 0; q < k; q++)
+            if (!(gd[q] > 0.0) || isinf(gd[q])) {
+                PyErr_SetString(PyExc_ValueError, "lda_estep: gamma must start positive and finite");
+                goto done;
+            }
+        exp_dirichlet(gd, k, theta);
+        for (Py_ssize_t j = 0; j < n; j++) {
+            const double *row = bt + ids[a + j] * k;
+            double x = 0.0;
+            for (Py_ssize_t q = 0; q < k; q++) x += theta[q] * row[q];
+            phinorm[j] = x + eps;
+        }
+        for (int it = 1; it <= iterations; it++) {
+            for (Py_ssize_t q = 0; q < k; q++) acc[q] = 0.0;
+            for (Py_ssize_t j = 0; j < n; j++) {
+                const double *row = bt + ids[a + j] * k;
+                double r = c[a + j] / phinorm[j];
+                for (Py_ssize_t q = 0; q < k; q++) acc[q] += r * row[q];
+            }
+            double change = 0.0;
+            for (Py_ssize_t q = 0; q < k; q++) {
+                fresh[q] = al[q] + theta[q] * acc[q];
+                change += fabs(fresh[q] - gd[q]);
+            }
+            memcpy(gd, fresh, sizeof(double) * (size_t)k);
+            if (it == iterations || change / (double)k < threshold) break;
+            exp_dirichlet(gd, k, theta);
+            for (Py_ssize_t j = 0; j < n; j++) {
+                const double *row = bt + ids[a + j] * k;
+                double x = 0.0;
+                for (Py_ssize_t q = 0; q < k; q++) x += theta[q] * row[q];
+                phinorm[j] = x + eps;
+            }
+        }
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    free(scratch);
+    view_release(&indptr);
+    view_release(&indices);
+    view_release(&cts);
+    view_release(&beta);
+    view_release(&alpha);
+    view_release(&gamma);
+    return result;
+}
+
 /* ---------------------------------------------------------------- module */
 
 static PyMethodDef module_methods[] = {
     {"scan_text", scan_text, METH_O,
      "scan_text(text) -> (mapped, needs_cleaning, has_han, has_latin_letter): the tokenizer's "
      "first look at a text, in one pass."},
+    {"digamma", digamma, METH_O, "digamma(x) -> the digamma function of x > 0 (lda_estep's)."},
+    {"lda_estep", lda_estep, METH_VARARGS,
+     "lda_estep(indptr, indices, cts, beta_t, alpha, gamma, iterations, threshold, eps): gensim's "
+     "variational inference loop for each document of a CSR document-term matrix (float64); "
+     "gamma holds the start of each document and gets its result."},
     {"tfidf_scores", tfidf_scores, METH_VARARGS,
      "tfidf_scores(indptr, columns, counts, idf, coef_t, sublinear, scale, row_mask, out, totals): "
      "adds each row's L2-normalised TF-IDF vector times coef_t (times scale) to out, and its "

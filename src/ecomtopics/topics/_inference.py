@@ -15,11 +15,14 @@ term ids ``ids`` and counts ``cts`` it runs (``expElogbetad = expElogbeta[:, ids
             break
 
 :func:`batch_inference` runs the same recursion for every document of a CSR
-document-term matrix at once, one step of all still-running documents per
-numpy call. A document that meets the stopping rule is written out at that
-iteration and leaves the working set, so each document stops exactly where
-gensim's loop stops it, and its gamma equals gensim's up to floating-point
-rounding (summation order; scipy's digamma rather than gensim's own).
+document-term matrix: with the compiled module (``_native.lda_estep``, float64
+models), gensim's loop itself in C, document after document; without it, all
+documents at once, one step of all still-running documents per numpy call. A
+document that meets the stopping rule is written out at that iteration and
+leaves the working set, so each document stops exactly where gensim's loop
+stops it, and its gamma equals gensim's up to floating-point rounding
+(summation order; scipy's digamma, or the compiled one, rather than gensim's
+own).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import psi
+
+from .._compiled import native
 
 __all__ = ["batch_inference", "bows_to_csr", "lda_gamma", "lda_inference", "sufficient_statistics"]
 
@@ -179,6 +184,20 @@ def batch_inference(
         raise ValueError(f"gamma0 has shape {gamma.shape}, expected {(n_docs, k)}")
     alpha = np.broadcast_to(np.asarray(alpha, dtype=dtype), (k,)).copy()
     if iterations < 1 or n_docs == 0:
+        return gamma
+    module = native()
+    if module is not None and dtype == np.float64:  # the same loop per document, compiled
+        module.lda_estep(
+            x.indptr.astype(np.int64),
+            x.indices.astype(np.int64),
+            np.asarray(x.data, dtype=np.float64),
+            np.ascontiguousarray(beta.T),
+            alpha,
+            gamma,
+            int(iterations),
+            float(gamma_threshold),
+            eps,
+        )
         return gamma
     lengths = np.diff(x.indptr)
     empty = lengths == 0
