@@ -1267,33 +1267,74 @@ typedef struct {
 } Span;
 
 /* the tokens of one ASCII text, as the English tokenizer gives them, appended to `tokens` */
-static int wc_tokens(WordCounter *self, const unsigned char *s, Py_ssize_t n, Buffer *work, Buffer *spans,
-                     Buffer *entries, Buffer *tokens) {
+/* the first pass of wc_tokens, one table lookup a byte: the byte as the tokenizer sees it
+ * (lower case, separating punctuation a space), and what needs a closer look */
+static unsigned char token_byte[256];
+static unsigned char byte_flag[256];
+#define FLAG_APOSTROPHE 1
+#define FLAG_HTML 2  /* '<', '&': only the Python cleaning handles them */
+#define FLAG_DIRTY 4 /* a control character: clean_ascii turns it into a space */
+#define FLAG_S 8     /* 's', 'S': maybe a span artefact */
+#define PASS_HTML (-2)
+#define PASS_DIRTY (-3)
+
+static void token_tables(void) {
+    for (int c = 0; c < 256; c++) {
+        token_byte[c] = (unsigned char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+        byte_flag[c] = 0;
+    }
+    const char *separators = ",;:!?()[]{}\"<>/\\|*+=#@$%^~`";
+    for (const char *p = separators; *p; p++) token_byte[(unsigned char)*p] = ' ';
+    byte_flag['\''] = FLAG_APOSTROPHE;
+    byte_flag['<'] = byte_flag['&'] = FLAG_HTML;
+    byte_flag['s'] = byte_flag['S'] = FLAG_S;
+    for (int c = 0; c < 256; c++)
+        if (c <= 0x08 || (c >= 0x0b && c <= 0x1f) || c == 0x7f) byte_flag[c] = FLAG_DIRTY;
+}
+
+/* lower case; possessive 's after a word character, before a non-word character or the end,
+ * dropped; separating punctuation to a space: into t (n bytes of room), its length; with
+ * `check`, PASS_HTML for a text only the Python cleaning handles and PASS_DIRTY for one
+ * clean_ascii must clean first */
+static Py_ssize_t token_pass(const unsigned char *s, Py_ssize_t n, int check, unsigned char *t) {
+    Py_ssize_t k = 0;
+    int dirty = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = s[i], f = byte_flag[c];
+        if (f) {
+            if (f == FLAG_APOSTROPHE) {
+                if (i > 0 && i + 1 < n && (s[i + 1] == 's' || s[i + 1] == 'S') && is_word(s[i - 1]) &&
+                    !(i + 2 < n && is_word(s[i + 2]))) {
+                    i++; /* skip the s too */
+                    continue;
+                }
+            } else if (check) {
+                if (f == FLAG_HTML) return PASS_HTML;
+                if (f == FLAG_DIRTY || (i + 3 < n && s[i + 1] == 'p' && s[i + 2] == 'a' && s[i + 3] == 'n'))
+                    dirty = 1;
+            }
+        }
+        t[k++] = token_byte[c];
+    }
+    return dirty ? PASS_DIRTY : k;
+}
+
+static Py_ssize_t clean_ascii(const unsigned char *s, Py_ssize_t n, Buffer *out);
+
+/* the tokens of one ASCII text, as the English tokenizer gives them, into `tokens`: 1; with
+ * `check`, the text cleaned first as clean_line would, or 0 when only the Python cleaning will
+ * do ('<' or '&': tags and HTML entities) */
+static int wc_tokens(WordCounter *self, const unsigned char *s, Py_ssize_t n, int check, Buffer *clean, Buffer *work,
+                     Buffer *spans, Buffer *entries, Buffer *tokens) {
     work->size = spans->size = entries->size = tokens->size = 0;
     if (buffer_reserve(work, n + 1) < 0) return -1;
     unsigned char *t = (unsigned char *)work->data;
-    /* lower case; possessive 's after a word character, before a non-word character or the end,
-     * dropped; separating punctuation to a space */
-    Py_ssize_t k = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned char c = s[i];
-        if (c >= 'A' && c <= 'Z') c += 32;
-        if (c == '\'' && i > 0 && i + 1 < n && (s[i + 1] == 's' || s[i + 1] == 'S')) {
-            unsigned char before = s[i - 1];
-            unsigned char after = i + 2 < n ? s[i + 2] : ' ';
-            int word_before = is_word(before), word_after = is_word(after);
-            if (word_before && !word_after) {
-                i++; /* skip the s too */
-                continue;
-            }
-        }
-        switch (c) {
-        case ',': case ';': case ':': case '!': case '?': case '(': case ')': case '[': case ']':
-        case '{': case '}': case '"': case '<': case '>': case '/': case '\\': case '|': case '*':
-        case '+': case '=': case '#': case '@': case '$': case '%': case '^': case '~': case '`':
-            c = ' ';
-        }
-        t[k++] = c;
+    Py_ssize_t k = token_pass(s, n, check, t);
+    if (k == PASS_HTML) return 0;
+    if (k == PASS_DIRTY) {
+        if ((n = clean_ascii(s, n, clean)) < 0 || buffer_reserve(work, n + 1) < 0) return -1;
+        t = (unsigned char *)work->data;
+        k = token_pass((const unsigned char *)clean->data, n, 0, t);
     }
     /* words */
     for (Py_ssize_t i = 0; i < k;) {
@@ -1351,7 +1392,7 @@ static int wc_tokens(WordCounter *self, const unsigned char *s, Py_ssize_t n, Bu
         i += used;
     }
     buffer_free(&key);
-    return 0;
+    return 1;
 }
 
 /* the token ids of a list of tokens (str), asking Python for tokens not seen before */
@@ -1435,19 +1476,6 @@ static const char *const span_suffixes[] = {
     "action", "actions", "ition", "itions", "itional", "formation", "formations", "form", "formed", "forming",
     "fer", "ferred", "fers", "port", "portation", "lation", "late", "lated", "mission", "parent", "parency", "it"};
 
-/* 0: the text is clean as it is; 1: clean_ascii must clean it first; 2: only the Python cleaning
- * will do ('<' or '&': tags and HTML entities) */
-static int ascii_cleaning(const unsigned char *s, Py_ssize_t n) {
-    int found = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned char c = s[i];
-        if (c == '<' || c == '&') return 2;
-        if (is_control(c) || ((c == 'S' || c == 's') && i + 3 < n && s[i + 1] == 'p' && s[i + 2] == 'a' && s[i + 3] == 'n'))
-            found = 1;
-    }
-    return found;
-}
-
 /* the length of the span-artefact word at s[i] ("[Ss]pan" + a suffix, a whole word), else 0 */
 static Py_ssize_t span_artefact(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, Py_ssize_t *suffix_len) {
     if (!((s[i] == 'S' || s[i] == 's') && i + 3 < n && s[i + 1] == 'p' && s[i + 2] == 'a' && s[i + 3] == 'n'))
@@ -1500,20 +1528,6 @@ static Py_ssize_t clean_ascii(const unsigned char *s, Py_ssize_t n, Buffer *out)
     return k;
 }
 
-/* the tokens of an ASCII text the tokenizer gets as it is or cleaned by clean_ascii; 1: done,
- * 0: the text needs the Python cleaning */
-static int wc_ascii_tokens(WordCounter *self, const unsigned char *s, Py_ssize_t n, int check_clean, Buffer *clean,
-                           Buffer *work, Buffer *spans, Buffer *entries, Buffer *tokens) {
-    int cleaning = check_clean ? ascii_cleaning(s, n) : 0;
-    if (cleaning == 2) return 0;
-    if (cleaning == 1) {
-        n = clean_ascii(s, n, clean);
-        if (n < 0) return -1;
-        s = (const unsigned char *)clean->data;
-    }
-    return wc_tokens(self, s, n, work, spans, entries, tokens) < 0 ? -1 : 1;
-}
-
 /* a counting call starts: the counter must be initialised and not counting already (a
  * callback calling back in would share the row's cells) */
 static int wc_enter(WordCounter *self) {
@@ -1557,8 +1571,8 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
         }
         int handled = 0; /* ASCII text C cleans (if need be) and tokenizes itself */
         if (PyUnicode_IS_ASCII(text) &&
-            (handled = wc_ascii_tokens(self, PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text), check_clean,
-                                       &clean, &work, &spans, &entries, &tokens)) < 0)
+            (handled = wc_tokens(self, PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text), check_clean, &clean,
+                                 &work, &spans, &entries, &tokens)) < 0)
             goto done;
         if (!handled) {
             /* the Python side cleans it: to ASCII text, tokenized here as it stands, or to its
@@ -1573,8 +1587,8 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
                     PyErr_SetString(PyExc_ValueError, "WordCounter.counts: a cleaned text is too long to count");
                     failed = 1;
                 } else {
-                    failed = wc_tokens(self, PyUnicode_1BYTE_DATA(found), PyUnicode_GET_LENGTH(found), &work, &spans,
-                                       &entries, &tokens) < 0;
+                    failed = wc_tokens(self, PyUnicode_1BYTE_DATA(found), PyUnicode_GET_LENGTH(found), 0, &clean,
+                                       &work, &spans, &entries, &tokens) < 0;
                 }
             } else if (PyDict_Check(found)) {
                 PyObject *key, *value, *copy = PyDict_Copy(found); /* private while converting */
@@ -1628,8 +1642,9 @@ static PyObject *wc_accepts(WordCounter *self, PyObject *args) {
     PyObject *text;
     int check_clean;
     if (!PyArg_ParseTuple(args, "Up", &text, &check_clean)) return NULL;
-    return PyBool_FromLong(PyUnicode_IS_ASCII(text) &&
-                           !(check_clean && ascii_cleaning(PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text)) == 2));
+    const char *data = (const char *)PyUnicode_1BYTE_DATA(text);
+    size_t n = (size_t)PyUnicode_GET_LENGTH(text);
+    return PyBool_FromLong(PyUnicode_IS_ASCII(text) && !(check_clean && (memchr(data, '<', n) || memchr(data, '&', n))));
 }
 
 static PyObject *wc_tokens_of(WordCounter *self, PyObject *args) {
@@ -1644,8 +1659,8 @@ static PyObject *wc_tokens_of(WordCounter *self, PyObject *args) {
     if (wc_enter(self) < 0) return NULL;
     Buffer clean = {0}, work = {0}, spans = {0}, entries = {0}, tokens = {0};
     PyObject *result = NULL;
-    int handled = wc_ascii_tokens(self, PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text), check_clean, &clean,
-                                  &work, &spans, &entries, &tokens);
+    int handled = wc_tokens(self, PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text), check_clean, &clean, &work,
+                            &spans, &entries, &tokens);
     if (handled == 0) {
         Py_INCREF(Py_None);
         result = Py_None;
@@ -1885,6 +1900,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native",
 
 PyMODINIT_FUNC PyInit__native(void) {
     for (int q = 1; q <= 64; q++) sublinear_tf[q] = log((double)q) + 1.0;
+    token_tables();
     if (PyType_Ready(&WordCounterType) < 0 || PyType_Ready(&CharCounterType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
