@@ -1056,10 +1056,126 @@ static Entry *strmap_add(StrMap *m, const unsigned char *key, Py_ssize_t n, uint
     return &((Entry *)m->entries.data)[e];
 }
 
-static void strmap_clear(StrMap *m) {
+/* ---------------------------------------------------------------- word map */
+
+/* The word counter's map of words: open addressing over 64-byte slots, each with its word
+ * inline (the arena holds longer words), so a lookup that finds its word reads one cache line
+ * and compares a few bytes, with no entry list and no arena in between. */
+#define WORD_INLINE 40
+typedef struct {
+    uint64_t hash;
+    uint32_t key_len; /* 0: an empty slot */
+    uint32_t mask;    /* bit n: the word starts a phrase key of n >= 2 words */
+    uint32_t out_off, out_len; /* token ids, into WordCounter.outputs */
+    unsigned char key[WORD_INLINE]; /* the word, or (longer words) its offset in the arena */
+} WordSlot;
+
+typedef struct {
+    WordSlot *slots;
+    Py_ssize_t n_slots, count;
+    Buffer arena;
+} WordMap;
+
+/* a hash of a short word from two (overlapping) loads, FNV-1a for longer ones */
+static inline uint64_t hash_word(const unsigned char *s, Py_ssize_t n) {
+    uint64_t a, b;
+    if (n > 16) return hash_bytes(s, n);
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        a = x;
+        b = y;
+    } else {
+        a = n ? (uint64_t)s[0] | ((uint64_t)s[n / 2] << 8) | ((uint64_t)s[n - 1] << 16) : 0;
+        b = 0;
+    }
+    uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ ((b ^ (uint64_t)n) * 0xC2B2AE3D27D4EB4Full);
+    return h ^ (h >> 29);
+}
+
+static int wordmap_init(WordMap *m) {
+    memset(m, 0, sizeof(*m));
+    m->n_slots = 1024;
+    m->slots = calloc((size_t)m->n_slots, sizeof(WordSlot));
+    if (!m->slots) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void wordmap_free(WordMap *m) {
+    free(m->slots);
+    m->slots = NULL;
+    buffer_free(&m->arena);
+}
+
+static inline const unsigned char *wordmap_key(const WordMap *m, const WordSlot *e) {
+    if (e->key_len <= WORD_INLINE) return e->key;
+    uint64_t off;
+    memcpy(&off, e->key, 8);
+    return (const unsigned char *)m->arena.data + off;
+}
+
+/* the slot of word w: its own, or the empty slot it would take */
+static inline WordSlot *wordmap_slot(const WordMap *m, const unsigned char *w, Py_ssize_t n, uint64_t h) {
+    Py_ssize_t mask = m->n_slots - 1, s = (Py_ssize_t)(h & (uint64_t)mask);
+    for (;;) {
+        WordSlot *e = &m->slots[s];
+        if (e->key_len == 0 ||
+            (e->hash == h && e->key_len == (uint32_t)n && memcmp(wordmap_key(m, e), w, (size_t)n) == 0))
+            return e;
+        s = (s + 1) & mask;
+    }
+}
+
+/* a new slot for word w (known to be absent, n >= 1), its values to be filled in */
+static WordSlot *wordmap_add(WordMap *m, const unsigned char *w, Py_ssize_t n, uint64_t h) {
+    if (n > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "WordCounter: a word is too long");
+        return NULL;
+    }
+    if (2 * (m->count + 1) > m->n_slots) { /* grow: every slot moves */
+        WordSlot *old = m->slots;
+        Py_ssize_t old_n = m->n_slots;
+        WordSlot *slots = calloc((size_t)(2 * old_n), sizeof(WordSlot));
+        if (!slots) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        m->slots = slots;
+        m->n_slots = 2 * old_n;
+        for (Py_ssize_t i = 0; i < old_n; i++) {
+            if (!old[i].key_len) continue;
+            Py_ssize_t mask = m->n_slots - 1, s = (Py_ssize_t)(old[i].hash & (uint64_t)mask);
+            while (slots[s].key_len) s = (s + 1) & mask;
+            slots[s] = old[i];
+        }
+        free(old);
+    }
+    WordSlot *e = wordmap_slot(m, w, n, h);
+    memset(e, 0, sizeof(*e));
+    if (n <= WORD_INLINE) {
+        memcpy(e->key, w, (size_t)n);
+    } else {
+        uint64_t off = (uint64_t)m->arena.size;
+        if (buffer_push(&m->arena, w, n) < 0) return NULL;
+        memcpy(e->key, &off, 8);
+    }
+    e->hash = h;
+    e->key_len = (uint32_t)n;
+    m->count++;
+    return e;
+}
+
+static void wordmap_clear(WordMap *m) {
+    memset(m->slots, 0, sizeof(WordSlot) * (size_t)m->n_slots);
+    m->count = 0;
     m->arena.size = 0;
-    m->entries.size = 0;
-    memset(m->slots, 0xff, sizeof(int64_t) * m->n_slots);
 }
 
 /* ---------------------------------------------------------------- WordCounter */
@@ -1069,7 +1185,7 @@ typedef struct {
     PyObject *resolve;  /* word (str) -> (mask, ((token id, columns, ignored), ...)) */
     PyObject *ids;      /* token (str) -> token id: the Python side's registry */
     PyObject *token_item; /* token (str) -> (token id, columns, ignored) */
-    StrMap words;       /* lower-case word -> its tokens when it stands alone, and its mask */
+    WordMap words;      /* lower-case word -> its tokens when it stands alone, and its mask */
     StrMap phrases;     /* "w1 w2 ... wn" (n >= 2) -> tokens */
     Buffer outputs;     /* int64 token ids, shared by both maps' entries (phrases' first) */
     Py_ssize_t phrase_outputs; /* bytes of outputs that belong to phrases */
@@ -1167,7 +1283,7 @@ static void wc_dealloc(WordCounter *self) {
     Py_XDECREF(self->resolve);
     Py_XDECREF(self->ids);
     Py_XDECREF(self->token_item);
-    strmap_free(&self->words);
+    wordmap_free(&self->words);
     strmap_free(&self->phrases);
     buffer_free(&self->outputs);
     buffer_free(&self->token_cols);
@@ -1216,7 +1332,7 @@ static int wc_init(WordCounter *self, PyObject *args, PyObject *kwds) {
     Py_INCREF(token_item);
     self->token_item = token_item;
     self->max_words = max_words;
-    if (strmap_init(&self->words) < 0 || strmap_init(&self->phrases) < 0) return -1;
+    if (wordmap_init(&self->words) < 0 || strmap_init(&self->phrases) < 0) return -1;
     /* phrases: str key -> token items; a private copy is iterated, which Python code run by
      * the items (a sequence's __iter__, an int's __index__) cannot change */
     PyObject *key, *value;
@@ -1294,10 +1410,10 @@ static inline int64_t wc_pair(const WordCounter *self, int64_t a, int64_t b) {
 }
 
 /* the entry of a word, asking Python the first time it is seen */
-static Entry *wc_word(WordCounter *self, const unsigned char *w, Py_ssize_t n) {
-    uint64_t h = hash_bytes(w, n);
-    Entry *e = strmap_find(&self->words, w, n, h);
-    if (e) return e;
+static WordSlot *wc_word(WordCounter *self, const unsigned char *w, Py_ssize_t n) {
+    uint64_t h = hash_word(w, n);
+    WordSlot *e = wordmap_slot(&self->words, w, n, h);
+    if (e->key_len) return e;
     PyObject *answer = PyObject_CallFunction(self->resolve, "s#", (const char *)w, n);
     if (!answer) return NULL;
     unsigned long mask;
@@ -1308,11 +1424,15 @@ static Entry *wc_word(WordCounter *self, const unsigned char *w, Py_ssize_t n) {
         return NULL;
     }
     Py_DECREF(answer);
-    e = strmap_add(&self->words, w, n, h);
+    if (off > UINT32_MAX || len > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "WordCounter: too many tokens resolved");
+        return NULL;
+    }
+    e = wordmap_add(&self->words, w, n, h);
     if (!e) return NULL;
-    e->out_off = off;
-    e->out_len = len;
-    e->mask = (unsigned)mask;
+    e->out_off = (uint32_t)off;
+    e->out_len = (uint32_t)len;
+    e->mask = (uint32_t)mask;
     return e;
 }
 
@@ -1402,17 +1522,20 @@ static int wc_tokens(WordCounter *self, const unsigned char *s, Py_ssize_t n, in
         if (buffer_push(spans, &sp, sizeof(Span)) < 0) return -1;
     }
     Py_ssize_t n_words = spans->size / (Py_ssize_t)sizeof(Span);
-    if (strmap_count(&self->words) > self->max_words) { /* bound the memory on endless streams */
-        strmap_clear(&self->words);
+    if (self->words.count > self->max_words) { /* bound the memory on endless streams */
+        wordmap_clear(&self->words);
         self->outputs.size = self->phrase_outputs;
     }
     if (buffer_reserve(entries, n_words * (Py_ssize_t)sizeof(Entry)) < 0) return -1;
     Span *sp = (Span *)spans->data;
     Entry *ents = (Entry *)entries->data;
     for (Py_ssize_t i = 0; i < n_words; i++) {
-        Entry *e = wc_word(self, t + sp[i].start, sp[i].len);
+        const WordSlot *e = wc_word(self, t + sp[i].start, sp[i].len);
         if (!e) return -1;
-        ents[i] = *e; /* a copy: the map may move when later words are added */
+        /* copied: the map's slots move when it grows */
+        ents[i].out_off = e->out_off;
+        ents[i].out_len = e->out_len;
+        ents[i].mask = e->mask;
     }
     /* phrases of two or more words, longest first, left to right */
     Buffer key = {0};
@@ -1742,7 +1865,7 @@ static PyObject *wc_tokens_of(WordCounter *self, PyObject *args) {
 }
 
 static PyObject *wc_n_words(WordCounter *self, PyObject *unused) {
-    return PyLong_FromSsize_t(strmap_count(&self->words));
+    return PyLong_FromSsize_t(self->words.count);
 }
 
 static PyMethodDef wc_methods[] = {
