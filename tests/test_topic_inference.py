@@ -312,6 +312,19 @@ def test_the_token_memo_is_not_pickled_and_a_refit_forgets_it(real):
     assert same_matrix(model._term_counts(texts[:300]), reference_matrix(model, texts[:300]))
 
 
+def test_the_tokenizer_is_kept_between_calls_and_rebuilt_for_new_settings(real):
+    import pickle
+
+    texts, _ = real
+    model = et.TopicModel(n_topics=3, passes=1, iterations=10).fit(texts[:200])
+    first = model._tokenizer()
+    model.transform(texts[:50])
+    assert model._tokenizer() is first  # its memos stay warm
+    assert getattr(pickle.loads(pickle.dumps(model)), "_tokenizer_cache", None) is None
+    model.set_params(tokenizer_params={"stopwords": False})
+    assert model._tokenizer() is not first and model._tokenizer().stopwords is False
+
+
 def test_new_parameters_rebuild_the_token_memo(real):
     texts, _ = real
     model = et.TopicModel(n_topics=3, passes=1, iterations=10).fit(texts[:200])

@@ -92,6 +92,8 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
     _store_format: ClassVar[int] = 2
     #: token -> term id of the fitted dictionary (-1: not counted), built as texts arrive
     _term_id_memo: Memo | None = None
+    #: (tokenizer_params, lexicons, the tokenizer they make): see _tokenizer
+    _tokenizer_cache: tuple[dict[str, Any], Lexicons, Tokenizer] | None = None
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "n_topics": [Interval("int", 1, None)],
@@ -167,7 +169,16 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
         return getattr(self, "lexicons_", None) or package_lexicons()
 
     def _tokenizer(self) -> Tokenizer:
-        return Tokenizer(**(self.tokenizer_params or {}), lexicons=self._lexicons())
+        """The tokenizer of this model's settings, kept between calls (its memos of segments and
+        word forms with it: a new one on every ``transform`` had cost a small batch as much as
+        its tokenization)."""
+        params, lexicons = self.tokenizer_params or {}, self._lexicons()
+        cached = self._tokenizer_cache
+        if cached is not None and cached[0] == params and cached[1] is lexicons:
+            return cached[2]
+        tokenizer = Tokenizer(**params, lexicons=lexicons)
+        self._tokenizer_cache = (dict(params), lexicons, tokenizer)
+        return tokenizer
 
     # -- shared units -----------------------------------------------------------------
     def _uses_units(self) -> bool:
@@ -459,7 +470,8 @@ class TopicModel(TopicInspection, CarriesLexicons, EstimatorMixin):
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state.pop("_term_id_memo", None)  # a cache of closures: rebuilt on first use
+        state.pop("_term_id_memo", None)  # caches (closures, memos): rebuilt on first use
+        state.pop("_tokenizer_cache", None)
         return state
 
     def fit_transform(self, texts: Iterable[Any], y: Any = None) -> np.ndarray:
