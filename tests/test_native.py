@@ -175,6 +175,22 @@ def test_a_counter_forgets_words_past_its_bound(clf):
     assert small.counts(texts, False, True, clf._counts) == first
 
 
+def test_token_lists_count_the_same_whatever_the_token_objects(clf):
+    """The counter remembers token objects it has seen (a pointer lookup); equal tokens that are
+    other objects, or str subclasses, must count the same."""
+
+    class Token(str):
+        pass
+
+    counter = clf._word_counter()._counter
+    tokens = clf._tokenizer_("天猫线下门店与服务商")
+    fresh = ["".join(list(t)) for t in tokens]
+    assert any(a is not b for a, b in zip(tokens, fresh))
+    lists = [tokens, fresh, [Token(t) for t in tokens], tokens]
+    got = [counter.counts(["天猫"], True, True, lambda text, x=x: x) for x in lists]
+    assert all(g == got[0] for g in got) and len(got[0][1]) > 0
+
+
 def test_word_counter_refuses_bad_input(clf):
     counter = clf._word_counter()._counter
     with pytest.raises(TypeError, match="item 1 is int"):

@@ -1199,6 +1199,12 @@ typedef struct {
     Py_ssize_t max_words; /* the word map starts over past this many entries */
     int32_t *cnt;         /* per column, for Row */
     Py_ssize_t n_columns;
+    /* token object -> token id, for the token lists of the Python path: a pointer lookup
+     * instead of a dict lookup by string; each key is held (a reference), so its address
+     * cannot be reused by another object while it is here */
+    PyObject **known_keys;
+    int64_t *known_ids;
+    Py_ssize_t n_known_slots, n_known;
     int ready; /* __init__ succeeded */
     int busy;  /* a call is counting: callbacks may not call back in (they share `cnt`) */
 } WordCounter;
@@ -1279,6 +1285,8 @@ static int wc_outputs(WordCounter *self, PyObject *items, Py_ssize_t *off, Py_ss
     return 0;
 }
 
+static void known_clear(WordCounter *self);
+
 static void wc_dealloc(WordCounter *self) {
     Py_XDECREF(self->resolve);
     Py_XDECREF(self->ids);
@@ -1292,6 +1300,9 @@ static void wc_dealloc(WordCounter *self) {
     free(self->pair_keys);
     free(self->pair_cols);
     free(self->cnt);
+    if (self->known_keys) known_clear(self);
+    free(self->known_keys);
+    free(self->known_ids);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1575,14 +1586,71 @@ static int wc_tokens(WordCounter *self, const unsigned char *s, Py_ssize_t n, in
 }
 
 /* the token ids of a list of tokens (str), asking Python for tokens not seen before */
+#define KNOWN_MAX (1 << 20) /* token objects kept before the cache starts over */
+
+static inline Py_ssize_t known_slot(const WordCounter *self, PyObject *key) {
+    uint64_t h = ((uint64_t)(uintptr_t)key >> 4) * GOLDEN;
+    Py_ssize_t mask = self->n_known_slots - 1, s = (Py_ssize_t)(h >> 32) & mask;
+    while (self->known_keys[s] && self->known_keys[s] != key) s = (s + 1) & mask;
+    return s;
+}
+
+static void known_clear(WordCounter *self) {
+    for (Py_ssize_t s = 0; s < self->n_known_slots; s++) Py_CLEAR(self->known_keys[s]);
+    self->n_known = 0;
+}
+
+/* remember a token object's id (it is then held); a failure to grow only skips the cache */
+static void known_add(WordCounter *self, PyObject *key, int64_t id) {
+    if (self->n_known >= KNOWN_MAX) known_clear(self);
+    if (2 * (self->n_known + 1) > self->n_known_slots) {
+        Py_ssize_t old_n = self->n_known_slots, size = old_n ? 2 * old_n : 4096;
+        PyObject **keys = calloc((size_t)size, sizeof(PyObject *));
+        int64_t *ids = malloc(sizeof(int64_t) * (size_t)size);
+        if (!keys || !ids) {
+            free(keys);
+            free(ids);
+            return;
+        }
+        PyObject **old_keys = self->known_keys;
+        int64_t *old_ids = self->known_ids;
+        self->known_keys = keys;
+        self->known_ids = ids;
+        self->n_known_slots = size;
+        for (Py_ssize_t i = 0; i < old_n; i++)
+            if (old_keys[i]) {
+                Py_ssize_t s = known_slot(self, old_keys[i]);
+                keys[s] = old_keys[i];
+                ids[s] = old_ids[i];
+            }
+        free(old_keys);
+        free(old_ids);
+    }
+    Py_ssize_t s = known_slot(self, key);
+    if (self->known_keys[s]) return;
+    Py_INCREF(key);
+    self->known_keys[s] = key;
+    self->known_ids[s] = id;
+    self->n_known++;
+}
+
 static int wc_token_list(WordCounter *self, PyObject *list, Buffer *tokens) {
     tokens->size = 0;
     if (PyList_GET_SIZE(list) >= MAX_TEXT) {
         PyErr_SetString(PyExc_ValueError, "WordCounter.counts: too many tokens to count");
         return -1;
     }
+    if (buffer_reserve(tokens, 8 * PyList_GET_SIZE(list)) < 0) return -1;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
         PyObject *token = PyList_GET_ITEM(list, i);
+        if (self->n_known_slots) {
+            Py_ssize_t s = known_slot(self, token);
+            if (self->known_keys[s]) {
+                ((int64_t *)tokens->data)[i] = self->known_ids[s];
+                tokens->size += 8;
+                continue;
+            }
+        }
         PyObject *found = PyDict_GetItemWithError(self->ids, token);
         long long id = -1;
         if (found) {
@@ -1599,8 +1667,9 @@ static int wc_token_list(WordCounter *self, PyObject *list, Buffer *tokens) {
             Py_DECREF(item);
             if (id < 0) return -1;
         }
-        int64_t v = id;
-        if (buffer_push(tokens, &v, 8) < 0) return -1;
+        if (PyUnicode_CheckExact(token)) known_add(self, token, id);
+        ((int64_t *)tokens->data)[i] = id;
+        tokens->size += 8;
     }
     return 0;
 }
