@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -209,8 +209,9 @@ def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
     iterator = iter(texts)
     offset = 0
     while batch := list(itertools.islice(iterator, size)):
-        for i, t in enumerate(batch):
-            check_text(t, name=f"texts[{offset + i}]")
+        if not all(isinstance(t, str) for t in batch):  # the error names the first bad one
+            for i, t in enumerate(batch):
+                check_text(t, name=f"texts[{offset + i}]")
         offset += len(batch)
         yield batch
 
@@ -304,25 +305,29 @@ _MANY_CONSTRAINTS: dict[str, list[Any]] = {
 def _classify_stream(
     texts: Iterable[str], clf: Any, n_jobs: int, batch_size: int, backend: str, client: Any
 ) -> Iterator[Prediction]:
-    """The generator behind :func:`classify_many` (its arguments checked)."""
+    """The generator behind :func:`classify_many` (its arguments checked): each batch's labels
+    and probabilities, from this process or the workers, become one Prediction a paragraph
+    here (one loop, no generator in between: it is this process's share of the work)."""
     classes = list(clf.classes_)
-
-    def emit(labels: list[str], proba: np.ndarray) -> Iterator[Prediction]:
-        for label, row in zip(labels, proba):
-            yield Prediction(label, dict(zip(classes, row.tolist())))
-
-    if backend == "sequential" or (backend == "loky" and n_jobs == 1):
-        for batch in _batches(texts, batch_size):
-            yield from emit(*_labels_and_proba(clf, batch))
-        return
-    reference = _Reference(clf)
+    reference = None
+    results: Generator[tuple[list[str], np.ndarray], None, None] | None = None
     try:
-        if backend == "loky":
-            yield from _loky_map(reference.ref, texts, batch_size, n_jobs, emit)
+        if backend == "sequential" or (backend == "loky" and n_jobs == 1):
+            results = (_labels_and_proba(clf, batch) for batch in _batches(texts, batch_size))
         else:
-            yield from _dask_map(reference.ref, texts, batch_size, client, emit)
+            reference = _Reference(clf)
+            if backend == "loky":
+                results = _loky_map(reference.ref, texts, batch_size, n_jobs)
+            else:
+                results = _dask_map(reference.ref, texts, batch_size, client)
+        for labels, proba in results:
+            for label, row in zip(labels, proba.tolist()):  # one conversion for the batch
+                yield Prediction(label, dict(zip(classes, row)))
     finally:
-        reference.close()
+        if results is not None:
+            results.close()  # cancels the batches still in flight, before their store goes
+        if reference is not None:
+            reference.close()
 
 
 def _watch_parent(interval: float = 0.5) -> None:
@@ -372,8 +377,8 @@ def _pool(n: int) -> Any:
 
 
 def _loky_map(
-    ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, n_jobs: int, emit: Any
-) -> Iterator[Prediction]:
+    ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, n_jobs: int
+) -> Generator[tuple[list[str], np.ndarray], None, None]:
     """Score batches on loky worker processes, in order, at most two batches a worker in flight.
 
     The executor is joblib's shared one (what ``joblib.Parallel`` uses, so the
@@ -387,17 +392,17 @@ def _loky_map(
         for batch in _batches(texts, batch_size):
             pending.append(executor.submit(_score_batch, ref, batch))
             if len(pending) >= 2 * n:
-                yield from emit(*pending.pop(0).result())
+                yield pending.pop(0).result()
         while pending:
-            yield from emit(*pending.pop(0).result())
+            yield pending.pop(0).result()
     finally:
         for future in pending:  # the caller stopped early, or a batch failed
             future.cancel()
 
 
 def _dask_map(
-    ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, client: Any, emit: Any
-) -> Iterator[Prediction]:
+    ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, client: Any
+) -> Generator[tuple[list[str], np.ndarray], None, None]:
     try:
         from dask.distributed import default_client
     except ImportError:  # pragma: no cover - depends on the environment
@@ -416,6 +421,6 @@ def _dask_map(
     for batch in _batches(texts, batch_size):
         pending.append(client.submit(_score_batch, ref, batch, pure=False))
         if len(pending) >= window:
-            yield from emit(*pending.pop(0).result())
+            yield pending.pop(0).result()
     for future in pending:
-        yield from emit(*future.result())
+        yield future.result()
