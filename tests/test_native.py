@@ -270,6 +270,22 @@ def test_any_fitted_vocabulary_counts_as_the_definition(train, texts, ngram_rang
         check_chars(vectorizer, texts)
 
 
+@pytest.mark.parametrize("train", [["ab", "b c"], ["天猫 tmall", "门店"]])
+def test_rows_longer_than_the_view_count_right(train):
+    """A row lists each count as it comes and compacts the list when it outgrows the view's
+    columns: long texts over a small vocabulary (many compactions) still count as defined."""
+    vectorizer = CharNgrams((1, 3), min_df=1).fit(train)
+    texts = ["ab " * 5000, "x" * 9000, "天猫门店 tmall " * 3000 + "b c", ""]
+    check_chars(vectorizer, texts)
+    indptr, _, counts = vectorizer.csr(texts)
+    assert counts[: indptr[1]].max() >= 5000  # counts beyond one list's worth
+
+
+def test_long_token_lists_count_right(clf):
+    text = "Tmall flagship stores serve offline shoppers. " * 800 + "天猫 门店 服务商 " * 900
+    check_words(clf, [text, text.lower(), "spanaction " * 6000])
+
+
 def test_a_vocabulary_of_many_ascii_characters_uses_the_hash_table():
     # more than 63 distinct ASCII characters: the direct tables are off, the hash table serves
     train = ["".join(chr(c) for c in range(33, 127)), "".join(chr(c) for c in range(126, 32, -1))]
