@@ -344,8 +344,8 @@ def run_benchmarks(
             ours = _best_rate(topic_model._mix, bows, reps)
             plain = _best_rate(topic_model._lda.inference, bows, reps)
             add(
-                f"Topic inference alone {lang}: batch E-step vs gensim LdaModel.inference, "
-                "same model and bags",
+                f"Topic inference alone {lang}: our E-step (compiled, or numpy batch) vs gensim "
+                "LdaModel.inference, same model and bags",
                 size,
                 "paragraphs/s",
                 ours,
