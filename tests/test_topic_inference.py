@@ -390,6 +390,10 @@ def test_the_compiled_e_step_refuses_bad_input():
         ({"alpha": np.array([0.1, -1.0, 0.1])}, "alpha must be positive"),
         ({"gamma": np.zeros((1, 3))}, "gamma must start positive"),
         ({"cts": np.ones(3)}, "inconsistent"),
+        ({"cts": np.array([1.0, -1e30])}, "counts must be finite and not negative"),
+        ({"cts": np.array([1.0, np.nan])}, "counts must be finite"),
+        ({"beta_t": np.full((2, 3), -0.5)}, "beta_t must be finite and not negative"),
+        ({"beta_t": np.full((2, 3), np.inf)}, "beta_t must be finite"),
     ]:
         with pytest.raises(ValueError, match=match):
             run(**change)

@@ -1975,6 +1975,10 @@ static PyTypeObject WordCounterType = {
  * digamma(b)) needs no logarithm: a_shifted / b_shifted * exp(part_a - part_b). */
 static inline double digamma_parts(double x, double *shifted) {
     double p = 0.0, q = 1.0;
+    if (!(x > 0.0)) { /* not for x <= 0 or NaN (and the loop below would not end for -1e30) */
+        *shifted = NAN;
+        return NAN;
+    }
     while (x < 10.0) {
         p = p * x + q;
         q *= x;
@@ -2006,7 +2010,6 @@ static PyObject *digamma(PyObject *self, PyObject *arg) {
     return PyFloat_FromDouble(digamma_pos(x));
 }
 
-/* exp(E[log theta]) for theta ~ Dirichlet(g), K topics */
 /* exp(E[log theta]) for theta ~ Dirichlet(g), K topics; `work` holds 3K doubles. The topics'
  * digamma recurrences run side by side, step by step, without a branch a topic (the compiler
  * can vectorise them), then the series of digamma_parts for each */
@@ -2021,6 +2024,10 @@ static inline void exp_dirichlet(const double *g, Py_ssize_t k, double *out, dou
         p[q] = 0.0;
         r[q] = 1.0;
         lowest = g[q] < lowest ? g[q] : lowest;
+    }
+    if (!(lowest > 0.0)) { /* no digamma there (lda_estep's checks keep gamma positive) */
+        for (Py_ssize_t q = 0; q < k; q++) out[q] = NAN;
+        return;
     }
     for (; lowest < 10.0; lowest += 1.0)
         for (Py_ssize_t q = 0; q < k; q++) {
@@ -2137,6 +2144,17 @@ static PyObject *lda_estep(PyObject *self, PyObject *args) {
     for (Py_ssize_t q = 0; q < k; q++)
         if (!(al[q] > 0.0) || isinf(al[q])) {
             PyErr_SetString(PyExc_ValueError, "lda_estep: alpha must be positive and finite");
+            goto done;
+        }
+    /* with counts and beta at least 0, every update keeps gamma at least alpha */
+    for (Py_ssize_t j = 0; j < nnz; j++)
+        if (!(c[j] >= 0.0) || isinf(c[j])) {
+            PyErr_SetString(PyExc_ValueError, "lda_estep: counts must be finite and not negative");
+            goto done;
+        }
+    for (Py_ssize_t j = 0; j < n_terms * k; j++)
+        if (!(bt[j] >= 0.0) || isinf(bt[j])) {
+            PyErr_SetString(PyExc_ValueError, "lda_estep: beta_t must be finite and not negative");
             goto done;
         }
     scratch = malloc(sizeof(double) * (size_t)(6 * k + longest + 1));
