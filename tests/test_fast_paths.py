@@ -340,3 +340,13 @@ def test_an_english_run_in_chinese_text_reads_across_line_breaks(words, gap):
     for chinese in ("天猫", "线上线下融合。"):
         assert tok(f"{chinese} {gap.join(words)}") == tok(f"{chinese} {' '.join(words)}")
     assert tok("天猫 flagship\nstores") == ["天猫", "flagship_store"]
+
+
+def test_a_lone_surrogate_counts_on_every_path():
+    """Character n-grams of text with a lone surrogate (which NFKC leaves alone) count on the
+    pure-Python paths too, as on the compiled one."""
+    from ecomtopics.classify._chars import CharNgrams
+
+    vectorizer = CharNgrams((1, 2), min_df=1).fit(["ab\ud800", "cd"])
+    rows, cols, counts = vectorizer.counts(["x\ud800ab", "\ud800"])
+    assert counts.sum() > 0 and set(rows.tolist()) == {0, 1}

@@ -191,6 +191,45 @@ def test_token_lists_count_the_same_whatever_the_token_objects(clf):
     assert all(g == got[0] for g in got) and len(got[0][1]) > 0
 
 
+def test_callbacks_that_change_the_lists_being_counted_do_no_harm(clf):
+    """The fallback and the tokens' own __hash__ run Python code while C counts: the counter
+    reads private copies, so a list that grows or empties meanwhile is no danger (found by a
+    run under AddressSanitizer)."""
+    counter = clf._word_counter()._counter
+    texts = ["天猫门店", "Tmall stores"]
+
+    def growing(text):
+        texts.append("more text")
+        return clf._tokenizer_("线下门店与服务商")
+
+    n = len(texts)
+    spec = (clf.idf_, clf._split_coef_t[0], True, 1.0, None, np.zeros((n, 5)), np.zeros(n))
+    counter.counts(texts, True, True, growing, spec)
+    assert spec[6][0] > 0 and len(texts) == n + 1
+
+    tokens: list = []
+
+    class Meddling(str):
+        def __hash__(self):
+            tokens.clear()  # empties the list C is reading
+            return str.__hash__(self)
+
+        __eq__ = str.__eq__
+
+    tokens.extend([Meddling("天猫"), Meddling("门店")])
+    held = list(tokens)
+    counter.counts(["天猫"], True, True, lambda text: tokens)
+    assert held  # the tokens C read were its own references
+
+
+def test_misaligned_arrays_are_refused():
+    f = _compiled.native().tfidf_scores
+    raw = np.frombuffer(bytearray(8 * 3 + 1), dtype=np.int64, offset=1, count=3)
+    with pytest.raises(ValueError, match="aligned"):
+        f(raw[:2], raw[:1], np.ones(1), np.ones(2), np.ones((2, 2)), True, 1.0, None,
+          np.zeros((1, 2)), np.zeros(1))  # fmt: skip
+
+
 def test_word_counter_refuses_bad_input(clf):
     counter = clf._word_counter()._counter
     with pytest.raises(TypeError, match="item 1 is int"):

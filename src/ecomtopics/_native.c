@@ -78,6 +78,7 @@ typedef struct {
     Py_ssize_t n_columns;
     int32_t *seen;
     Py_ssize_t n, capacity;
+    Py_ssize_t reserved; /* counts reserved since the row began: at most INT32_MAX, so no cell overflows */
     int64_t *cols; /* made by row_collect: distinct columns, first occurrence first */
     double *counts;
     Py_ssize_t n_distinct, distinct_capacity;
@@ -125,6 +126,11 @@ static void row_compact(Row *r) {
 /* room for `extra` more counts in the row: a long list is compacted first, so a row never
  * holds more than its distinct columns plus what one reservation asks */
 static int row_reserve(Row *r, Py_ssize_t extra) {
+    r->reserved += extra;
+    if (r->reserved > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "too many features in one text to count (2**31)");
+        return -1;
+    }
     if (r->n + extra <= r->capacity) return 0;
     if (r->n > r->n_columns) row_compact(r);
     Py_ssize_t capacity = r->capacity;
@@ -187,6 +193,7 @@ static int row_collect(Row *r) {
     }
     r->n_distinct = m;
     r->n = 0;
+    r->reserved = 0;
     return 0;
 }
 
@@ -224,6 +231,10 @@ static int view_get(View *v, PyObject *obj, Py_ssize_t itemsize, const char *nam
     v->held = 1;
     if (v->view.len % itemsize != 0) {
         PyErr_Format(PyExc_ValueError, "%s must hold %zd-byte items", name, itemsize);
+        return -1;
+    }
+    if ((uintptr_t)v->view.buf % (uintptr_t)itemsize != 0) {
+        PyErr_Format(PyExc_ValueError, "%s must be aligned to its %zd-byte items", name, itemsize);
         return -1;
     }
     return 0;
@@ -1640,9 +1651,14 @@ static int wc_token_list(WordCounter *self, PyObject *list, Buffer *tokens) {
         PyErr_SetString(PyExc_ValueError, "WordCounter.counts: too many tokens to count");
         return -1;
     }
-    if (buffer_reserve(tokens, 8 * PyList_GET_SIZE(list)) < 0) return -1;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
-        PyObject *token = PyList_GET_ITEM(list, i);
+    /* a private tuple, holding each token: looking a token up runs its __hash__ and __eq__,
+     * and token_item runs Python code, any of which could change the list */
+    PyObject *seq = PyList_AsTuple(list);
+    if (!seq) return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
+    int failed = buffer_reserve(tokens, 8 * n) < 0;
+    for (Py_ssize_t i = 0; !failed && i < n; i++) {
+        PyObject *token = PyTuple_GET_ITEM(seq, i);
         if (self->n_known_slots) {
             Py_ssize_t s = known_slot(self, token);
             if (self->known_keys[s]) {
@@ -1655,23 +1671,34 @@ static int wc_token_list(WordCounter *self, PyObject *list, Buffer *tokens) {
         long long id = -1;
         if (found) {
             id = PyLong_AsLongLong(found);
-            if (id == -1 && PyErr_Occurred()) return -1;
+            if (id == -1 && PyErr_Occurred()) {
+                failed = 1;
+                break;
+            }
         } else if (PyErr_Occurred()) {
-            return -1;
+            failed = 1;
+            break;
         }
         /* known to C: registered, with its columns (tokens of word pairs are registered first) */
         if (id < 0 || id >= self->ignored.size || ((int64_t *)self->token_cols.data)[2 * id] < 0) {
             PyObject *item = PyObject_CallOneArg(self->token_item, token);
-            if (!item) return -1;
+            if (!item) {
+                failed = 1;
+                break;
+            }
             id = wc_token(self, item);
             Py_DECREF(item);
-            if (id < 0) return -1;
+            if (id < 0) {
+                failed = 1;
+                break;
+            }
         }
         if (PyUnicode_CheckExact(token)) known_add(self, token, id);
         ((int64_t *)tokens->data)[i] = id;
         tokens->size += 8;
     }
-    return 0;
+    Py_DECREF(seq);
+    return failed ? -1 : 0;
 }
 
 /* count the columns of each token and of each pair of consecutive tokens that are not ignored */
@@ -1796,17 +1823,24 @@ static PyObject *wc_counts(WordCounter *self, PyObject *args) {
     int pairs, check_clean;
     if (!PyArg_ParseTuple(args, "O!ppO|O", &PyList_Type, &texts, &pairs, &check_clean, &fallback, &spec))
         return NULL;
-    if (wc_enter(self) < 0) return NULL;
+    /* a private tuple: the fallback runs Python code, which could change the list */
+    PyObject *items = PyList_AsTuple(texts);
+    if (!items) return NULL;
+    if (wc_enter(self) < 0) {
+        Py_DECREF(items);
+        return NULL;
+    }
     Buffer clean = {0}, work = {0}, spans = {0}, entries = {0}, tokens = {0}, indptr = {0}, cols = {0}, counts = {0};
     Row row = {0};
     Scoring scoring = {0};
     int scored = spec != Py_None;
     PyObject *result = NULL;
     int64_t total = 0;
-    if (scored && scoring_get(&scoring, spec, PyList_GET_SIZE(texts)) < 0) goto done;
+    Py_ssize_t n_texts = PyTuple_GET_SIZE(items);
+    if (scored && scoring_get(&scoring, spec, n_texts) < 0) goto done;
     if (row_init(&row, self->cnt, self->n_columns) < 0 || buffer_push(&indptr, &total, 8) < 0) goto done;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(texts); i++) {
-        PyObject *text = PyList_GET_ITEM(texts, i);
+    for (Py_ssize_t i = 0; i < n_texts; i++) {
+        PyObject *text = PyTuple_GET_ITEM(items, i);
         if (!PyUnicode_Check(text)) {
             PyErr_Format(PyExc_TypeError, "WordCounter.counts: item %zd is %.100s, not str", i,
                          Py_TYPE(text)->tp_name);
@@ -1883,6 +1917,7 @@ done:
     row_free(&row);
     scoring_release(&scoring);
     self->busy = 0;
+    Py_DECREF(items);
     return result;
 }
 

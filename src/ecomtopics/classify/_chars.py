@@ -76,7 +76,9 @@ def _nfkc_lower(text: str) -> str:
 def _codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Code points of the normalised texts, concatenated, and the text each belongs to."""
     joined = [normalise_fast(t) for t in texts]
-    codes = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = np.frombuffer(
+        "".join(joined).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+    ).astype(np.uint64)
     owner = np.repeat(np.arange(len(texts), dtype=np.int64), [len(s) for s in joined])
     return codes, owner
 
@@ -253,9 +255,9 @@ class CharTable:
     def counts_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns ascending, counts) of one text, n-grams of sizes 1 to 3 (the ``exact`` case):
         every n-gram in one key array and one fixed-width probe of the table."""
-        c = np.frombuffer(normalise_fast(text).encode("utf-32-le"), dtype=np.uint32).astype(
-            np.uint64
-        )
+        c = np.frombuffer(
+            normalise_fast(text).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        ).astype(np.uint64)
         k2 = (c[:-1] << np.uint64(_BITS)) | c[1:]
         keys = np.concatenate([c | _TAG1, k2 | _TAG2, (k2[:-1] << np.uint64(_BITS)) | c[2:]])
         slot = _hash(keys, self.shift)
@@ -380,9 +382,9 @@ class CharNgrams:
         table: CharTable, texts: Sequence[str]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         joined = [normalise_fast(t) for t in texts]
-        codes = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32).astype(
-            np.uint64
-        )
+        codes = np.frombuffer(
+            "".join(joined).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        ).astype(np.uint64)
         n_cols = table.n_columns
         if not len(codes) or not n_cols:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
