@@ -222,6 +222,12 @@ def test_callbacks_that_change_the_lists_being_counted_do_no_harm(clf):
     assert held  # the tokens C read were its own references
 
 
+def test_c_repairs_the_span_artefacts_the_python_cleaning_repairs():
+    from ecomtopics.text._clean import _SPAN_SUFFIXES
+
+    assert _compiled.native().SPAN_SUFFIXES == _SPAN_SUFFIXES
+
+
 def test_misaligned_arrays_are_refused():
     f = _compiled.native().tfidf_scores
     raw = np.frombuffer(bytearray(8 * 3 + 1), dtype=np.int64, offset=1, count=3)

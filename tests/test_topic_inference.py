@@ -158,6 +158,12 @@ def gensim_reference(exp_elog_beta, alpha, bows, gamma0, iterations, threshold):
     return LdaModel.inference(fake, bows)[0]
 
 
+def random_model(rng, k: int, v: int, concentration: float) -> tuple[np.ndarray, np.ndarray]:
+    """(expElogbeta, alpha) of a random LDA model with k topics and v terms."""
+    lam = rng.gamma(concentration, 1.0, (k, v)) + 1e-3
+    return np.exp(psi(lam) - psi(lam.sum(axis=1))[:, None]), rng.uniform(0.02, 1.0, k)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     k=st.integers(1, 12),
@@ -169,9 +175,7 @@ def gensim_reference(exp_elog_beta, alpha, bows, gamma0, iterations, threshold):
 )
 def test_random_models_equal_gensim(k, v, seed, iterations, concentration, data):
     rng = np.random.default_rng(seed)
-    lam = rng.gamma(concentration, 1.0, (k, v)) + 1e-3
-    exp_elog_beta = np.exp(psi(lam) - psi(lam.sum(axis=1))[:, None])
-    alpha = rng.uniform(0.02, 1.0, k)
+    exp_elog_beta, alpha = random_model(rng, k, v, concentration)
     bows = data.draw(bags(v))
     gamma0 = rng.gamma(100.0, 0.01, (len(bows), k))
     ref = gensim_reference(exp_elog_beta, alpha, bows, gamma0, iterations, 1e-3)
@@ -349,9 +353,7 @@ needs_native = pytest.mark.skipif(native() is None, reason="compiled module not 
 )
 def test_the_compiled_e_step_equals_the_numpy_one(k, v, seed, iterations, data):
     rng = np.random.default_rng(seed)
-    lam = rng.gamma(0.3, 1.0, (k, v)) + 1e-3
-    exp_elog_beta = np.exp(psi(lam) - psi(lam.sum(axis=1))[:, None])
-    alpha = rng.uniform(0.02, 1.0, k)
+    exp_elog_beta, alpha = random_model(rng, k, v, 0.3)
     bows = data.draw(bags(v))
     gamma0 = rng.gamma(100.0, 0.01, (len(bows), k))
     args = (exp_elog_beta, alpha, bows_to_csr(bows, v), gamma0, iterations, 1e-3)

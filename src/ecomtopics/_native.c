@@ -443,7 +443,7 @@ static inline __attribute__((always_inline)) int score_entries(const Scoring *s,
 
 /* adds row i's score (its n entries: columns, counts), checked columns */
 static int score_row(const Scoring *s, Py_ssize_t i, const int64_t *cs, const double *t, Py_ssize_t n) {
-    double acc[64] = {0.0};
+    double acc[64]; /* k <= 64, checked by scoring_get; each case fills its first k */
     const Py_ssize_t k = s->k;
     double norm = 0.0, total = 0.0;
     int failed;
@@ -464,6 +464,7 @@ static int score_row(const Scoring *s, Py_ssize_t i, const int64_t *cs, const do
         SCORE_CASE(8)
 #undef SCORE_CASE
     default:
+        for (Py_ssize_t q = 0; q < k; q++) acc[q] = 0.0;
         failed = score_entries(s, cs, t, n, k, acc, &norm, &total);
     }
     if (failed) return -1;
@@ -567,6 +568,32 @@ typedef struct {
 /* code points of the text as CharNgrams normalises it: runs of white space to one space, a
  * space at each end, and for ASCII text lower case; any other text must come in lower case
  * and NFKC already (see CharNgrams.csr_raw) */
+/* an ASCII text as CharNgrams normalises it (lower case, runs of white space to one space, a
+ * space at each end) into `out`, n + 2 cells of uint32 (wide) or bytes; its length. Inlined
+ * with `wide` a constant, one copy for each cell type. */
+static inline __attribute__((always_inline)) Py_ssize_t normalise_ascii(const unsigned char *s, Py_ssize_t n,
+                                                                       void *out, const int wide) {
+    Py_ssize_t k = 0;
+#define PUT(c) (wide ? (void)(((uint32_t *)out)[k++] = (c)) : (void)(((unsigned char *)out)[k++] = (unsigned char)(c)))
+    PUT(' ');
+    int pending_space = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (is_space(c)) {
+            pending_space = k > 1;
+            continue;
+        }
+        if (pending_space) {
+            PUT(' ');
+            pending_space = 0;
+        }
+        PUT((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    }
+    PUT(' ');
+#undef PUT
+    return k;
+}
+
 static int char_codes(PyObject *text, Buffer *codes) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     codes->size = 0;
@@ -574,22 +601,7 @@ static int char_codes(PyObject *text, Buffer *codes) {
     uint32_t *out = (uint32_t *)codes->data;
     Py_ssize_t k = 0;
     if (PyUnicode_IS_ASCII(text)) {
-        const unsigned char *s = PyUnicode_1BYTE_DATA(text);
-        out[k++] = ' ';
-        int pending_space = 0;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            unsigned char c = s[i];
-            if (is_space(c)) {
-                pending_space = k > 1;
-                continue;
-            }
-            if (pending_space) {
-                out[k++] = ' ';
-                pending_space = 0;
-            }
-            out[k++] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-        }
-        out[k++] = ' ';
+        k = normalise_ascii(PyUnicode_1BYTE_DATA(text), n, out, 1);
     } else { /* lower case and NFKC already: runs of white space (as str.split sees it) to one */
         int kind = PyUnicode_KIND(text);
         const void *data = PyUnicode_DATA(text);
@@ -862,22 +874,7 @@ static int cc_row_ascii(const CharCounter *self, const unsigned char *s, Py_ssiz
     scratch->size = 0;
     if (buffer_reserve(scratch, 2 * (len + 2)) < 0) return -1;
     unsigned char *u = (unsigned char *)scratch->data, *sc = u + len + 2;
-    Py_ssize_t n = 0;
-    u[n++] = ' ';
-    int pending_space = 0;
-    for (Py_ssize_t i = 0; i < len; i++) {
-        unsigned char c = s[i];
-        if (is_space(c)) {
-            pending_space = n > 1;
-            continue;
-        }
-        if (pending_space) {
-            u[n++] = ' ';
-            pending_space = 0;
-        }
-        u[n++] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-    }
-    u[n++] = ' ';
+    Py_ssize_t n = normalise_ascii(s, len, u, 0);
     for (Py_ssize_t i = 0; i < n; i++) sc[i] = self->code[u[i]];
     const CharTable *t = &self->table;
     if (t->sizes & 2) {
@@ -1476,6 +1473,9 @@ static unsigned char byte_flag[256];
 #define PASS_HTML (-2)
 #define PASS_DIRTY (-3)
 
+/* the control characters clean_line turns into spaces (C0 but tab and line feed, and DEL) */
+static inline int is_control(unsigned char c) { return c <= 0x08 || (c >= 0x0b && c <= 0x1f) || c == 0x7f; }
+
 static void token_tables(void) {
     for (int c = 0; c < 256; c++) {
         token_byte[c] = (unsigned char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
@@ -1487,7 +1487,7 @@ static void token_tables(void) {
     byte_flag['<'] = byte_flag['&'] = FLAG_HTML;
     byte_flag['s'] = byte_flag['S'] = FLAG_S;
     for (int c = 0; c < 256; c++)
-        if (c <= 0x08 || (c >= 0x0b && c <= 0x1f) || c == 0x7f) byte_flag[c] = FLAG_DIRTY;
+        if (is_control((unsigned char)c)) byte_flag[c] = FLAG_DIRTY;
 }
 
 /* lower case; possessive 's after a word character, before a non-word character or the end,
@@ -1743,10 +1743,9 @@ static int wc_add_tokens(WordCounter *self, const Buffer *tokens, int pairs, Row
 
 /* ---------------------------------------------------------------- cleaning ASCII text */
 
-/* the control characters clean_line turns into spaces (C0 but tab and line feed, and DEL) */
-static inline int is_control(unsigned char c) { return c <= 0x08 || (c >= 0x0b && c <= 0x1f) || c == 0x7f; }
 
-/* the words after "span" that text._clean.repair_artefacts restores to "trans..." */
+/* the words after "span" that text._clean.repair_artefacts restores to "trans..." (its
+ * _SPAN_SUFFIXES; the module exports these as SPAN_SUFFIXES, and a test keeps the two equal) */
 static const char *const span_suffixes[] = {
     "action", "actions", "ition", "itions", "itional", "formation", "formations", "form", "formed", "forming",
     "fer", "ferred", "fers", "port", "portation", "lation", "late", "lated", "mission", "parent", "parency", "it"};
@@ -2086,7 +2085,7 @@ static inline void exp_dirichlet(const double *g, Py_ssize_t k, double *out, dou
 }
 
 /* gensim's inference loop for one document (n terms w, counts cd; gd its start, then its
- * gamma); `scratch` holds 6k + n doubles. Inlined with k a constant for the usual counts. */
+ * gamma); `scratch` holds 5k + n doubles. Inlined with k a constant for the usual counts. */
 static inline __attribute__((always_inline)) void estep_doc(const double *restrict bt, const double *restrict al,
                                                             const int64_t *restrict w, const double *restrict cd,
                                                             Py_ssize_t n, const Py_ssize_t k, double *restrict gd,
@@ -2192,7 +2191,7 @@ static PyObject *lda_estep(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "lda_estep: beta_t must be finite and not negative");
             goto done;
         }
-    scratch = malloc(sizeof(double) * (size_t)(6 * k + longest + 1));
+    scratch = malloc(sizeof(double) * (size_t)(5 * k + longest + 1));
     if (!scratch) {
         PyErr_NoMemory();
         goto done;
@@ -2265,6 +2264,24 @@ static PyMethodDef module_methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native",
                                     "Compiled hot loops of feature counting.", -1, module_methods};
 
+static int add_span_suffixes(PyObject *m) {
+    Py_ssize_t n = (Py_ssize_t)(sizeof(span_suffixes) / sizeof(*span_suffixes));
+    PyObject *t = PyTuple_New(n);
+    for (Py_ssize_t i = 0; t && i < n; i++) {
+        PyObject *word = PyUnicode_FromString(span_suffixes[i]);
+        if (!word) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, word);
+    }
+    if (!t || PyModule_AddObject(m, "SPAN_SUFFIXES", t) < 0) {
+        Py_XDECREF(t);
+        return -1;
+    }
+    return 0;
+}
+
 PyMODINIT_FUNC PyInit__native(void) {
     for (int q = 1; q <= 64; q++) sublinear_tf[q] = log((double)q) + 1.0;
     token_tables();
@@ -2275,7 +2292,7 @@ PyMODINIT_FUNC PyInit__native(void) {
     Py_INCREF(&CharCounterType);
     if (PyModule_AddObject(m, "WordCounter", (PyObject *)&WordCounterType) < 0 ||
         PyModule_AddObject(m, "CharCounter", (PyObject *)&CharCounterType) < 0 ||
-        PyModule_AddStringConstant(m, "SOURCE_SHA256", SOURCE_SHA256) < 0) {
+        PyModule_AddStringConstant(m, "SOURCE_SHA256", SOURCE_SHA256) < 0 || add_span_suffixes(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }
