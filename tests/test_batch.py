@@ -166,7 +166,7 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
             "-o",
             str(output),
             "--n-jobs",
-            "2",
+            "3",
             "--batch-size",
             "400",
         ],
@@ -204,6 +204,37 @@ def test_bad_n_jobs_is_an_input_error(model, n_jobs):
         list(et.classify_many(["天猫"], model, n_jobs=n_jobs))
 
 
+@pytest.mark.parametrize("n_texts", [0, 1, 8, 9, 10, 61])
+def test_two_processes_keep_the_stream_order_for_any_number_of_batches(model, texts, n_texts):
+    # batches of 3: none, one, two or three batches (the read-ahead), and many
+    subset = texts[:n_texts]
+    stream = et.classify_many(iter(subset), model, n_jobs=2, batch_size=3)
+    assert [p.label for p in stream] == (model.predict(subset) if subset else [])
+
+
+def test_stopping_early_leaves_the_pool_usable(model, texts):
+    stream = et.classify_many(texts * 4, model, n_jobs=2, batch_size=10)
+    first = [next(stream).label for _ in range(15)]
+    stream.close()  # cancels the batches still waiting
+    assert first == model.predict(texts[:15])
+    again = [p.label for p in et.classify_many(texts[:40], model, n_jobs=2, batch_size=10)]
+    assert again == model.predict(texts[:40])
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="pipe sizes are Linux's")
+def test_the_pool_pipes_hold_a_whole_batch():
+    import fcntl
+
+    from ecomtopics.batch import _PIPE_BYTES, _pool
+
+    with open("/proc/sys/fs/pipe-max-size") as handle:
+        if int(handle.read()) < _PIPE_BYTES:
+            pytest.skip("this system caps pipes below the size asked for")
+    executor = _pool(1)
+    for end in (executor._call_queue._writer, executor._result_queue._reader):
+        assert fcntl.fcntl(end.fileno(), fcntl.F_GETPIPE_SZ) >= _PIPE_BYTES
+
+
 def test_joblib_parallel_still_works_after_classify_many(model, texts):
     from joblib import Parallel, delayed
 
@@ -230,14 +261,15 @@ def test_the_worker_pool_and_its_model_persist_between_calls(model, texts):
     from ecomtopics.batch import _pool
 
     def probe() -> set[tuple[int, int]]:
-        return {f.result() for f in [_pool(2).submit(_worker_state) for _ in range(8)]}
+        return {f.result() for f in [_pool(1).submit(_worker_state) for _ in range(4)]}
 
     first = [p.label for p in et.classify_many(texts, model, n_jobs=2, batch_size=20)]
     before = probe()
     second = [p.label for p in et.classify_many(texts, model, n_jobs=2, batch_size=20)]
     after = probe()
     assert first == second == model.predict(texts)
-    # the same workers, and none loaded the model again for the second call
-    assert len({pid for pid, _ in before}) == 2
+    # the same worker (n_jobs=2: one worker besides this process), which did not load the
+    # model again for the second call
+    assert len({pid for pid, _ in before}) == 1
     assert {pid for pid, _ in after} <= {pid for pid, _ in before}
     assert after <= before and all(loads >= 1 for _, loads in before)

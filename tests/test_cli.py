@@ -135,6 +135,20 @@ def test_classify_records_with_error_rows(tmp_path):
     assert "--resume" in err
 
 
+@pytest.mark.slow  # three command runs, two with a worker process
+def test_records_get_the_same_rows_from_one_process_or_several(tmp_path):
+    src = tmp_path / "in.jsonl"
+    _records(src, 90, bad={5})
+    outputs = {}
+    for jobs in ("1", "2", "-1"):
+        dst = tmp_path / f"out{jobs}.jsonl"
+        run("classify", str(src), "-o", str(dst), "--n-jobs", jobs, "--batch-size", "40")
+        outputs[jobs] = dst.read_text(encoding="utf-8").splitlines()
+    assert len(outputs["1"]) == 90
+    assert outputs["2"] == outputs["1"] and outputs["-1"] == outputs["1"]
+    assert all(json.loads(line).get("labels") for line in outputs["1"] if "error" not in line)
+
+
 @pytest.mark.slow
 def test_killed_job_resumes_with_each_id_once(tmp_path):
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"

@@ -7,6 +7,7 @@ reference, once per process, and rebuild the tokenizer from its settings.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import logging
@@ -16,7 +17,9 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -196,13 +199,21 @@ def _worker_model(ref: tuple[str, str, str]) -> Any:
     return ModelStore(root).load(name, version)
 
 
-def _labels_and_proba(model: Any, texts: list[str]) -> tuple[list[str], np.ndarray]:
-    proba = model.predict_proba(texts)
-    return [model.classes_[i] for i in proba.argmax(axis=1)], proba
+#: A scored batch: each paragraph's main theme, the probabilities (rows in the model's class
+#: order) and, when asked for, every theme each paragraph discusses (``predict_labels``)
+Scored = tuple[list[str], np.ndarray, "list[list[str]] | None"]
 
 
-def _score_batch(ref: tuple[str, str, str], texts: list[str]) -> tuple[list[str], np.ndarray]:
-    return _labels_and_proba(_worker_model(ref), texts)
+def _labels_and_proba(model: Any, texts: list[str], themes: bool = False) -> Scored:
+    if themes:  # both from one pass over the texts
+        proba, discussed = model.predict_proba_and_labels(texts)
+    else:
+        proba, discussed = model.predict_proba(texts), None
+    return [model.classes_[i] for i in proba.argmax(axis=1)], proba, discussed
+
+
+def _score_batch(ref: tuple[str, str, str], texts: list[str], themes: bool = False) -> Scored:
+    return _labels_and_proba(_worker_model(ref), texts, themes)
 
 
 def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -256,8 +267,10 @@ def classify_many(
         A fitted classifier or a stored model's name (default: the bundled
         ``theme-classifier``).
     n_jobs : int
-        Worker processes for the ``loky`` backend (-1: all cores). With 1
-        (or ``backend="sequential"``) everything runs in this process.
+        Processes that score with the ``loky`` backend, this one included
+        (-1: as many as cores): ``n_jobs=2`` starts one worker process and
+        scores in this process too, whenever the worker has enough to do. With
+        1 (or ``backend="sequential"``) everything runs in this process.
         Workers exit when this process dies, even by ``kill -9``. The workers
         stay up between calls, each with the model loaded (a model from a
         store; a model fitted in memory is written to a temporary store and
@@ -291,7 +304,7 @@ def classify_many(
         {"batch_size": batch_size, "backend": backend}, _MANY_CONSTRAINTS, "classify_many"
     )
     if backend == "loky":
-        _n_workers(n_jobs)
+        _n_processes(n_jobs)
     clf = _resolve(model, store)
     return _classify_stream(texts, clf, n_jobs, int(batch_size), backend, client)
 
@@ -309,20 +322,42 @@ def _classify_stream(
     and probabilities, from this process or the workers, become one Prediction a paragraph
     here (one loop, no generator in between: it is this process's share of the work)."""
     classes = list(clf.classes_)
+    with contextlib.closing(
+        _scored_batches(texts, clf, n_jobs, batch_size, backend, client)
+    ) as results:
+        for labels, proba, _ in results:
+            for label, row in zip(labels, proba.tolist()):  # one conversion for the batch
+                yield Prediction(label, dict(zip(classes, row)))
+
+
+def _scored_batches(
+    texts: Iterable[str],
+    clf: Any,
+    n_jobs: int,
+    batch_size: int,
+    backend: str,
+    client: Any = None,
+    themes: bool = False,
+) -> Generator[Scored, None, None]:
+    """Each batch of ``texts`` scored, in order: here, on loky workers or on Dask.
+
+    The arguments are those of :func:`classify_many`, checked; ``themes``
+    adds each paragraph's discussed themes (the command line writes them).
+    """
     reference = None
-    results: Generator[tuple[list[str], np.ndarray], None, None] | None = None
+    results: Generator[Scored, None, None] | None = None
     try:
-        if backend == "sequential" or (backend == "loky" and n_jobs == 1):
-            results = (_labels_and_proba(clf, batch) for batch in _batches(texts, batch_size))
+        if backend == "sequential" or (backend == "loky" and _n_processes(n_jobs) == 1):
+            results = (
+                _labels_and_proba(clf, batch, themes) for batch in _batches(texts, batch_size)
+            )
         else:
             reference = _Reference(clf)
             if backend == "loky":
-                results = _loky_map(reference.ref, texts, batch_size, n_jobs)
+                results = _loky_map(clf, reference.ref, texts, batch_size, n_jobs, themes)
             else:
-                results = _dask_map(reference.ref, texts, batch_size, client)
-        for labels, proba in results:
-            for label, row in zip(labels, proba.tolist()):  # one conversion for the batch
-                yield Prediction(label, dict(zip(classes, row)))
+                results = _dask_map(reference.ref, texts, batch_size, client, themes)
+        yield from results
     finally:
         if results is not None:
             results.close()  # cancels the batches still in flight, before their store goes
@@ -348,8 +383,9 @@ def _watch_parent(interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="ecomtopics-parent-watch", daemon=True).start()
 
 
-def _n_workers(n_jobs: int) -> int:
-    """Worker processes for ``n_jobs`` (joblib's convention: -1 all cores, -2 all but one, ...)."""
+def _n_processes(n_jobs: int) -> int:
+    """Processes that score for ``n_jobs``, this one included (joblib's convention: -1 all
+    cores, -2 all but one, ...)."""
     from joblib import cpu_count
 
     if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
@@ -371,38 +407,124 @@ def _pool(n: int) -> Any:
     """
     from joblib.executor import get_memmapping_executor
 
-    threads = str(max(1, (os.cpu_count() or 1) // n))  # as joblib does: no oversubscribed BLAS
+    # as joblib does, no oversubscribed BLAS: this process scores too
+    threads = str(max(1, (os.cpu_count() or 1) // (n + 1)))
     env = {var: threads for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    return get_memmapping_executor(n, initializer=_watch_parent, env=env)
+    executor = get_memmapping_executor(n, initializer=_watch_parent, env=env)
+    _widen_pipes(executor)
+    return executor
+
+
+#: Room asked for in each of the pool's pipes: a batch of 2,000 paragraphs is about 0.5 MB of
+#: text one way and 80 kB of probabilities the other
+_PIPE_BYTES = 1 << 20
+
+
+def _widen_pipes(executor: Any) -> None:
+    """Give the pool's task and result pipes room for whole batches (Linux; best effort).
+
+    A pipe holds 64 kB by default, so a batch passes only while the other
+    side reads it; on this side the reading and writing are done by the
+    executor's threads, which need the GIL, and scoring here holds the GIL
+    for milliseconds at a time. A worker would sit idle, its next batch half
+    sent or its last result half read. With room for whole batches both
+    sides write and go on. Elsewhere, or where the pipes are not reachable
+    (loky's own attributes, or a system limit), the pipes stay as they are:
+    the results are the same, only slower.
+    """
+    try:
+        import fcntl
+
+        setsize = fcntl.F_SETPIPE_SZ  # Linux only
+        ends = (executor._call_queue._writer, executor._result_queue._reader)
+        for end in ends:
+            fcntl.fcntl(end.fileno(), setsize, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError, ValueError) as exc:
+        logger.debug("the worker pool's pipes keep their size: %s", exc)
+
+
+#: Batches a worker holds at once: one it scores and two waiting in its pipe, so it never waits
+#: for this process, which hands batches on only between batches of its own
+_WORKER_DEPTH = 3
+
+#: Results scored here that may wait for an earlier batch still on a worker (a worker that is
+#: starting takes a second or more): small arrays, so memory stays bounded
+_HELD_RESULTS = 16
 
 
 def _loky_map(
-    ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, n_jobs: int
-) -> Generator[tuple[list[str], np.ndarray], None, None]:
-    """Score batches on loky worker processes, in order, at most two batches a worker in flight.
+    clf: Any,
+    ref: tuple[str, str, str],
+    texts: Iterable[str],
+    batch_size: int,
+    n_jobs: int,
+    themes: bool = False,
+) -> Generator[Scored, None, None]:
+    """Score batches in this process and on ``n_jobs - 1`` loky workers; results in stream order.
+
+    ``n_jobs`` counts the processes that score, this one included: a batch
+    goes to the workers while they hold fewer than :data:`_WORKER_DEPTH`
+    each, and is scored here otherwise. This process also turns every
+    result into :class:`Prediction` objects, so the split follows the
+    queue: on two cores, two processes score and neither waits for the
+    other (two workers beside this process would share two cores three
+    ways). Until a worker has returned a batch in this call (it may still be
+    starting), each gets one; the stream is read :data:`_WORKER_DEPTH`
+    batches ahead, and once its end is in sight the last batches are scored
+    here unless a worker is idle, so that both sides finish together.
 
     The executor is joblib's shared one (what ``joblib.Parallel`` uses, so the
     two can follow each other in one process), started with
     :func:`_watch_parent` in every worker.
     """
-    n = _n_workers(n_jobs)
-    executor = _pool(n)
-    pending: list[Any] = []
+    workers = _n_processes(n_jobs) - 1
+    executor = _pool(workers)
+    batches = _batches(texts, batch_size)
+    ahead = deque(itertools.islice(batches, _WORKER_DEPTH))
+    pending: deque[Any] = deque()  # futures, and results scored here, in stream order
+    warm = False  # a worker has returned a batch in this call
     try:
-        for batch in _batches(texts, batch_size):
-            pending.append(executor.submit(_score_batch, ref, batch))
-            if len(pending) >= 2 * n:
-                yield pending.pop(0).result()
+        while ahead:
+            batch = ahead.popleft()
+            following = next(batches, None)
+            if following is not None:
+                ahead.append(following)
+            futures = [item for item in pending if isinstance(item, Future)]
+            queued = sum(1 for f in futures if not f.done())
+            warm = warm or queued < len(futures)
+            room = _WORKER_DEPTH * workers if warm and following is not None else workers
+            if queued < room:
+                pending.append(executor.submit(_score_batch, ref, batch, themes))
+            else:
+                pending.append(_labels_and_proba(clf, batch, themes))
+            # hand on what is ready; wait only when much is held (memory stays bounded)
+            while pending and (
+                not isinstance(pending[0], Future)
+                or pending[0].done()
+                or len(pending) > _WORKER_DEPTH * workers + _HELD_RESULTS
+            ):
+                item = pending.popleft()
+                warm = warm or isinstance(item, Future)
+                yield _result(item)
         while pending:
-            yield pending.pop(0).result()
+            yield _result(pending.popleft())
     finally:
-        for future in pending:  # the caller stopped early, or a batch failed
-            future.cancel()
+        for item in pending:  # the caller stopped early, or a batch failed
+            if isinstance(item, Future):
+                item.cancel()
+
+
+def _result(item: Any) -> Scored:
+    return item.result() if isinstance(item, Future) else item
 
 
 def _dask_map(
-    ref: tuple[str, str, str], texts: Iterable[str], batch_size: int, client: Any
-) -> Generator[tuple[list[str], np.ndarray], None, None]:
+    ref: tuple[str, str, str],
+    texts: Iterable[str],
+    batch_size: int,
+    client: Any,
+    themes: bool = False,
+) -> Generator[Scored, None, None]:
     try:
         from dask.distributed import default_client
     except ImportError:  # pragma: no cover - depends on the environment
@@ -419,7 +541,7 @@ def _dask_map(
     window = max(2, 2 * len(client.scheduler_info().get("workers", {})))
     pending: list[Any] = []
     for batch in _batches(texts, batch_size):
-        pending.append(client.submit(_score_batch, ref, batch, pure=False))
+        pending.append(client.submit(_score_batch, ref, batch, themes, pure=False))
         if len(pending) >= window:
             yield pending.pop(0).result()
     for future in pending:

@@ -88,6 +88,27 @@ def _best_rate(fn: Callable[[list[str]], Any], data: list[str], repeats: int) ->
     return len(data) / best
 
 
+def _cpu_seconds_with_children() -> float | None:
+    """CPU seconds used so far by this process and its live child processes (Linux's /proc;
+    None elsewhere): what a pool of workers costs in all, whatever else the machine runs."""
+    total = time.process_time()
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0
+    if not tick or not os.path.isdir("/proc"):
+        return None
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == me:  # parent pid; then user and system time in ticks
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _median_latency(fn: Callable[[str], Any], data: Sequence[str]) -> float:
     times = []
     for text in data:
@@ -442,9 +463,21 @@ def run_benchmarks(
 
     cold = {n: _best_rate(score_all(n), big, 1) for n in (1, 2)}
     warm = {1: 0.0, 2: 0.0}
+    cpu: dict[int, list[float]] = {1: [], 2: []}  # CPU microseconds a paragraph, all processes
     for _ in range(1 if quick else 3):  # interleaved: both see the same spells of outside load
         for n in (1, 2):
+            before = _cpu_seconds_with_children()
             warm[n] = max(warm[n], _best_rate(score_all(n), big, 1))
+            after = _cpu_seconds_with_children()
+            if before is not None and after is not None:
+                cpu[n].append((after - before) / len(big) * 1e6)
+    cpu_note = (
+        f"; CPU a paragraph, all processes: {min(cpu[1]):.1f} us (n_jobs=1) and "
+        f"{min(cpu[2]):.1f} us (n_jobs=2): with both cores busy and free of other load, "
+        f"{2 * min(cpu[1]) / min(cpu[2]):.2f}x"
+        if cpu[1] and cpu[2]
+        else ""
+    )
     add(
         "classify_many n_jobs=2 vs n_jobs=1 (pool and model warm)",
         len(big),
@@ -453,7 +486,7 @@ def run_benchmarks(
         warm[1],
         ">= 1.8x",
         note=f"{os.cpu_count()} cores; first calls (workers starting): {cold[2]:.3g} against "
-        f"{cold[1]:.3g} paragraphs/s, {cold[2] / cold[1]:.2f}x",
+        f"{cold[1]:.3g} paragraphs/s, {cold[2] / cold[1]:.2f}x" + cpu_note,
     )
 
     rows.extend(_topic_training_rows(data, topic_model, quick))

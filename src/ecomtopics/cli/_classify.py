@@ -69,7 +69,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--n-jobs",
         type=n_jobs,
         default=1,
-        help="worker processes for records (default 1; -1: all cores)",
+        help="processes that score records, this one included (default 1; -1: one per core)",
     )
     p.add_argument(
         "--batch-size", type=positive_int, default=1000, help="records per batch (default 1000)"
@@ -265,7 +265,7 @@ def _predict(
     args: argparse.Namespace, model: Any, texts: list[str]
 ) -> Iterator[tuple[str, str, list[str], dict[str, float]]]:
     """(language, theme, every theme discussed, probabilities) of each record text, in order."""
-    from ..batch import classify_many
+    from ..batch import _n_processes, _scored_batches
     from ..text import clean_line, detect_language
 
     langs = [detect_language(clean_line(t)) for t in texts]
@@ -276,12 +276,14 @@ def _predict(
             probabilities = dict(zip(classes, row.tolist()))
             yield lang, max(probabilities, key=probabilities.__getitem__), themes, probabilities
         return
-    predictions = classify_many(
-        texts, model, n_jobs=args.n_jobs, batch_size=max(1, args.batch_size // args.n_jobs)
-    )
-    labels = model.predict_labels(texts) if texts else []
-    for lang, pred, themes in zip(langs, predictions, labels):
-        yield lang, pred.label, themes, pred.probabilities
+    # one batch for each process (this one included): the workers send back the themes too
+    share = max(1, -(-len(texts) // _n_processes(args.n_jobs)))
+    classes = list(model.classes_)
+    scored = _scored_batches(texts, model, args.n_jobs, share, "loky", themes=True)
+    each_lang = iter(langs)
+    for main, proba, discussed in scored:
+        for label, row, themes in zip(main, proba.tolist(), discussed or []):
+            yield next(each_lang), label, themes, dict(zip(classes, row))
 
 
 def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:
