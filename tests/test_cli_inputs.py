@@ -202,3 +202,24 @@ def test_bench_results_go_through_a_unique_temporary_file(tmp_path):
     assert json.loads(path.read_text())["quick"] is True
     assert sorted(os.listdir(tmp_path)) == ["quick.json", "quick.json.tmp"]
     assert (tmp_path / "quick.json.tmp").read_text() == "someone else's file\n"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_written_files_get_the_permissions_open_would_give(tmp_path):
+    from ecomtopics.bench import write_results
+
+    previous = os.umask(0o027)
+    try:
+        results = write_results({"quick": True, "created": "now"}, tmp_path)
+        out = tmp_path / "mix.json"
+        run(
+            "classify",
+            str(ROOT / "seeds" / "001_c9ec350ed7a5fe12.txt"),
+            "-o",
+            str(out),
+            check_code=0,
+        )
+    finally:
+        os.umask(previous)
+    assert results.stat().st_mode & 0o777 == 0o640
+    assert out.stat().st_mode & 0o777 == 0o640

@@ -14,7 +14,6 @@ from a checkout's root.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
@@ -24,13 +23,13 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._atomic import atomic_text_file
 from ._errors import InputError
 
 __all__ = ["build_corpus", "default_data_path", "run_benchmarks"]
@@ -701,13 +700,6 @@ def write_results(results: dict[str, Any], folder: Path) -> Path:
     name = "quick" if results["quick"] else results["created"].replace(":", "")
     path = folder / f"{name}.json"
     # a unique temporary file beside it (a fixed NAME.tmp could be someone else's), removed on failure
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with open(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(results, indent=2) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_text_file(path) as handle:
+        handle.write(json.dumps(results, indent=2) + "\n")
     return path

@@ -8,7 +8,6 @@ import csv
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -54,18 +53,13 @@ def atomic_output(path: str | os.PathLike[str], option: str = "-o") -> Iterator[
 
     The temporary file (``.NAME.*.tmp`` in the target's folder, so the final
     rename stays on one file system) is removed on failure; an existing file
-    at ``path`` stays as it was, and no other file is touched.
+    at ``path`` stays as it was, and no other file is touched; the new file
+    gets the permissions a plain ``open`` would give it.
     """
-    target = refuse_folder(path, option)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with open(fd, "w", encoding="utf-8") as handle:
-            yield handle
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from .._atomic import atomic_text_file
+
+    with atomic_text_file(refuse_folder(path, option)) as handle:
+        yield handle
 
 
 class Problems:
