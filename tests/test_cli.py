@@ -135,10 +135,27 @@ def test_classify_records_with_error_rows(tmp_path):
     assert "--resume" in err
 
 
+@pytest.mark.parametrize("bad", [{0, 3, 4, 8, 29}, set(range(10))], ids=["ends", "all"])
+def test_record_rows_keep_file_order_with_errors_anywhere(tmp_path, bad):
+    """Error rows come out where their records are: first, last, across batches, or all."""
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    n = max(bad) + 1 if len(bad) == 10 else 30
+    _records(src, n, bad=bad)
+    run("classify", str(src), "-o", str(dst), "--batch-size", "4", check_code=0)
+    rows = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
+    expected = [f"in.jsonl:{i + 1}" if i in bad and i % 2 == 0 else f"r{i}" for i in range(n)]
+    assert [r["id"] for r in rows] == expected
+    assert [("error" in r) for r in rows] == [i in bad for i in range(n)]
+    scored = [r for r in rows if "error" not in r]
+    assert all(
+        r["lang"] in ("zh", "en", "mixed") and r["label"] in r["probabilities"] for r in scored
+    )
+
+
 @pytest.mark.slow  # three command runs, two with a worker process
 def test_records_get_the_same_rows_from_one_process_or_several(tmp_path):
     src = tmp_path / "in.jsonl"
-    _records(src, 90, bad={5})
+    _records(src, 90, bad={0, 5, 40, 41, 89})  # first, in a batch, at its edges, last
     outputs = {}
     for jobs in ("1", "2", "-1"):
         dst = tmp_path / f"out{jobs}.jsonl"

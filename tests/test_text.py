@@ -328,3 +328,20 @@ def test_clean_line_equals_its_definition(text):
     from ecomtopics.text._clean import clean_line
 
     assert clean_line(text) == _clean_line_by_definition(text)
+
+
+@given(
+    st.lists(
+        CLEANING_PIECES
+        | st.text(max_size=5)
+        | st.text(st.characters(max_codepoint=127), max_size=8),
+        max_size=25,
+    ).map("".join)
+)
+@settings(max_examples=400, deadline=None)
+def test_record_language_is_the_language_of_the_cleaned_text(text):
+    """The command line's shortcut (no cleaning for plain ASCII) gives the same language."""
+    from ecomtopics.batch import _record_language
+    from ecomtopics.text import clean_line, detect_language
+
+    assert _record_language(text) == detect_language(clean_line(text))

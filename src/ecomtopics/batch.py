@@ -13,6 +13,7 @@ import itertools
 import logging
 import numbers
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -28,7 +29,7 @@ import numpy as np
 
 from ._errors import InputError, InputTypeError
 from ._validation import Interval, Options, check_text, check_texts, validate_params
-from .text import Paragraph, split_paragraphs
+from .text import Paragraph, clean_line, detect_language, split_paragraphs
 
 __all__ = [
     "ClassifiedParagraph",
@@ -199,21 +200,45 @@ def _worker_model(ref: tuple[str, str, str]) -> Any:
     return ModelStore(root).load(name, version)
 
 
+#: What the command line writes of each record besides its theme and probabilities: every theme
+#: it discusses (``predict_labels``) and its language
+Details = tuple[list[list[str]], list[str]]
+
 #: A scored batch: each paragraph's main theme, the probabilities (rows in the model's class
-#: order) and, when asked for, every theme each paragraph discusses (``predict_labels``)
-Scored = tuple[list[str], np.ndarray, "list[list[str]] | None"]
+#: order) and, when asked for, its :data:`Details`
+Scored = tuple[list[str], np.ndarray, "Details | None"]
 
 
-def _labels_and_proba(model: Any, texts: list[str], themes: bool = False) -> Scored:
-    if themes:  # both from one pass over the texts
+def _labels_and_proba(model: Any, texts: list[str], details: bool = False) -> Scored:
+    if details:  # probabilities and themes from one pass over the texts
         proba, discussed = model.predict_proba_and_labels(texts)
+        found: Details | None = (discussed, [_record_language(t) for t in texts])
     else:
-        proba, discussed = model.predict_proba(texts), None
-    return [model.classes_[i] for i in proba.argmax(axis=1)], proba, discussed
+        proba, found = model.predict_proba(texts), None
+    return [model.classes_[i] for i in proba.argmax(axis=1)], proba, found
 
 
-def _score_batch(ref: tuple[str, str, str], texts: list[str], themes: bool = False) -> Scored:
-    return _labels_and_proba(_worker_model(ref), texts, themes)
+def _score_batch(ref: tuple[str, str, str], texts: list[str], details: bool = False) -> Scored:
+    return _labels_and_proba(_worker_model(ref), texts, details)
+
+
+def _record_language(text: str) -> str:
+    """The language of a record's text: ``detect_language(clean_line(text))``, the
+    cleaning skipped where it cannot change the answer (ASCII text without markup or
+    entities has no Han characters, and cleaning it neither adds nor removes letters:
+    ``en`` when it has a Latin letter, else ``und``).
+
+    >>> _record_language("Tmall's O2O push")
+    'en'
+    >>> _record_language("天猫双十一的 O2O 战略")
+    'zh'
+    """
+    if text.isascii() and "<" not in text and "&" not in text:
+        return "en" if _ASCII_LETTER.search(text) else "und"
+    return detect_language(clean_line(text))
+
+
+_ASCII_LETTER = re.compile("[A-Za-z]")
 
 
 def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -337,26 +362,26 @@ def _scored_batches(
     batch_size: int,
     backend: str,
     client: Any = None,
-    themes: bool = False,
+    details: bool = False,
 ) -> Generator[Scored, None, None]:
     """Each batch of ``texts`` scored, in order: here, on loky workers or on Dask.
 
-    The arguments are those of :func:`classify_many`, checked; ``themes``
-    adds each paragraph's discussed themes (the command line writes them).
+    The arguments are those of :func:`classify_many`, checked; ``details``
+    adds each paragraph's :data:`Details` (the command line writes them).
     """
     reference = None
     results: Generator[Scored, None, None] | None = None
     try:
         if backend == "sequential" or (backend == "loky" and _n_processes(n_jobs) == 1):
             results = (
-                _labels_and_proba(clf, batch, themes) for batch in _batches(texts, batch_size)
+                _labels_and_proba(clf, batch, details) for batch in _batches(texts, batch_size)
             )
         else:
             reference = _Reference(clf)
             if backend == "loky":
-                results = _loky_map(clf, reference.ref, texts, batch_size, n_jobs, themes)
+                results = _loky_map(clf, reference.ref, texts, batch_size, n_jobs, details)
             else:
-                results = _dask_map(reference.ref, texts, batch_size, client, themes)
+                results = _dask_map(reference.ref, texts, batch_size, client, details)
         yield from results
     finally:
         if results is not None:
@@ -458,7 +483,7 @@ def _loky_map(
     texts: Iterable[str],
     batch_size: int,
     n_jobs: int,
-    themes: bool = False,
+    details: bool = False,
 ) -> Generator[Scored, None, None]:
     """Score batches in this process and on ``n_jobs - 1`` loky workers; results in stream order.
 
@@ -494,9 +519,9 @@ def _loky_map(
             warm = warm or queued < len(futures)
             room = _WORKER_DEPTH * workers if warm and following is not None else workers
             if queued < room:
-                pending.append(executor.submit(_score_batch, ref, batch, themes))
+                pending.append(executor.submit(_score_batch, ref, batch, details))
             else:
-                pending.append(_labels_and_proba(clf, batch, themes))
+                pending.append(_labels_and_proba(clf, batch, details))
             # hand on what is ready; wait only when much is held (memory stays bounded)
             while pending and (
                 not isinstance(pending[0], Future)
@@ -523,7 +548,7 @@ def _dask_map(
     texts: Iterable[str],
     batch_size: int,
     client: Any,
-    themes: bool = False,
+    details: bool = False,
 ) -> Generator[Scored, None, None]:
     try:
         from dask.distributed import default_client
@@ -541,7 +566,7 @@ def _dask_map(
     window = max(2, 2 * len(client.scheduler_info().get("workers", {})))
     pending: list[Any] = []
     for batch in _batches(texts, batch_size):
-        pending.append(client.submit(_score_batch, ref, batch, themes, pure=False))
+        pending.append(client.submit(_score_batch, ref, batch, details, pure=False))
         if len(pending) >= window:
             yield pending.pop(0).result()
     for future in pending:

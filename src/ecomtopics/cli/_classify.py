@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import sys
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,14 +159,13 @@ def _write_documents(args: argparse.Namespace, model: Any, problems: Problems, o
         )
 
 
-def _id_key(rid: Any) -> str:
-    """How ids are compared: as JSON, so the id 5 and the id "5" stay two ids."""
-    return json.dumps(rid, ensure_ascii=False)
+def _read_done(path: Path) -> set[Any]:
+    """Ids already written; a torn last line (from a killed job) is cut off.
 
-
-def _read_done(path: Path) -> set[str]:
-    """Ids already written (as :func:`_id_key`); a torn last line (from a killed job) is cut off."""
-    done: set[str] = set()
+    Ids are kept as they are, a string or an int (never a bool, refused on input), so the
+    id 5 and the id "5" stay two ids.
+    """
+    done: set[Any] = set()
     if not path.exists():
         return done
     with path.open("r+b") as handle:
@@ -176,9 +176,13 @@ def _read_done(path: Path) -> set[str]:
             handle.truncate(end)
         for line in data[:end].splitlines():
             try:
-                done.add(_id_key(json.loads(line)["id"]))
+                rid = json.loads(line)["id"]
             except (ValueError, KeyError, TypeError):
+                rid = None
+            if isinstance(rid, bool) or not isinstance(rid, (str, int)):
                 logger.warning("%s: ignoring an unreadable line", path)
+                continue
+            done.add(rid)
     return done
 
 
@@ -249,41 +253,16 @@ def _refuse_duplicate_ids(paths: list[Path]) -> None:
     """Refuse record files in which an id repeats, naming the id and both lines (before any work)."""
     from .._errors import InputError
 
-    first: dict[str, str] = {}
+    first: dict[Any, str] = {}  # id (a string or an int, as _read_done keeps them) -> where
     for path in paths:
         for rid, _, _, number in _iter_lines(path):
-            key, where = _id_key(rid), f"{path}:{number}"
-            if key in first:
+            where = f"{path}:{number}"
+            if rid in first:
                 raise InputError(
-                    f"{where}: id {rid!r} repeats the id of {first[key]}; ids must be unique "
+                    f"{where}: id {rid!r} repeats the id of {first[rid]}; ids must be unique "
                     f"(each output row is matched to its record by id)"
                 )
-            first[key] = where
-
-
-def _predict(
-    args: argparse.Namespace, model: Any, texts: list[str]
-) -> Iterator[tuple[str, str, list[str], dict[str, float]]]:
-    """(language, theme, every theme discussed, probabilities) of each record text, in order."""
-    from ..batch import _n_processes, _scored_batches
-    from ..text import clean_line, detect_language
-
-    langs = [detect_language(clean_line(t)) for t in texts]
-    if args.n_jobs == 1:  # one pass: probabilities and themes from the same features
-        proba, labels = model.predict_proba_and_labels(texts) if texts else ([], [])
-        classes = list(model.classes_)
-        for lang, row, themes in zip(langs, proba, labels):
-            probabilities = dict(zip(classes, row.tolist()))
-            yield lang, max(probabilities, key=probabilities.__getitem__), themes, probabilities
-        return
-    # one batch for each process (this one included): the workers send back the themes too
-    share = max(1, -(-len(texts) // _n_processes(args.n_jobs)))
-    classes = list(model.classes_)
-    scored = _scored_batches(texts, model, args.n_jobs, share, "loky", themes=True)
-    each_lang = iter(langs)
-    for main, proba, discussed in scored:
-        for label, row, themes in zip(main, proba.tolist(), discussed or []):
-            yield next(each_lang), label, themes, dict(zip(classes, row))
+            first[rid] = where
 
 
 def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:
@@ -297,50 +276,91 @@ def _records(args: argparse.Namespace, model: Any, paths: list[Path]) -> int:
 
         raise InputError(f"{output} exists; use --resume to continue it, or remove it")
     out = output.open("a", encoding="utf-8") if output else sys.stdout
-    written = errors = skipped = 0
+    counts = {"written": 0, "errors": 0, "skipped": 0}
     try:
-        progress = tqdm(desc="classify", unit=" records", disable=None, file=sys.stderr)
-        batch: list[tuple[str, str | None, str | None]] = []
-
-        def flush_batch() -> None:
-            nonlocal written, errors
-            good = [(rid, text) for rid, text, err in batch if err is None and text is not None]
-            predictions = iter(_predict(args, model, [t for _, t in good]))
-            for rid, _text, err in batch:
-                row: dict[str, Any]
-                if err is not None:
-                    row = {"id": rid, "error": err}
-                    errors += 1
-                else:
-                    lang, label, labels, probabilities = next(predictions)
-                    row = {
-                        "id": rid,
-                        "lang": lang,
-                        "label": label,
-                        "labels": labels,
-                        "probabilities": {k: round(v, 6) for k, v in probabilities.items()},
-                    }
-                    written += 1
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")  # one whole line per write
-                out.flush()
-            if out is not sys.stdout:
-                os.fsync(out.fileno())
-            progress.update(len(batch))
-            batch.clear()
-
-        for record in _iter_records(paths):
-            if _id_key(record[0]) in done:  # written by the run being resumed
-                skipped += 1
-                continue
-            batch.append(record)
-            if len(batch) >= args.batch_size:
-                flush_batch()
-        if batch:
-            flush_batch()
-        progress.close()
+        with tqdm(desc="classify", unit=" records", disable=None, file=sys.stderr) as progress:
+            lines: list[str] = []
+            for line in _output_lines(args, model, paths, done, counts):
+                lines.append(line)
+                if len(lines) >= args.batch_size:
+                    _write_lines(out, lines)
+                    progress.update(len(lines))
+                    lines.clear()
+            _write_lines(out, lines)
+            progress.update(len(lines))
     finally:
         if out is not sys.stdout:
             out.close()
-    resumed = f", {skipped} skipped (already done)" if args.resume else ""
-    logger.info("classified %d records, %d error rows%s", written, errors, resumed)
+    resumed = f", {counts['skipped']} skipped (already done)" if args.resume else ""
+    logger.info(
+        "classified %d records, %d error rows%s", counts["written"], counts["errors"], resumed
+    )
     return 0
+
+
+def _write_lines(out: Any, lines: list[str]) -> None:
+    """Whole lines in one write, then to disk: a killed job leaves at most one torn last line,
+    which ``--resume`` cuts off."""
+    if not lines:
+        return
+    out.write("".join(lines))
+    out.flush()
+    if out is not sys.stdout:
+        os.fsync(out.fileno())
+
+
+def _output_lines(
+    args: argparse.Namespace,
+    model: Any,
+    paths: list[Path],
+    done: set[Any],
+    counts: dict[str, int],
+) -> Iterator[str]:
+    """One JSON line for each record not in ``done``, in file order: its theme, themes,
+    language and probabilities, or its error.
+
+    The texts stream through :func:`~ecomtopics.batch._scored_batches` (``--n-jobs``
+    processes, this one included, languages found where the texts are scored); the
+    records read for them wait in a queue, error records among them, until their turn.
+    """
+    from ..batch import _scored_batches
+
+    waiting: deque[tuple[Any, str | None]] = deque()  # (id, error) of records read
+
+    def texts() -> Iterator[str]:
+        for rid, text, err in _iter_records(paths):
+            if rid in done:  # written by the run being resumed
+                counts["skipped"] += 1
+                continue
+            waiting.append((rid, err))
+            if err is None and text is not None:
+                yield text
+
+    def error_line(rid: Any, err: str) -> str:
+        counts["errors"] += 1
+        return json.dumps({"id": rid, "error": err}, ensure_ascii=False) + "\n"
+
+    classes = list(model.classes_)
+    with contextlib.closing(
+        _scored_batches(texts(), model, args.n_jobs, args.batch_size, "loky", details=True)
+    ) as scored:
+        for labels, proba, details in scored:
+            assert details is not None  # asked for
+            for label, row, themes, lang in zip(labels, proba.tolist(), *details):
+                rid, err = waiting.popleft()
+                while err is not None:  # the error records before this text
+                    yield error_line(rid, err)
+                    rid, err = waiting.popleft()
+                counts["written"] += 1
+                record = {
+                    "id": rid,
+                    "lang": lang,
+                    "label": label,
+                    "labels": themes,
+                    "probabilities": {k: round(v, 6) for k, v in zip(classes, row)},
+                }
+                yield json.dumps(record, ensure_ascii=False) + "\n"
+    while waiting:  # error records after the last text
+        rid, err = waiting.popleft()
+        assert err is not None  # every text was scored
+        yield error_line(rid, err)
