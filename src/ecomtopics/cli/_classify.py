@@ -73,7 +73,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="processes that score records, this one included (default 1; -1: one per core)",
     )
     p.add_argument(
-        "--batch-size", type=positive_int, default=1000, help="records per batch (default 1000)"
+        "--batch-size",
+        type=positive_int,
+        default=1000,
+        help="records scored per batch, and rows written to disk at a time (default 1000)",
     )
     p.set_defaults(func=run)
 
@@ -159,11 +162,15 @@ def _write_documents(args: argparse.Namespace, model: Any, problems: Problems, o
         )
 
 
+def _is_record_id(rid: Any) -> bool:
+    """A record's id is a string or an int (not a bool), kept as it is: 5 and "5" are two ids."""
+    return isinstance(rid, (str, int)) and not isinstance(rid, bool)
+
+
 def _read_done(path: Path) -> set[Any]:
     """Ids already written; a torn last line (from a killed job) is cut off.
 
-    Ids are kept as they are, a string or an int (never a bool, refused on input), so the
-    id 5 and the id "5" stay two ids.
+    Ids are kept as they are (:func:`_is_record_id`).
     """
     done: set[Any] = set()
     if not path.exists():
@@ -179,7 +186,7 @@ def _read_done(path: Path) -> set[Any]:
                 rid = json.loads(line)["id"]
             except (ValueError, KeyError, TypeError):
                 rid = None
-            if isinstance(rid, bool) or not isinstance(rid, (str, int)):
+            if not _is_record_id(rid):
                 logger.warning("%s: ignoring an unreadable line", path)
                 continue
             done.add(rid)
@@ -236,7 +243,7 @@ def _iter_lines(path: Path) -> Iterator[tuple[Any, dict[str, Any], str | None, i
                 )
                 continue
             rid = obj.get("id", fallback)
-            if isinstance(rid, bool) or not isinstance(rid, (str, int)):
+            if not _is_record_id(rid):
                 yield (
                     fallback,
                     {},
